@@ -1,0 +1,126 @@
+"""The settings schema: every setting newsmon has, typed, bounded and documented.
+
+Models are frozen and forbid unknown keys, so a typo in a config file is an error that names the
+key rather than a silently ignored setting. ``defaults.toml`` beside this module holds a value and
+a one-line comment for every field here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+
+
+def parse_duration(value: object) -> int:
+    """Parse ``"15m"``, ``"2h"``, ``"1d"``, ``"90s"`` or a number of seconds into whole seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration must be a number of seconds or a string like '15m'")
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            unit = match.group(2).lower() if match.group(2) else None
+            return int(float(match.group(1)) * _UNIT_SECONDS[unit])
+    raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 15m, 2h, 1d)")
+
+
+Seconds = Annotated[int, BeforeValidator(parse_duration)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StorageSettings(_Frozen):
+    """Where articles live: SQLite in the data directory unless a database URL is given."""
+
+    database_url: SecretStr | None = None
+    sqlite_busy_timeout_seconds: float = Field(default=30.0, gt=0)
+    echo_sql: bool = False
+
+
+class CrawlerSettings(_Frozen):
+    """Politeness and safety limits for every crawl."""
+
+    contact_url: str = "https://github.com/newsmon/newsmon"
+    obey_robots_txt: bool = True
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    concurrent_requests: int = Field(default=16, ge=1, le=256)
+    concurrent_requests_per_domain: int = Field(default=2, ge=1, le=32)
+    download_delay_seconds: float = Field(default=1.0, ge=0)
+    autothrottle_target_concurrency: float = Field(default=1.0, gt=0)
+    autothrottle_max_delay_seconds: float = Field(default=60.0, gt=0)
+    retry_times: int = Field(default=2, ge=0, le=10)
+    max_redirects: int = Field(default=10, ge=0, le=30)
+    follow_entries: bool = True
+    max_entries_per_poll: int = Field(default=50, ge=1, le=1000)
+    sitemap_recency: Seconds = Field(default=2 * 86400, ge=3600)
+    backoff_base: Seconds = Field(default=300, ge=1)
+    backoff_max: Seconds = Field(default=86400, ge=60)
+    max_cache_delay: Seconds = Field(default=6 * 3600, ge=0)
+    min_interval: Seconds = Field(default=60, ge=1)
+
+
+class LoggingSettings(_Frozen):
+    """How the application logs."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_lines: bool = False
+
+
+class SourceSpec(_Frozen):
+    """One source to poll: a feed, a news sitemap, or a section page with a link selector."""
+
+    name: str
+    kind: Literal["feed", "sitemap", "page"] = "feed"
+    url: str
+    interval: Seconds = Field(default=1800, ge=60)
+    weight: float = Field(default=1.0, ge=0, le=10)
+    link_selector: str | None = None
+    enabled: bool = True
+    description: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        if not SOURCE_NAME.match(value):
+            raise ValueError("use 1-63 lowercase letters, digits, '.', '_' or '-'")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"not an absolute http(s) URL: {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_selector(self) -> SourceSpec:
+        if self.kind == "page" and not self.link_selector:
+            raise ValueError("a 'page' source needs a link_selector (CSS or XPath)")
+        return self
+
+
+class Settings(_Frozen):
+    """All of newsmon's settings, validated once and frozen."""
+
+    home: Path
+    storage: StorageSettings = StorageSettings()
+    crawler: CrawlerSettings = CrawlerSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @property
+    def database_url(self) -> str:
+        """The configured database URL, or SQLite in the data directory."""
+        if self.storage.database_url is not None:
+            return self.storage.database_url.get_secret_value()
+        return f"sqlite:///{self.home / 'newsmon.sqlite3'}"

@@ -1,0 +1,171 @@
+"""The article store: insert once (unique canonical URL and content fingerprint), list, show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from pipeline.storage.models import ArticleRow, SourceRow
+from pipeline.storage.records import StoredArticle
+from pipeline.storage.upsert import insert_ignoring_conflicts
+from pipeline.text import clean_line, clean_text, content_fingerprint
+from pipeline.types import ArticleOrigin, ExtractedArticle, IngestOutcome, IngestStatus
+from pipeline.urls import InvalidUrlError, canonicalize_url
+
+if TYPE_CHECKING:
+    from pipeline.storage.sources import SessionSource
+
+MAX_URL_CHARS = 2048
+
+
+class ArticleStore:
+    """Stored articles. Storing is idempotent: duplicates are reported, never stored twice."""
+
+    def __init__(self, sessions: SessionSource) -> None:
+        self._sessions = sessions
+
+    def store(
+        self,
+        source_name: str,
+        article: ExtractedArticle,
+        *,
+        origin: ArticleOrigin,
+        fetched_at: datetime,
+        guid: str | None = None,
+    ) -> IngestOutcome:
+        """Insert ``article``; a duplicate by canonical URL or by content is a value, not an error."""
+        try:
+            canonical = article_canonical_url(article)
+        except InvalidUrlError as error:
+            return IngestOutcome(IngestStatus.REJECTED, article.url, reason=str(error))
+        values = _article_values(source_name, article, canonical, origin, fetched_at, guid)
+        with self._sessions.write() as session:
+            source_id = session.scalar(select(SourceRow.id).where(SourceRow.name == source_name))
+            article_id = insert_ignoring_conflicts(
+                session, ArticleRow, {**values, "source_id": source_id}
+            )
+            if article_id is not None:
+                return IngestOutcome(IngestStatus.NEW, article.url, article_id=article_id)
+            existing = session.scalar(
+                select(ArticleRow.id).where(ArticleRow.canonical_url == canonical)
+            )
+        if existing is not None:
+            return IngestOutcome(IngestStatus.DUPLICATE_URL, article.url, article_id=existing)
+        return IngestOutcome(
+            IngestStatus.DUPLICATE_CONTENT,
+            article.url,
+            reason="the same text is already stored under another URL",
+        )
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` (as given) whose canonical form is already stored."""
+        by_canonical: dict[str, list[str]] = {}
+        for url in urls:
+            try:
+                by_canonical.setdefault(canonicalize_url(url), []).append(url)
+            except InvalidUrlError:
+                continue
+        if not by_canonical:
+            return set()
+        with self._sessions.read() as session:
+            found = session.scalars(
+                select(ArticleRow.canonical_url).where(
+                    ArticleRow.canonical_url.in_(list(by_canonical))
+                )
+            )
+            return {url for canonical in found for url in by_canonical[canonical]}
+
+    def get(self, article_id: int) -> StoredArticle | None:
+        """One article by id."""
+        with self._sessions.read() as session:
+            row = session.get(ArticleRow, article_id)
+            return _record(row) if row else None
+
+    def list(
+        self, *, since: datetime | None = None, source: str | None = None, limit: int = 50
+    ) -> list[StoredArticle]:
+        """Articles newest first (by publication, else fetch time), optionally filtered."""
+        newest = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+        query = select(ArticleRow).order_by(newest.desc(), ArticleRow.id.desc()).limit(limit)
+        if since is not None:
+            query = query.where(ArticleRow.fetched_at >= since)
+        if source is not None:
+            query = query.where(ArticleRow.source_name == source)
+        with self._sessions.read() as session:
+            return [_record(row) for row in session.scalars(query)]
+
+    def count(self) -> int:
+        """How many articles are stored."""
+        with self._sessions.read() as session:
+            return int(session.scalar(select(func.count()).select_from(ArticleRow)) or 0)
+
+
+def article_canonical_url(article: ExtractedArticle) -> str:
+    """The canonical URL to store: the page's declared canonical if valid, else its own URL."""
+    for candidate in (article.canonical_url, article.url):
+        if not candidate:
+            continue
+        try:
+            canonical = canonicalize_url(candidate)
+        except InvalidUrlError:
+            continue
+        if len(canonical) <= MAX_URL_CHARS:
+            return canonical
+    raise InvalidUrlError(f"no storable URL for article at {article.url!r}")
+
+
+def _article_values(
+    source_name: str,
+    article: ExtractedArticle,
+    canonical: str,
+    origin: ArticleOrigin,
+    fetched_at: datetime,
+    guid: str | None,
+) -> dict[str, object]:
+    text = clean_text(article.text)
+    title = clean_line(article.title)
+    return {
+        "source_name": source_name,
+        "url": clean_text(article.url),
+        "canonical_url": canonical,
+        "content_hash": content_fingerprint(title, text),
+        "guid": clean_line(guid),
+        "origin": origin.value,
+        "title": title,
+        "text": text,
+        "description": clean_text(article.description) or None,
+        "authors": [a for a in (clean_line(x) for x in article.authors) if a],
+        "tags": [t for t in (clean_line(x) for x in article.tags) if t],
+        "notes": [clean_text(note) for note in article.notes],
+        "language": clean_line(article.language),
+        "image_url": clean_line(article.image),
+        "site_name": clean_line(article.site_name),
+        "word_count": len(text.split()),
+        "published_at": article.published,
+        "fetched_at": fetched_at,
+    }
+
+
+def _record(row: ArticleRow) -> StoredArticle:
+    return StoredArticle(
+        id=row.id,
+        source_name=row.source_name,
+        url=row.url,
+        canonical_url=row.canonical_url,
+        origin=row.origin,
+        title=row.title,
+        text=row.text,
+        description=row.description,
+        authors=tuple(row.authors),
+        tags=tuple(row.tags),
+        notes=tuple(row.notes),
+        language=row.language,
+        image_url=row.image_url,
+        site_name=row.site_name,
+        word_count=row.word_count,
+        published_at=row.published_at,
+        fetched_at=row.fetched_at,
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations of newsmon's schema (run with ``newsmon db upgrade``)."""

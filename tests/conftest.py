@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from pipeline.storage import Storage
+from tests.support.db import postgres_schema_url, sqlite_url
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,3 +34,22 @@ def shared_data() -> Path:
 def fixed_now() -> datetime:
     """A frozen 'now' for code that takes a clock value."""
     return datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file, then a fresh schema on the real PostgreSQL."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    with postgres_schema_url() as url:
+        yield url
+
+
+@pytest.fixture
+def storage(database_url: str) -> Iterator[Storage]:
+    """A migrated :class:`Storage` on each backend of the contract suite."""
+    opened = Storage.open(database_url)
+    opened.upgrade()
+    yield opened
+    opened.close()

@@ -35,13 +35,20 @@ class ArticleStore:
         origin: ArticleOrigin,
         fetched_at: datetime,
         guid: str | None = None,
+        link_url: str | None = None,
     ) -> IngestOutcome:
-        """Insert ``article``; a duplicate by canonical URL or by content is a value, not an error."""
+        """Insert ``article``; a duplicate by canonical URL or by content is a value, not an error.
+
+        ``link_url`` is the link the source gave when it differs from the page's final URL (a
+        redirect); it is remembered so the next poll knows the entry without fetching it.
+        """
         try:
             canonical = article_canonical_url(article)
+            link = _storable_link(link_url, canonical)
         except InvalidUrlError as error:
             return IngestOutcome(IngestStatus.REJECTED, article.url, reason=str(error))
         values = _article_values(source_name, article, canonical, origin, fetched_at, guid)
+        values["link_url"] = link
         with self._sessions.write() as session:
             source_id = session.scalar(select(SourceRow.id).where(SourceRow.name == source_name))
             article_id = insert_ignoring_conflicts(
@@ -70,13 +77,17 @@ class ArticleStore:
                 continue
         if not by_canonical:
             return set()
+        keys = list(by_canonical)
         with self._sessions.read() as session:
-            found = session.scalars(
-                select(ArticleRow.canonical_url).where(
-                    ArticleRow.canonical_url.in_(list(by_canonical))
+            found = set(
+                session.scalars(
+                    select(ArticleRow.canonical_url).where(ArticleRow.canonical_url.in_(keys))
                 )
             )
-            return {url for canonical in found for url in by_canonical[canonical]}
+            found.update(
+                session.scalars(select(ArticleRow.link_url).where(ArticleRow.link_url.in_(keys)))
+            )
+        return {url for canonical in found for url in by_canonical.get(canonical, [])}
 
     def get(self, article_id: int) -> StoredArticle | None:
         """One article by id."""
@@ -115,6 +126,13 @@ def article_canonical_url(article: ExtractedArticle) -> str:
         if len(canonical) <= MAX_URL_CHARS:
             return canonical
     raise InvalidUrlError(f"no storable URL for article at {article.url!r}")
+
+
+def _storable_link(link_url: str | None, canonical: str) -> str:
+    if not link_url:
+        return canonical
+    link = canonicalize_url(link_url)
+    return link if len(link) <= MAX_URL_CHARS else canonical
 
 
 def _article_values(

@@ -109,6 +109,8 @@ class ArticleRow(Base):
     source_name: Mapped[str] = mapped_column(String(63))
     url: Mapped[str] = mapped_column(Text)
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    link_url: Mapped[str] = mapped_column(String(2048), index=True)
+    """Canonical form of the link the source gave (before redirects), to skip known entries."""
     content_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     guid: Mapped[str | None] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(8))

@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("source_name", sa.String(63), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("canonical_url", sa.String(2048), nullable=False),
+        sa.Column("link_url", sa.String(2048), nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=True),
         sa.Column("guid", sa.Text(), nullable=True),
         sa.Column("origin", sa.String(8), nullable=False),
@@ -84,6 +85,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("content_hash", name=op.f("uq_articles_content_hash")),
     )
     op.create_index(op.f("ix_articles_source_id"), "articles", ["source_id"])
+    op.create_index(op.f("ix_articles_link_url"), "articles", ["link_url"])
     op.create_index(op.f("ix_articles_published_at"), "articles", ["published_at"])
     op.create_index(op.f("ix_articles_fetched_at"), "articles", ["fetched_at"])
     op.create_table(
@@ -114,6 +116,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_articles_fetched_at"), table_name="articles")
     op.drop_index(op.f("ix_articles_published_at"), table_name="articles")
     op.drop_index(op.f("ix_articles_source_id"), table_name="articles")
+    op.drop_index(op.f("ix_articles_link_url"), table_name="articles")
     op.drop_table("articles")
     op.drop_table("source_states")
     op.drop_table("sources")

@@ -1,0 +1,219 @@
+"""The Scrapy spider that polls sources and follows their entries to article pages.
+
+One :class:`SourceSpider` crawl polls every planned source once: it sends the stored validators
+(conditional GET), parses the feed, sitemap or section page with the pure parsers, skips entries
+already stored, fetches the rest and hands each page (or, when the page fails, the entry) to the
+page sink. Scrapy objects stay inside this module; the sink and storage see typed values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import scrapy
+from scrapy.http import Response
+
+from config.settings import CrawlerSettings
+from crawler.failures import describe_failure
+from crawler.politeness import after_failure, after_success
+from crawler.sources import SourceDocument, read_source_document
+from crawler.tally import CrawlTally
+from crawler.types import PollOutcome, SourceCrawlResult
+from pipeline.storage import FetchState, SourceRecord, Storage
+from pipeline.storage.records import PollRecord
+from pipeline.types import EntryHints, FetchedPage, IngestOutcome
+
+MAX_CHILD_SITEMAPS = 10
+
+
+class PageSink(Protocol):
+    """Where fetched pages go (``pipeline.ingest.ArticleIngestor`` is the real one)."""
+
+    def ingest_page(self, page: FetchedPage) -> IngestOutcome: ...
+
+    def ingest_unfetched(
+        self, source: str, hints: EntryHints, reason: str | None = None
+    ) -> IngestOutcome: ...
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """A source to poll in this crawl, with the fetch state it starts from."""
+
+    source: SourceRecord
+    state: FetchState
+
+
+class SourceSpider(scrapy.Spider):  # type: ignore[misc]
+    """Polls each planned source and follows new entries to their pages."""
+
+    name = "newsmon"
+
+    def __init__(
+        self,
+        plans: list[PollPlan],
+        sink: PageSink,
+        storage: Storage,
+        settings: CrawlerSettings,
+        clock: Callable[[], datetime],
+        tally: CrawlTally,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.plans = {plan.source.name: plan for plan in plans}
+        self.sink = sink
+        self.storage = storage
+        self.crawler_settings = settings
+        self.clock = clock
+        self.tally = tally
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for plan in self.plans.values():
+            yield self._poll_request(plan)
+
+    def _poll_request(self, plan: PollPlan) -> scrapy.Request:
+        headers = {}
+        if plan.state.etag:
+            headers["If-None-Match"] = plan.state.etag
+        if plan.state.last_modified:
+            headers["If-Modified-Since"] = plan.state.last_modified
+        return scrapy.Request(
+            plan.source.url,
+            callback=self.on_poll_response,
+            errback=self.on_poll_error,
+            headers=headers,
+            dont_filter=True,
+            priority=10,
+            meta={"source": plan.source.name, "handle_httpstatus_list": [304]},
+        )
+
+    async def on_poll_response(self, response: Response) -> AsyncIterator[scrapy.Request]:
+        """A source answered: record the poll and follow its new entries."""
+        plan = self.plans[response.meta["source"]]
+        if response.status == 304:
+            self._record_poll_success(plan, response, PollOutcome.UNCHANGED)
+            return
+        document = read_source_document(
+            plan.source, _body(response), response.url, now=self.clock(),
+            content_type=_header(response, "Content-Type"), settings=self.crawler_settings,
+        )
+        if isinstance(document, str):
+            self._record_poll_failure(plan, document, response.status, None, stage="parse")
+            return
+        self._record_poll_success(plan, response, PollOutcome.FETCHED)
+        for request in self._follow(plan, document):
+            yield request
+
+    async def on_poll_error(self, failure: Any) -> None:
+        """A source could not be polled: record why and postpone its next poll."""
+        plan = self.plans[failure.request.meta["source"]]
+        report = describe_failure(failure)
+        self._record_poll_failure(
+            plan, report.reason, report.status_code, report.retry_after, stage="poll"
+        )
+
+    def _follow(self, plan: PollPlan, document: SourceDocument) -> list[scrapy.Request]:
+        name = plan.source.name
+        requests = [
+            scrapy.Request(url, callback=self.on_poll_response, errback=self.on_child_error,
+                           meta={"source": name, "child": True}, priority=5)
+            for url in document.child_sitemaps[:MAX_CHILD_SITEMAPS]
+        ]
+        entries = document.entries[: self.crawler_settings.max_entries_per_poll]
+        known = self.storage.articles.known_urls(entry.url for entry in entries)
+        fresh = [entry for entry in entries if entry.url not in known]
+        self.tally.saw_entries(name, len(entries), len(entries) - len(fresh))
+        for entry in fresh:
+            if self.crawler_settings.follow_entries and document.follow_links:
+                requests.append(self._article_request(name, entry))
+            else:
+                self._store_entry(name, entry, None)
+        return requests
+
+    def _article_request(self, source: str, entry: EntryHints) -> scrapy.Request:
+        return scrapy.Request(
+            entry.url,
+            callback=self.on_article_response,
+            errback=self.on_article_error,
+            meta={"source": source, "hints": entry},
+        )
+
+    async def on_article_response(self, response: Response) -> None:
+        """An article page arrived: hand it to the sink off the event loop."""
+        source = response.meta["source"]
+        page = FetchedPage(
+            source=source,
+            url=response.request.url if response.request else response.url,
+            final_url=response.url,
+            status=response.status,
+            body=_body(response),
+            fetched_at=self.clock(),
+            content_type=_header(response, "Content-Type"),
+            encoding=getattr(response, "encoding", None),
+            hints=response.meta.get("hints"),
+        )
+        outcome = await asyncio.to_thread(self.sink.ingest_page, page)
+        self.tally.article(source, outcome)
+
+    async def on_article_error(self, failure: Any) -> None:
+        """An article page failed: keep what the feed said about it, and why the page failed."""
+        meta = failure.request.meta
+        reason = describe_failure(failure).reason
+        self._store_entry(meta["source"], meta["hints"], reason)
+
+    async def on_child_error(self, failure: Any) -> None:
+        """A child sitemap failed: recorded, the source's poll still counts as done."""
+        reason = describe_failure(failure).reason
+        source = failure.request.meta["source"]
+        self.storage.sources.record_rejection(
+            source, "poll", f"child sitemap failed: {reason}", failure.request.url, self.clock()
+        )
+
+    def _store_entry(self, source: str, entry: EntryHints, reason: str | None) -> None:
+        outcome = self.sink.ingest_unfetched(source, entry, reason)
+        self.tally.article(source, outcome)
+
+    def _record_poll_success(self, plan: PollPlan, response: Response, outcome: PollOutcome) -> None:
+        if response.meta.get("child"):
+            return
+        now = self.clock()
+        next_poll = after_success(
+            now, plan.source.interval_seconds, _header(response, "Cache-Control"),
+            self.crawler_settings,
+        )
+        self.storage.sources.record_poll(
+            plan.source.name,
+            PollRecord(
+                at=now, succeeded=True, status_code=response.status,
+                etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+                next_poll_at=next_poll.at, next_poll_reason=next_poll.reason,
+            ),
+        )
+        self.tally.polled(plan.source.name, outcome, response.status)
+
+    def _record_poll_failure(
+        self, plan: PollPlan, reason: str, status: int | None, retry_after: str | None, stage: str
+    ) -> None:
+        now = self.clock()
+        failures = plan.state.consecutive_failures + 1
+        next_poll = after_failure(now, failures, retry_after, self.crawler_settings)
+        self.storage.sources.record_poll(
+            plan.source.name,
+            PollRecord(at=now, succeeded=False, status_code=status, error=reason,
+                       next_poll_at=next_poll.at, next_poll_reason=next_poll.reason),
+        )
+        self.storage.sources.record_rejection(plan.source.name, stage, reason, plan.source.url, now)
+        self.tally.polled(plan.source.name, PollOutcome.FAILED, status, reason)
+
+
+def _body(response: Response) -> bytes:
+    return bytes(response.body)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -10,12 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_errors
 from twisted.web._newclient import ResponseNeverReceived
 
 _NETWORK_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (scrapy_errors.DownloadTimeoutError, "the request timed out"),
+    (scrapy_errors.CannotResolveHostError, "the host name could not be resolved"),
+    (scrapy_errors.DownloadConnectionRefusedError, "the connection was refused"),
+    (scrapy_errors.UnsupportedURLSchemeError, "unsupported URL scheme"),
+    (scrapy_errors.ResponseDataLossError, "the response was cut short"),
     (net_errors.DNSLookupError, "the host name could not be resolved"),
     (net_errors.ConnectionRefusedError, "the connection was refused"),
     (net_errors.TCPTimedOutError, "the connection timed out"),
@@ -46,7 +52,7 @@ def describe_failure(failure: Any) -> FailureReport:
         if text:
             reason += f" (Retry-After: {text})"
         return FailureReport(reason, response.status, text)
-    if isinstance(value, IgnoreRequest):
+    if isinstance(value, IgnoreRequest | scrapy_errors.DownloadCancelledError):
         return FailureReport(_ignored_reason(str(value)))
     if isinstance(value, ResponseNeverReceived):
         return FailureReport(f"no response received ({_first_reason(value)})")

@@ -18,4 +18,4 @@ class PoliteRetryMiddleware(RetryMiddleware):  # type: ignore[misc]
     def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
         if response.headers.get(b"Retry-After"):
             return response
-        return super().process_response(request, response, spider)
+        return super().process_response(request, response)

@@ -28,6 +28,20 @@ def install_asyncio_reactor() -> asyncio.AbstractEventLoop:
     return loop
 
 
+_shared: ReactorThread | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_reactor() -> ReactorThread:
+    """The process's reactor thread, started on first use and never stopped (it is a daemon
+    thread and ends with the process), so any number of callers can crawl in one process."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = ReactorThread().start()
+        return _shared
+
+
 class ReactorThread:
     """Runs the asyncio reactor in a daemon thread; ``run`` executes coroutines on it."""
 

@@ -29,7 +29,7 @@ def scrapy_settings(settings: CrawlerSettings) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": settings.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_requests_per_domain,
         "DOWNLOAD_DELAY": settings.download_delay_seconds,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DOWNLOAD_DELAY_JITTER": 0.5,
         "DOWNLOAD_TIMEOUT": settings.request_timeout_seconds,
         "DOWNLOAD_MAXSIZE": settings.max_body_bytes,
         "DOWNLOAD_WARNSIZE": 0,

@@ -9,6 +9,7 @@ page sink. Scrapy objects stay inside this module; the sink and storage see type
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,9 +26,10 @@ from crawler.tally import CrawlTally
 from crawler.types import PollOutcome, SourceCrawlResult
 from pipeline.storage import FetchState, SourceRecord, Storage
 from pipeline.storage.records import PollRecord
-from pipeline.types import EntryHints, FetchedPage, IngestOutcome
+from pipeline.types import EntryHints, FetchedPage, IngestOutcome, IngestStatus
 
 MAX_CHILD_SITEMAPS = 10
+logger = logging.getLogger(__name__)
 
 
 class PageSink(Protocol):
@@ -156,7 +158,10 @@ class SourceSpider(scrapy.Spider):  # type: ignore[misc]
             encoding=getattr(response, "encoding", None),
             hints=response.meta.get("hints"),
         )
-        outcome = await asyncio.to_thread(self.sink.ingest_page, page)
+        try:
+            outcome = await asyncio.to_thread(self.sink.ingest_page, page)
+        except Exception as error:  # a bug in a later stage must not stop the crawl
+            outcome = self._internal_error(source, page.final_url, error)
         self.tally.article(source, outcome)
 
     async def on_article_error(self, failure: Any) -> None:
@@ -174,8 +179,20 @@ class SourceSpider(scrapy.Spider):  # type: ignore[misc]
         )
 
     def _store_entry(self, source: str, entry: EntryHints, reason: str | None) -> None:
-        outcome = self.sink.ingest_unfetched(source, entry, reason)
+        try:
+            outcome = self.sink.ingest_unfetched(source, entry, reason)
+        except Exception as error:  # a bug in a later stage must not stop the crawl
+            outcome = self._internal_error(source, entry.url, error)
         self.tally.article(source, outcome)
+
+    def _internal_error(self, source: str, url: str, error: Exception) -> IngestOutcome:
+        logger.exception("storing %s from %s failed", url, source)
+        reason = f"internal error while storing: {type(error).__name__}: {error}"
+        try:
+            self.storage.sources.record_rejection(source, "store", reason, url, self.clock())
+        except Exception:
+            logger.exception("recording the rejection of %s failed too", url)
+        return IngestOutcome(IngestStatus.REJECTED, url, reason=reason)
 
     def _record_poll_success(self, plan: PollPlan, response: Response, outcome: PollOutcome) -> None:
         if response.meta.get("child"):

@@ -108,10 +108,13 @@ class ArticleStore:
         with self._sessions.read() as session:
             return [_record(row) for row in session.scalars(query)]
 
-    def count(self) -> int:
-        """How many articles are stored."""
+    def count(self, *, since: datetime | None = None) -> int:
+        """How many articles are stored (fetched since ``since``, if given)."""
+        query = select(func.count()).select_from(ArticleRow)
+        if since is not None:
+            query = query.where(ArticleRow.fetched_at >= since)
         with self._sessions.read() as session:
-            return int(session.scalar(select(func.count()).select_from(ArticleRow)) or 0)
+            return int(session.scalar(query) or 0)
 
 
 def article_canonical_url(article: ExtractedArticle) -> str:

@@ -1,0 +1,109 @@
+"""The ``newsmon`` command line (Typer + Rich): the operator's and subscriber's entry point.
+
+Each command builds the :class:`newsmon.app.App` it needs, does one thing, and prints a table for
+people or, with ``--json``, JSON for machines. Sub-command groups live in sibling modules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from config import ConfigError
+from newsmon.app import App, AppOptions
+from newsmon.cli_articles import articles_app
+from newsmon.cli_crawl import crawl_command
+from newsmon.cli_demo import demo_command
+from newsmon.cli_extract import extract_command
+from newsmon.cli_sources import sources_app
+from newsmon.cli_status import status_command
+from newsmon.output import console, errors
+from pipeline.storage import StorageError
+
+app = typer.Typer(
+    name="newsmon",
+    help="Self-hosted monitor of AI-industry news: crawl sources, store clean articles.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(sources_app, name="sources")
+app.add_typer(articles_app, name="articles")
+app.command("crawl")(crawl_command)
+app.command("extract")(extract_command)
+app.command("status")(status_command)
+app.command("demo")(demo_command)
+
+
+@app.callback()
+def main_options(
+    context: typer.Context,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Data directory (default: $NEWSMON_HOME).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Settings file (default: HOME/config.toml).")
+    ] = None,
+) -> None:
+    """newsmon: watch AI-industry news so you don't have to."""
+    context.obj = AppOptions(home=home, config_file=config)
+
+
+@app.command("init")
+def init_command(
+    context: typer.Context,
+    no_sources: Annotated[
+        bool, typer.Option("--no-sources", help="Don't add the default source list.")
+    ] = False,
+) -> None:
+    """Create the data directory and database, and add the default sources."""
+    application = App.open(context.obj, upgrade=True)
+    try:
+        added = 0 if no_sources else application.seed_sources()
+        console.print(f"Data directory: {application.settings.home}")
+        console.print(f"Database: schema at revision {application.storage.current_revision()}")
+        console.print(f"Sources: {added} default sources added "
+                      f"({len(application.storage.sources.list())} in all)")
+    finally:
+        application.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade_command(
+    context: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply database migrations (safe to run again)."""
+    application = App.open(context.obj)
+    try:
+        before = application.storage.current_revision()
+        application.storage.upgrade(revision)
+        after = application.storage.current_revision()
+        console.print(f"Database upgraded: {before or 'empty'} -> {after}")
+    finally:
+        application.close()
+
+
+@db_app.command("current")
+def db_current_command(context: typer.Context) -> None:
+    """Show the database's schema revision and the newest one this version knows."""
+    application = App.open(context.obj)
+    try:
+        storage = application.storage
+        console.print(f"current: {storage.current_revision() or 'empty'}; "
+                      f"head: {storage.head_revision()}")
+    finally:
+        application.close()
+
+
+def main() -> None:
+    """Console-script entry point: configuration and database errors end with a clear message."""
+    try:
+        app()
+    except (ConfigError, StorageError) as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise SystemExit(2) from error

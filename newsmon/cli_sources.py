@@ -1,0 +1,195 @@
+"""``newsmon sources ...``: list, add, remove, show, enable and disable sources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from config import SourceSpec
+from config.loading import format_validation_error
+from crawler.sections import validate_selector
+from newsmon.app import App
+from newsmon.output import ago, console, errors, format_seconds, print_json
+from pipeline.storage import SourceHealth
+
+sources_app = typer.Typer(help="Manage the sources newsmon polls.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@sources_app.command("list")
+def list_sources(context: typer.Context, json_output: JsonFlag = False) -> None:
+    """Every source with its health: last success and error, failures, articles per day."""
+    application = App.open(context.obj, upgrade=True)
+    try:
+        now = application.clock()
+        health = application.storage.sources.health(now)
+    finally:
+        application.close()
+    if json_output:
+        print_json([_health_json(item) for item in health])
+        return
+    table = Table(title=f"{len(health)} sources", show_lines=False)
+    for column in ("name", "kind", "on", "every", "weight", "last success", "status",
+                   "failures", "per day", "24h", "last error"):
+        table.add_column(column, overflow="fold")
+    for item in health:
+        source, state = item.source, item.state
+        table.add_row(
+            source.name, source.kind, "yes" if source.enabled else "no",
+            format_seconds(source.interval_seconds), f"{source.weight:g}",
+            ago(item.last_success_at, now), str(item.last_status_code or ""),
+            str(state.consecutive_failures or ""), f"{item.articles_per_day:g}",
+            str(item.articles_last_24h),
+            (item.last_error or "")[:80] if state.consecutive_failures else "",
+        )
+    console.print(table)
+
+
+@sources_app.command("add")
+def add_source(
+    context: typer.Context,
+    name: Annotated[str, typer.Argument(help="Short unique name, e.g. 'openai-news'.")],
+    url: Annotated[str, typer.Argument(help="The feed, sitemap or section page URL.")],
+    kind: Annotated[str, typer.Option(help="feed, sitemap or page.")] = "feed",
+    interval: Annotated[str, typer.Option(help="How often to poll, e.g. 15m, 2h.")] = "30m",
+    weight: Annotated[float, typer.Option(help="0-10; 1 is an ordinary outlet.")] = 1.0,
+    selector: Annotated[
+        str | None, typer.Option(help="For kind=page: CSS or XPath picking article links.")
+    ] = None,
+) -> None:
+    """Add a source after validating its name, URL, kind, interval and selector."""
+    try:
+        spec = SourceSpec(name=name, url=url, kind=kind, interval=interval,  # type: ignore[arg-type]
+                          weight=weight, link_selector=selector)
+    except ValidationError as error:
+        errors.print(format_validation_error(error, None, "source"))
+        raise typer.Exit(2) from error
+    problem = validate_selector(selector) if selector else None
+    if problem:
+        errors.print(f"source: link_selector: {problem}")
+        raise typer.Exit(2)
+    application = App.open(context.obj, upgrade=True)
+    try:
+        added = application.storage.sources.add(spec, application.clock())
+    finally:
+        application.close()
+    if added is None:
+        errors.print(f"a source named {name!r} already exists")
+        raise typer.Exit(1)
+    console.print(f"Added {added.kind} source {added.name!r}: {added.url} "
+                  f"every {format_seconds(added.interval_seconds)}")
+
+
+@sources_app.command("remove")
+def remove_source(
+    context: typer.Context, name: Annotated[str, typer.Argument(help="Source name.")]
+) -> None:
+    """Remove a source (its stored articles are kept)."""
+    application = App.open(context.obj, upgrade=True)
+    try:
+        removed = application.storage.sources.remove(name)
+    finally:
+        application.close()
+    if not removed:
+        errors.print(f"no source named {name!r}")
+        raise typer.Exit(1)
+    console.print(f"Removed source {name!r}; its articles are kept.")
+
+
+@sources_app.command("show")
+def show_source(
+    context: typer.Context,
+    name: Annotated[str, typer.Argument(help="Source name.")],
+    json_output: JsonFlag = False,
+) -> None:
+    """One source: its settings, fetch state, health and recent rejections."""
+    application = App.open(context.obj, upgrade=True)
+    try:
+        now = application.clock()
+        health = next((h for h in application.storage.sources.health(now)
+                       if h.source.name == name), None)
+        rejections = application.storage.sources.rejections(name, limit=10)
+    finally:
+        application.close()
+    if health is None:
+        errors.print(f"no source named {name!r}")
+        raise typer.Exit(1)
+    if json_output:
+        print_json({**_health_json(health), "recent_rejections": rejections})
+        return
+    _print_health(health, now)
+    for rejection in rejections:
+        console.print(f"  {ago(rejection.occurred_at, now):>8}  [{rejection.stage}] "
+                      f"{rejection.reason}  {rejection.url or ''}")
+
+
+def _set_enabled(context: typer.Context, name: str, enabled: bool) -> None:
+    application = App.open(context.obj, upgrade=True)
+    try:
+        found = application.storage.sources.set_enabled(name, enabled)
+    finally:
+        application.close()
+    if not found:
+        errors.print(f"no source named {name!r}")
+        raise typer.Exit(1)
+    console.print(f"Source {name!r} {'enabled' if enabled else 'disabled'}.")
+
+
+@sources_app.command("enable")
+def enable_source(
+    context: typer.Context, name: Annotated[str, typer.Argument(help="Source name.")]
+) -> None:
+    """Poll a source again."""
+    _set_enabled(context, name, True)
+
+
+@sources_app.command("disable")
+def disable_source(
+    context: typer.Context, name: Annotated[str, typer.Argument(help="Source name.")]
+) -> None:
+    """Stop polling a source without removing it."""
+    _set_enabled(context, name, False)
+
+
+def _health_json(item: SourceHealth) -> dict[str, object]:
+    source, state = item.source, item.state
+    return {
+        "name": source.name, "kind": source.kind, "url": source.url, "enabled": source.enabled,
+        "interval_seconds": source.interval_seconds, "weight": source.weight,
+        "link_selector": source.link_selector, "last_success_at": item.last_success_at,
+        "last_error": item.last_error, "last_error_at": item.last_error_at,
+        "last_status_code": item.last_status_code,
+        "consecutive_failures": state.consecutive_failures,
+        "next_poll_at": state.next_poll_at, "next_poll_reason": state.next_poll_reason,
+        "articles_total": item.articles_total, "articles_last_24h": item.articles_last_24h,
+        "articles_per_day": item.articles_per_day,
+    }
+
+
+def _print_health(item: SourceHealth, now: datetime) -> None:
+    source, state = item.source, item.state
+    console.print(f"[bold]{source.name}[/bold] ({source.kind}, "
+                  f"{'enabled' if source.enabled else 'disabled'})")
+    console.print(f"  url:           {source.url}")
+    if source.link_selector:
+        console.print(f"  selector:      {source.link_selector}")
+    console.print(f"  every:         {format_seconds(source.interval_seconds)}, "
+                  f"weight {source.weight:g}")
+    console.print(f"  last poll:     {ago(state.last_polled_at, now)} "
+                  f"(status {item.last_status_code or '-'})")
+    console.print(f"  last success:  {ago(item.last_success_at, now)}")
+    if item.last_error:
+        console.print(f"  last error:    {item.last_error} ({ago(item.last_error_at, now)})")
+    console.print(f"  failures:      {state.consecutive_failures} in a row")
+    if state.next_poll_at:
+        console.print(f"  next poll:     not before {ago(state.next_poll_at, now)} "
+                      f"({state.next_poll_reason})")
+    console.print(f"  conditional:   ETag {state.etag or '-'}; "
+                  f"Last-Modified {state.last_modified or '-'}")
+    console.print(f"  articles:      {item.articles_total} in all, {item.articles_last_24h} "
+                  f"in 24h, {item.articles_per_day:g}/day over 7 days")

@@ -1,0 +1,58 @@
+"""``newsmon status``: what an operator checks first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+
+from newsmon.app import App
+from newsmon.output import ago, console, print_json
+
+
+def status_command(
+    context: typer.Context,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Data directory, database, schema, sources' health and recent articles."""
+    application = App.open(context.obj)
+    try:
+        storage = application.storage
+        now = application.clock()
+        revision, head = storage.current_revision(), storage.head_revision()
+        health = storage.sources.health(now) if revision else []
+        recent = storage.articles.count(since=now - timedelta(days=1)) if revision else 0
+        total = storage.articles.count() if revision else 0
+    finally:
+        application.close()
+    failing = [h for h in health if h.state.consecutive_failures]
+    status = {
+        "home": str(application.settings.home),
+        "database": make_url(application.settings.database_url).render_as_string(
+            hide_password=True),
+        "schema_revision": revision,
+        "schema_head": head,
+        "sources": len(health),
+        "sources_enabled": sum(1 for h in health if h.source.enabled),
+        "sources_failing": [h.source.name for h in failing],
+        "articles_total": total,
+        "articles_last_24h": recent,
+        "last_success_at": max((h.last_success_at for h in health if h.last_success_at),
+                               default=None),
+    }
+    if json_output:
+        print_json(status)
+        return
+    console.print(f"home:      {status['home']}")
+    console.print(f"database:  {status['database']}")
+    schema_note = "" if revision == head else "  [yellow](run `newsmon db upgrade`)[/yellow]"
+    console.print(f"schema:    {revision or 'empty'} (newest {head}){schema_note}")
+    console.print(f"sources:   {status['sources_enabled']} enabled of {status['sources']}, "
+                  f"{len(failing)} failing")
+    for item in failing:
+        console.print(f"  [red]{item.source.name}[/red]: {item.state.consecutive_failures} "
+                      f"failures, last: {item.last_error}", markup=True)
+    console.print(f"articles:  {total} stored, {recent} in the last 24 h; last successful poll "
+                  f"{ago(status['last_success_at'], now)}")  # type: ignore[arg-type]

@@ -1,0 +1,63 @@
+"""Fetching a single URL for ``newsmon extract`` (outside a crawl): httpx with newsmon's limits.
+
+The body is counted after decompression and cut off at ``max_body_bytes``; redirects are followed
+up to ``max_redirects``; only http(s) URLs are fetched. Failures are values (a reason string).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from config.settings import CrawlerSettings
+from crawler.politeness import user_agent
+from pipeline.urls import InvalidUrlError, check_http_url
+
+
+@dataclass(frozen=True)
+class FetchedDocument:
+    """A fetched body with the facts extraction needs."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    encoding: str | None
+
+
+def fetch_document(url: str, settings: CrawlerSettings) -> FetchedDocument | str:
+    """GET ``url`` within newsmon's limits; return the document or a readable reason."""
+    try:
+        check_http_url(url)
+    except InvalidUrlError as error:
+        return str(error)
+    try:
+        with httpx.Client(
+            follow_redirects=True,
+            max_redirects=settings.max_redirects,
+            timeout=settings.request_timeout_seconds,
+            headers={"User-Agent": user_agent(settings.contact_url)},
+        ) as client, client.stream("GET", url) as response:
+            if response.status_code >= 400:
+                return f"HTTP {response.status_code} from {response.url}"
+            body = _read_limited(response, settings.max_body_bytes)
+            if body is None:
+                return f"the response is larger than the size limit ({settings.max_body_bytes} bytes)"
+            return FetchedDocument(url, str(response.url), response.status_code, body,
+                                   response.charset_encoding)
+    except httpx.TooManyRedirects:
+        return f"too many redirects (more than {settings.max_redirects})"
+    except httpx.HTTPError as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def _read_limited(response: httpx.Response, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

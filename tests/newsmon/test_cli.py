@@ -1,0 +1,111 @@
+"""The command line, run in-process with Typer's runner against real databases and servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsmon.cli import app
+from tests.crawler.pages import article_html, rss_feed
+from tests.support.http import Reply, RouteServer
+
+RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
+
+
+@pytest.fixture
+def run(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+    """Invoke ``newsmon --home TMP ...`` against the parametrised database."""
+    runner = CliRunner()
+    env = {"NEWSMON_HOME": str(tmp_path / "home"), "NEWSMON_DATABASE_URL": database_url}
+
+    def invoke(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    return invoke
+
+
+def test_init_seeds_the_default_sources_once(run) -> None:  # type: ignore[no-untyped-def]
+    assert "33 default sources added" in run("init")
+    assert "0 default sources added (33 in all)" in run("init")
+    listed = json.loads(run("sources", "list", "--json"))
+    assert len(listed) == 33
+    assert {"name", "kind", "url", "last_success_at", "last_error", "consecutive_failures",
+            "articles_per_day", "last_status_code"} <= set(listed[0])
+    kinds = {item["kind"] for item in listed}
+    assert kinds == {"feed", "sitemap", "page"}
+
+
+def test_sources_add_validates_url_kind_and_selector(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--no-sources")
+    assert "Added feed source 'mine'" in run("sources", "add", "mine",
+                                             "https://example.com/feed.xml", "--interval", "15m")
+    assert "already exists" in run("sources", "add", "mine", "https://example.com/x", code=1)
+    assert "not an absolute http(s) URL" in run("sources", "add", "bad", "ftp://x/y", code=2)
+    assert "kind" in run("sources", "add", "k", "https://e.com/", "--kind", "video", code=2)
+    assert "link_selector" in run("sources", "add", "p", "https://e.com/", "--kind", "page",
+                                  code=2)
+    assert "link_selector" in run("sources", "add", "p", "https://e.com/", "--kind", "page",
+                                  "--selector", "a[[[", code=2)
+    assert "not a duration" in run("sources", "add", "i", "https://e.com/", "--interval",
+                                   "soon", code=2)
+    shown = json.loads(run("sources", "show", "mine", "--json"))
+    assert shown["interval_seconds"] == 900 and shown["url"] == "https://example.com/feed.xml"
+    assert "Removed source 'mine'" in run("sources", "remove", "mine")
+    assert "no source named" in run("sources", "remove", "mine", code=1)
+
+
+def test_crawl_then_list_and_show_articles(run) -> None:  # type: ignore[no-untyped-def]
+    server = RouteServer().start()
+    try:
+        server.route("/feed.xml", Reply(200, rss_feed([("Chip deal", server.url("/a/1"))]), RSS))
+        server.route("/a/1", Reply(200, article_html("Chip deal"), {"Content-Type": "text/html"}))
+        run("init", "--no-sources")
+        run("sources", "add", "wire", server.url("/feed.xml"))
+        output = run("crawl")
+        assert "fetched 1, unchanged 0, failed 0, skipped 0; 1 new articles" in output
+    finally:
+        server.stop()
+    listed = json.loads(run("articles", "list", "--json"))
+    assert len(listed) == 1
+    article = listed[0]
+    assert {"id", "url", "title", "published", "source"} <= set(article)
+    assert article["title"] == "Chip deal" and article["source"] == "wire"
+    assert article["url"] == server.url("/a/1")
+    shown = json.loads(run("articles", "show", str(article["id"]), "--json"))
+    assert "Paragraph 3 of Chip deal" in shown["text"]
+    assert "no article with id 999" in run("articles", "show", "999", code=1)
+    status = json.loads(run("status", "--json"))
+    assert status["articles_total"] == 1 and status["sources"] == 1
+    assert status["schema_revision"] == status["schema_head"]
+
+
+def test_extract_prints_one_json_object_per_input(run, shared_data: Path,  # type: ignore[no-untyped-def]
+                                                  tmp_path: Path) -> None:
+    pages = shared_data / "pages"
+    bench = sorted((shared_data / "article-extraction-benchmark" / "html").glob("*.html.gz"))[:2]
+    broken = tmp_path / "empty.html"
+    broken.write_bytes(b"")
+    inputs = [str(pages / "trafilatura" / "wired.com.burn.html"), *map(str, bench), str(broken)]
+    output = run("extract", *inputs, "--format", "json", code=1)
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert [line["path"] for line in lines] == inputs
+    wired = lines[0]
+    assert "OpenAI" in wired["text"] and wired["title"]
+    assert wired["language"] == "en" and wired["published"].startswith("2020-01-21")
+    assert all({"title", "text", "published", "authors", "language"} <= set(x) for x in lines)
+    assert all(line["text"] for line in lines[1:3])
+    assert lines[3]["error"] and lines[3]["text"] is None
+
+
+def test_an_unknown_setting_is_reported_with_its_name(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text("[crawler]\nretry_tims = 3\n")
+    result = CliRunner().invoke(app, ["status"], env={"NEWSMON_HOME": str(home)})
+    assert result.exit_code != 0
+    assert "crawler.retry_tims" in str(result.exception) + result.output

@@ -12,7 +12,7 @@ from typing import Any
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 
 
-class PoliteRetryMiddleware(RetryMiddleware):  # type: ignore[misc]
+class PoliteRetryMiddleware(RetryMiddleware):
     """RetryMiddleware that honours Retry-After by not retrying within the crawl."""
 
     def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:

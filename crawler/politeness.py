@@ -78,7 +78,8 @@ def after_failure(
     if told is not None:
         capped = min(int(told.total_seconds()), settings.max_cache_delay)
         if capped >= backoff:
-            return NextPoll(now + timedelta(seconds=capped), f"server asked to retry after {capped}s")
+            reason = f"server asked to retry after {capped}s"
+            return NextPoll(now + timedelta(seconds=capped), reason)
     return NextPoll(now + timedelta(seconds=backoff), reason)
 
 

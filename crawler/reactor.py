@@ -24,7 +24,7 @@ def install_asyncio_reactor() -> asyncio.AbstractEventLoop:
     install_reactor(ASYNCIO_REACTOR)
     from twisted.internet import reactor
 
-    loop: asyncio.AbstractEventLoop = reactor._asyncioEventloop  # type: ignore[attr-defined]
+    loop: asyncio.AbstractEventLoop = reactor._asyncioEventloop
     return loop
 
 
@@ -51,8 +51,9 @@ class ReactorThread:
 
     def start(self) -> ReactorThread:
         """Start the reactor thread (once)."""
-        from twisted.internet import reactor
+        from twisted.internet import reactor as installed
 
+        reactor: Any = installed
         if self._thread is None:
             self._thread = threading.Thread(
                 target=reactor.run, kwargs={"installSignalHandlers": False},
@@ -71,8 +72,9 @@ class ReactorThread:
 
     def stop(self) -> None:
         """Stop the reactor; it cannot be started again in this process."""
-        from twisted.internet import reactor
+        from twisted.internet import reactor as installed
 
+        reactor: Any = installed
         if self._thread is not None and self._thread.is_alive():
             reactor.callFromThread(reactor.stop)
             self._thread.join(timeout=10)

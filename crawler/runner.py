@@ -94,5 +94,6 @@ class CrawlRunner:
             if reason is None:
                 plans.append(PollPlan(source, state))
             else:
-                skipped.append(SourceCrawlResult(source.name, PollOutcome.SKIPPED, errors=(reason,)))
+                result = SourceCrawlResult(source.name, PollOutcome.SKIPPED, errors=(reason,))
+                skipped.append(result)
         return plans, skipped

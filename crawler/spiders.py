@@ -23,7 +23,7 @@ from crawler.failures import describe_failure
 from crawler.politeness import after_failure, after_success
 from crawler.sources import SourceDocument, read_source_document
 from crawler.tally import CrawlTally
-from crawler.types import PollOutcome, SourceCrawlResult
+from crawler.types import PollOutcome
 from pipeline.storage import FetchState, SourceRecord, Storage
 from pipeline.storage.records import PollRecord
 from pipeline.types import EntryHints, FetchedPage, IngestOutcome, IngestStatus
@@ -50,7 +50,7 @@ class PollPlan:
     state: FetchState
 
 
-class SourceSpider(scrapy.Spider):  # type: ignore[misc]
+class SourceSpider(scrapy.Spider):
     """Polls each planned source and follows new entries to their pages."""
 
     name = "newsmon"
@@ -194,7 +194,9 @@ class SourceSpider(scrapy.Spider):  # type: ignore[misc]
             logger.exception("recording the rejection of %s failed too", url)
         return IngestOutcome(IngestStatus.REJECTED, url, reason=reason)
 
-    def _record_poll_success(self, plan: PollPlan, response: Response, outcome: PollOutcome) -> None:
+    def _record_poll_success(
+        self, plan: PollPlan, response: Response, outcome: PollOutcome
+    ) -> None:
         if response.meta.get("child"):
             return
         now = self.clock()

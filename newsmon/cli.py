@@ -67,7 +67,7 @@ def init_command(
         console.print(f"Data directory: {application.settings.home}")
         console.print(f"Database: schema at revision {application.storage.current_revision()}")
         console.print(f"Sources: {added} default sources added "
-                      f"({len(application.storage.sources.list())} in all)")
+                      f"({len(application.storage.sources.all())} in all)")
     finally:
         application.close()
 

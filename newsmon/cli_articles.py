@@ -43,7 +43,7 @@ def list_articles(
     application = App.open(context.obj, upgrade=True)
     try:
         cutoff = parse_since(since, application.clock())
-        articles = application.storage.articles.list(since=cutoff, source=source, limit=limit)
+        articles = application.storage.articles.latest(since=cutoff, source=source, limit=limit)
     finally:
         application.close()
     if json_output:
@@ -79,7 +79,8 @@ def show_article(
     console.print(f"[bold]{article.title or '(untitled)'}[/bold]", markup=True)
     for label, value in (
         ("url", article.canonical_url), ("source", article.source_name),
-        ("published", short_time(article.published_at)), ("fetched", short_time(article.fetched_at)),
+        ("published", short_time(article.published_at)),
+        ("fetched", short_time(article.fetched_at)),
         ("authors", ", ".join(article.authors)), ("language", article.language or ""),
         ("from", article.origin), ("words", str(article.word_count)),
         ("notes", "; ".join(article.notes)),

@@ -101,7 +101,7 @@ def print_report(report: CrawlReport) -> None:
 
 def _choose_sources(application: App, names: list[str]) -> list[SourceRecord]:
     if not names:
-        return application.storage.sources.list(enabled_only=True)
+        return application.storage.sources.all(enabled_only=True)
     chosen = []
     for name in names:
         record = application.storage.sources.get(name)

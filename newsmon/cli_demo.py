@@ -73,7 +73,7 @@ def _add_demo_sources(application: App, site: SampleNewsSite) -> list:  # type: 
 
 
 def _print_articles(application: App) -> None:
-    articles = application.storage.articles.list(limit=100)
+    articles = application.storage.articles.latest(limit=100)
     table = Table(title=f"{application.storage.articles.count()} articles stored")
     for column in ("id", "published", "source", "title", "words", "from"):
         table.add_column(column, overflow="fold")

@@ -43,7 +43,8 @@ def fetch_document(url: str, settings: CrawlerSettings) -> FetchedDocument | str
                 return f"HTTP {response.status_code} from {response.url}"
             body = _read_limited(response, settings.max_body_bytes)
             if body is None:
-                return f"the response is larger than the size limit ({settings.max_body_bytes} bytes)"
+                limit = settings.max_body_bytes
+                return f"the response is larger than the size limit ({limit} bytes)"
             return FetchedDocument(url, str(response.url), response.status_code, body,
                                    response.charset_encoding)
     except httpx.TooManyRedirects:

@@ -16,6 +16,7 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*(\n\s*)+")
 _WORDS = re.compile(r"\w+")
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
 def clean_text(value: str | None) -> str:
@@ -45,12 +46,10 @@ def decode_bytes(body: bytes, declared: str | None = None) -> str:
 
     Never raises: undecodable bytes become U+FFFD.
     """
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+    for bom, codec in _BOMS:
         if body.startswith(bom):
             return body[len(bom):].decode(codec, errors="replace")
-    for codec in (declared, "utf-8"):
-        if not codec:
-            continue
+    for codec in [name for name in (declared, "utf-8") if name]:
         try:
             return body.decode(codec)
         except (LookupError, UnicodeDecodeError):

@@ -16,7 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def shared_data_dir() -> Path:
-    """The read-only ``shared/data`` folder that lies beside the checkout (or $NEWSMON_SHARED_DATA)."""
+    """The read-only ``shared/data`` beside the checkout (or ``$NEWSMON_SHARED_DATA``)."""
     configured = os.environ.get("NEWSMON_SHARED_DATA")
     path = Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
     if not path.is_dir():

@@ -95,7 +95,7 @@ class ArticleStore:
             row = session.get(ArticleRow, article_id)
             return _record(row) if row else None
 
-    def list(
+    def latest(
         self, *, since: datetime | None = None, source: str | None = None, limit: int = 50
     ) -> list[StoredArticle]:
         """Articles newest first (by publication, else fetch time), optionally filtered."""

@@ -17,7 +17,9 @@ WRITE_OPTION = "newsmon_write"
 """Execution option that marks a session's connection as a writer (SQLite: BEGIN IMMEDIATE)."""
 
 
-def create_database_engine(url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> Engine:
+def create_database_engine(
+    url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False
+) -> Engine:
     """Build the engine for ``url``; SQLite files get their directory, WAL and pragmas."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":

@@ -37,14 +37,22 @@ class SessionSource(Protocol):
 class SourceSpecLike(Protocol):
     """The fields of a source definition (``config.SourceSpec`` satisfies it)."""
 
-    name: str
-    kind: str
-    url: str
-    interval: int
-    weight: float
-    link_selector: str | None
-    enabled: bool
-    description: str | None
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def interval(self) -> int: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def link_selector(self) -> str | None: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def description(self) -> str | None: ...
 
 
 class SourceStore:
@@ -98,7 +106,7 @@ class SourceStore:
             row = session.scalar(select(SourceRow).where(SourceRow.name == name))
             return _source_record(row) if row else None
 
-    def list(self, *, enabled_only: bool = False) -> list[SourceRecord]:
+    def all(self, *, enabled_only: bool = False) -> list[SourceRecord]:
         """All sources by name."""
         query = select(SourceRow).order_by(SourceRow.name)
         if enabled_only:

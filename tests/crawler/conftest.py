@@ -53,7 +53,7 @@ class Crawl:
     def __call__(self, *names: str, force: bool = False, **settings: Any) -> CrawlReport:
         crawler_settings = CrawlerSettings(**{**TEST_CRAWLER, **settings})
         runner = CrawlRunner(crawler_settings, self.storage, ArticleIngestor(self.storage))
-        chosen = [s for s in self.storage.sources.list() if not names or s.name in names]
+        chosen = [s for s in self.storage.sources.all() if not names or s.name in names]
         return self.reactor.run(lambda: runner.crawl(chosen, force=force), timeout=120)
 
 

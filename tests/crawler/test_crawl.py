@@ -41,7 +41,7 @@ def test_feed_entries_are_followed_to_full_articles(server: RouteServer, crawl: 
 
     assert report.results[0].outcome is PollOutcome.FETCHED
     assert report.new_articles == 3
-    articles = storage.articles.list()
+    articles = storage.articles.latest()
     assert sorted(a.title or "" for a in articles) == ["Story 0", "Story 1", "Story 2"]
     assert all(a.origin == "page" and "Paragraph 5" in a.text for a in articles)
     user_agent = server.hits("/feed.xml")[0].headers["user-agent"]
@@ -92,7 +92,7 @@ def test_robots_txt_disallow_is_obeyed_and_the_feed_text_kept(
 
     assert server.hits("/private/1") == []
     assert report.new_articles == 1
-    [article] = storage.articles.list()
+    [article] = storage.articles.latest()
     assert article.origin == "feed" and "Summary of the story" in article.text
     reasons = [r.reason for r in storage.sources.rejections("wire")]
     assert any("robots.txt" in reason for reason in reasons)
@@ -167,7 +167,8 @@ def test_tracking_parameter_duplicates_collapse_to_one_article(
 ) -> None:
     server.route("/a.xml", Reply(200, rss_feed([("Deal", server.url("/s/deal?utm_source=a"))]),
                                  RSS))
-    server.route("/b.xml", Reply(200, rss_feed([("Deal", server.url("/s/deal?utm_source=b&utm_medium=rss"))]), RSS))
+    tracked = server.url("/s/deal?utm_source=b&utm_medium=rss")
+    server.route("/b.xml", Reply(200, rss_feed([("Deal", tracked)]), RSS))
     server.route("/s/deal", Reply(200, article_html("Deal"), HTML))
     crawl.add_source("a", server.url("/a.xml"))
     crawl.add_source("b", server.url("/b.xml"))
@@ -176,7 +177,7 @@ def test_tracking_parameter_duplicates_collapse_to_one_article(
 
     assert storage.articles.count() == 1
     assert report.new_articles == 1
-    assert storage.articles.list()[0].canonical_url == server.url("/s/deal")
+    assert storage.articles.latest()[0].canonical_url == server.url("/s/deal")
 
 
 def test_broken_sources_are_recorded_and_the_rest_completes(
@@ -222,7 +223,7 @@ def test_missing_article_page_keeps_the_feed_content(server: RouteServer, crawl:
     crawl.add_source("wire", server.url("/feed.xml"))
     report = crawl()
     assert report.new_articles == 1
-    [article] = storage.articles.list()
+    [article] = storage.articles.latest()
     assert article.origin == "feed" and article.title == "Lost"
     assert any("404" in r.reason for r in storage.sources.rejections("wire"))
 
@@ -248,5 +249,5 @@ def test_sitemap_and_section_page_sources(server: RouteServer, crawl: Crawl,
 
     assert {r.source: r.new_articles for r in report.results} == {"labs": 2, "signal": 1}
     assert server.hits("/s/old") == [] and server.hits("/about") == []
-    titles = {a.title for a in storage.articles.list()}
+    titles = {a.title for a in storage.articles.latest()}
     assert titles == {"Fresh story", "Lab post 1", "Lab post 2"}

@@ -40,14 +40,14 @@ def test_default_sources_are_seeded_once_and_removals_stick(storage: Storage) ->
     assert storage.sources.seed_defaults(specs, NOW) == 2
     assert storage.sources.remove("a") is True
     assert storage.sources.seed_defaults(specs, NOW) == 0
-    assert [s.name for s in storage.sources.list()] == ["b"]
+    assert [s.name for s in storage.sources.all()] == ["b"]
 
 
 def test_adding_a_source_twice_is_refused_as_a_value(storage: Storage) -> None:
     first = storage.sources.add(spec(), NOW)
     assert first is not None and first.interval_seconds == 900 and first.weight == 1.5
     assert storage.sources.add(spec(), NOW) is None
-    assert len(storage.sources.list()) == 1
+    assert len(storage.sources.all()) == 1
 
 
 def test_tracking_parameters_and_same_text_collapse_to_one_article(storage: Storage) -> None:
@@ -158,6 +158,6 @@ def test_listing_filters_by_source_and_time(storage: Storage) -> None:
             source, make_article(f"https://n.example/{index}", text=BODY + str(index) * 3),
             origin=ArticleOrigin.PAGE, fetched_at=NOW - timedelta(hours=index * 30),
         )
-    assert {a.source_name for a in storage.articles.list(source="wire")} == {"wire"}
-    recent = storage.articles.list(since=NOW - timedelta(hours=1))
+    assert {a.source_name for a in storage.articles.latest(source="wire")} == {"wire"}
+    recent = storage.articles.latest(since=NOW - timedelta(hours=1))
     assert [a.url for a in recent] == ["https://n.example/0"]

@@ -16,7 +16,7 @@ from config.settings import CrawlerSettings
 from pipeline.dates import to_utc
 
 NEWSMON_VERSION = "0.1.0"
-_MAX_AGE = re.compile(r"(?:^|[,\s])(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|[,\s])(no-cache|no-store)\b", re.IGNORECASE)
 
 
@@ -49,7 +49,10 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
 
 
 def parse_max_age(cache_control: str | None) -> int | None:
-    """The max-age (or s-maxage) of a Cache-Control header in seconds; ``None`` if absent."""
+    """The max-age of a Cache-Control header in seconds; ``None`` if absent or uncacheable.
+
+    newsmon is a private client, so ``s-maxage`` (meant for shared caches) is ignored.
+    """
     if not cache_control or _NO_CACHE.search(cache_control):
         return None
     match = _MAX_AGE.search(cache_control)

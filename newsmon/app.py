@@ -11,6 +11,7 @@ from typing import Any
 from config import Settings, load_settings, load_source_specs
 from config.loading import DEFAULT_SOURCES_FILE
 from crawler.runner import CrawlRunner
+from newsmon.logs import configure_logging
 from pipeline.dates import utc_now
 from pipeline.ingest import ArticleIngestor
 from pipeline.storage import Storage
@@ -43,6 +44,7 @@ class App:
     def from_settings(cls, settings: Settings, *, upgrade: bool = False) -> App:
         """Open the database named by ``settings``."""
         settings.home.mkdir(parents=True, exist_ok=True)
+        configure_logging(settings.logging)
         storage = Storage.open(
             settings.database_url,
             busy_timeout_seconds=settings.storage.sqlite_busy_timeout_seconds,

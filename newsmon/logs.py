@@ -1,0 +1,44 @@
+"""Logging for the application shell: one line per event, text or JSON, to standard error."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from config.settings import LoggingSettings
+
+HANDLER_NAME = "newsmon"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+QUIET_LOGGERS = ("scrapy", "twisted", "trafilatura", "htmldate", "charset_normalizer", "filelock")
+
+
+class JsonLineFormatter(logging.Formatter):
+    """Formats a record as one JSON object: time, level, logger, message, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(settings: LoggingSettings) -> None:
+    """Install one stderr handler on the root logger; third-party chatter only from WARNING."""
+    handler = logging.StreamHandler()
+    handler.name = HANDLER_NAME
+    formatter = JsonLineFormatter() if settings.json_lines else logging.Formatter(TEXT_FORMAT)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if existing.name == HANDLER_NAME:
+            root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(settings.level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(settings.level)))

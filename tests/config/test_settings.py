@@ -1,0 +1,112 @@
+"""Settings: defaults documented, precedence, strict validation, secrets only from the environment."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, Settings, load_settings, load_source_specs, parse_duration
+from config.loading import DEFAULT_SOURCES_FILE, DEFAULTS_FILE
+
+
+def test_every_setting_has_a_default_with_a_comment() -> None:
+    text = DEFAULTS_FILE.read_text()
+    defaults = tomllib.loads(text)
+    for section, model in Settings.model_fields.items():
+        if section == "home":
+            continue
+        annotation = model.annotation
+        assert annotation is not None and hasattr(annotation, "model_fields")
+        for name in annotation.model_fields:
+            if name == "database_url":
+                continue  # a secret: only from NEWSMON_DATABASE_URL, documented in a comment
+            assert name in defaults[section], f"{section}.{name} missing from defaults.toml"
+            line = next(line for line in text.splitlines() if re.match(rf"{name}\s*=", line))
+            assert "#" in line and len(line.split("#", 1)[1].strip()) > 10, line
+
+
+def test_precedence_defaults_file_environment_overrides(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        "[crawler]\nretry_times = 4\nmax_redirects = 3\n[logging]\nlevel = 'DEBUG'\n"
+    )
+    env = {"NEWSMON_HOME": str(tmp_path), "NEWSMON_CRAWLER__MAX_REDIRECTS": "5",
+           "NEWSMON_CRAWLER__CONTACT_URL": "https://ops.example/contact"}
+    settings = load_settings(env=env, overrides={"logging": {"level": "ERROR"}})
+    assert settings.crawler.retry_times == 4  # file over default
+    assert settings.crawler.max_redirects == 5  # environment over file
+    assert settings.crawler.contact_url == "https://ops.example/contact"
+    assert settings.logging.level == "ERROR"  # explicit override over everything
+    assert settings.crawler.request_timeout_seconds == 30.0  # untouched default
+    assert settings.database_url == f"sqlite:///{tmp_path / 'newsmon.sqlite3'}"
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    settings = load_settings(env={"NEWSMON_HOME": str(tmp_path)})
+    with pytest.raises(Exception, match="frozen"):
+        settings.crawler.retry_times = 9  # type: ignore[misc]
+
+
+def test_unknown_keys_and_bad_values_name_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[crawler]\nretry_tims = 3\nmax_body_bytes = -1\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={"NEWSMON_HOME": str(tmp_path)})
+    message = str(caught.value)
+    assert "crawler.retry_tims" in message and "crawler.max_body_bytes" in message
+    assert str(config) in message
+
+
+def test_database_password_only_from_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        "[storage]\ndatabase_url = 'postgresql://u:secret@db/newsmon'\n"
+    )
+    with pytest.raises(ConfigError, match="NEWSMON_DATABASE_URL"):
+        load_settings(env={"NEWSMON_HOME": str(tmp_path)})
+    url = "postgresql+psycopg://u:secret@db/newsmon"
+    settings = load_settings(home=tmp_path / "other", env={"NEWSMON_DATABASE_URL": url})
+    assert settings.database_url == url
+    assert "secret" not in repr(settings) and "secret" not in str(settings.storage)
+
+
+def test_durations() -> None:
+    assert [parse_duration(v) for v in ("90s", "15m", "2h", "1d", "1w", 30, "45")] == [
+        90, 900, 7200, 86400, 604800, 30, 45]
+    for bad in ("soon", "", "1y", True):
+        with pytest.raises(ValueError, match="duration"):
+            parse_duration(bad)
+
+
+def test_default_sources_are_many_real_and_valid() -> None:
+    specs = load_source_specs()
+    assert len(specs) >= 25
+    assert len({spec.name for spec in specs}) == len(specs)
+    assert {spec.kind for spec in specs} == {"feed", "sitemap", "page"}
+    assert all(spec.url.startswith("https://") for spec in specs)
+    assert all(spec.link_selector for spec in specs if spec.kind == "page")
+    hosts = {re.sub(r"^https://(www\.)?", "", spec.url).split("/")[0] for spec in specs}
+    assert len(hosts) >= 25
+    assert {"openai.com", "www.anthropic.com", "nvidianews.nvidia.com"} & {
+        spec.url.split("/")[2] for spec in specs} == {
+        "openai.com", "www.anthropic.com", "nvidianews.nvidia.com"}
+
+
+def test_user_sources_override_defaults_by_name(tmp_path: Path) -> None:
+    user = tmp_path / "sources.toml"
+    user.write_text(
+        '[[source]]\nname = "openai-news"\nurl = "https://openai.com/news/rss.xml"\n'
+        'interval = "5m"\nweight = 3\n'
+        '[[source]]\nname = "my-lab"\nkind = "page"\nurl = "https://lab.example/news"\n'
+        'link_selector = "a.post"\n'
+    )
+    specs = {spec.name: spec for spec in load_source_specs(DEFAULT_SOURCES_FILE, user)}
+    assert specs["openai-news"].interval == 300 and specs["openai-news"].weight == 3
+    assert specs["my-lab"].kind == "page"
+    user.write_text('[[source]]\nname = "Bad Name"\nurl = "https://x.example/"\n')
+    with pytest.raises(ConfigError, match="Bad Name"):
+        load_source_specs(user)
+    user.write_text('[[source]]\nname = "p"\nkind = "page"\nurl = "https://x.example/"\n')
+    with pytest.raises(ConfigError, match="link_selector"):
+        load_source_specs(user)

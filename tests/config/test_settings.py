@@ -1,4 +1,4 @@
-"""Settings: defaults documented, precedence, strict validation, secrets only from the environment."""
+"""Settings: documented defaults, precedence, strict validation, secrets from the environment."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ def run(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
     def invoke(*args: str, code: int = 0) -> str:
         result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
         assert result.exit_code == code, result.output
-        return result.output
+        return result.stdout if "--json" in args or "json" in args else result.output
 
     return invoke
 

@@ -15,6 +15,7 @@ from config.settings import CrawlerSettings
 from crawler.feeds import parse_feed
 from crawler.sections import pick_article_links
 from crawler.sitemaps import parse_sitemap
+from crawler.sniff import http_charset
 from crawler.types import ParseFailure
 from pipeline.storage import SourceRecord
 from pipeline.types import EntryHints
@@ -71,7 +72,9 @@ def read_section_page(
     settings: CrawlerSettings,
 ) -> SourceDocument | str:
     """The article links a section page shows, picked by the source's selector."""
-    links = pick_article_links(body, url, source.link_selector or "a")
+    links = pick_article_links(
+        body, url, source.link_selector or "a", encoding=http_charset(content_type)
+    )
     if isinstance(links, ParseFailure):
         return links.reason
     return SourceDocument(tuple(EntryHints(url=link) for link in links))
@@ -96,6 +99,9 @@ def read_source_document(
 
 
 def _newest_first(entries: tuple[EntryHints, ...]) -> tuple[EntryHints, ...]:
-    if not any(entry.published for entry in entries):
+    """Entries by publication (else update) time, newest first; undated ones keep their order."""
+    if not any(entry.published or entry.updated for entry in entries):
         return entries
-    return tuple(sorted(entries, key=lambda e: e.published or _OLDEST, reverse=True))
+    return tuple(
+        sorted(entries, key=lambda e: e.published or e.updated or _OLDEST, reverse=True)
+    )

@@ -100,6 +100,8 @@ def extract_article(
     title = declared.title or candidate.title or (hints.title if hints else None)
     if _too_short(text) and not (page.notes and title):
         return NotAnArticle(url=url, reason="No article text could be extracted from the page.")
+    if (listing := listing_page_reason(declared, text)) is not None:
+        return NotAnArticle(url=url, reason=listing)
     fields = _Fields(url=url, text=_bounded(text, notes), title=title, declared=declared,
                      candidate=candidate, hints=hints)
     return _assemble(fields, now, notes)
@@ -117,6 +119,27 @@ def article_from_hints(hints: EntryHints, *, now: datetime) -> ExtractedArticle 
     fields = _Fields(url=hints.url, text=_bounded(text, notes), title=hints.title,
                      declared=PageMetadata(), candidate=_Candidate(text=text), hints=hints)
     return _assemble(fields, now, notes, with_canonical=False)
+
+
+NON_ARTICLE_PAGE_TYPES = frozenset({"website", "profile", "product", "place", "book", "music.song",
+                                    "video.other", "business.business"})
+LISTING_MAX_WORDS = 300
+
+
+def listing_page_reason(declared: PageMetadata, text: str) -> str | None:
+    """Why a page is a section, listing or landing page rather than an article, if it is one.
+
+    Only a page that says so itself counts: a non-article ``og:type``, no schema.org article, no
+    declared publication date, and little text. Pages that declare nothing are given the
+    benefit of the doubt.
+    """
+    if declared.page_type not in NON_ARTICLE_PAGE_TYPES or declared.has_article_schema:
+        return None
+    words = len(text.split())
+    if declared.published or words >= LISTING_MAX_WORDS:
+        return None
+    return (f"Not an article: the page declares og:type {declared.page_type!r}, no schema.org "
+            f"article and no publication date, and has only {words} words of text.")
 
 
 def _too_short(text: str) -> bool:
@@ -265,7 +288,10 @@ def _assemble(
     """Merge page declarations, then trafilatura's guesses, then the feed's hints."""
     declared, candidate, hints = fields.declared, fields.candidate, fields.hints or _NO_HINTS
     claims = [*declared.published]
-    if (guessed := parse_date_string(candidate.date)) is not None:
+    guessed = parse_date_string(candidate.date)
+    if guessed is not None and _is_year_only(guessed):
+        notes.append(f"Ignored a date guess of {guessed:%Y-%m-%d}: it names only a year.")
+    elif guessed is not None:
         claims.append(DatedClaim("trafilatura's date guess", guessed))
     if hints.published is not None:
         claims.append(DatedClaim("the feed", hints.published))
@@ -306,6 +332,11 @@ def strip_site_name(title: str | None, site_name: str | None) -> str | None:
         if rest and first.strip().casefold() == site:
             return rest.strip()
     return title
+
+
+def _is_year_only(value: datetime) -> bool:
+    """htmldate answers January 1st, midnight, when all it found was a year (e.g. a copyright)."""
+    return (value.month, value.day, value.hour, value.minute, value.second) == (1, 1, 0, 0, 0)
 
 
 def _first_sane(claims: list[DatedClaim], now: datetime, notes: list[str]) -> datetime | None:

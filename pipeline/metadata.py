@@ -66,6 +66,10 @@ class PageMetadata:
     tags: tuple[str, ...] = ()
     article_body: str | None = None
     """The JSON-LD ``articleBody`` as plain text, when the page carries one."""
+    page_type: str | None = None
+    """The Open Graph ``og:type`` (``article``, ``website``, ...), lower-cased."""
+    has_article_schema: bool = False
+    """Whether the page's JSON-LD holds a schema.org article object."""
 
 
 def read_page_metadata(tree: HtmlElement, base_url: str) -> PageMetadata:
@@ -93,6 +97,8 @@ def read_page_metadata(tree: HtmlElement, base_url: str) -> PageMetadata:
         description=description or _first_text(ld.get("description")),
         tags=_split_tags(keywords),
         article_body=html_to_text(ld.get("articleBody")) or None,
+        page_type=(_meta_line(meta, "og:type") or "").lower() or None,
+        has_article_schema=bool(ld),
     )
 
 

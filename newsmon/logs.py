@@ -10,7 +10,9 @@ from config.settings import LoggingSettings
 
 HANDLER_NAME = "newsmon"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-QUIET_LOGGERS = ("alembic", "scrapy", "twisted", "trafilatura", "htmldate", "charset_normalizer", "filelock")
+QUIET_LOGGERS = (
+    "alembic", "scrapy", "twisted", "trafilatura", "htmldate", "charset_normalizer", "filelock",
+)
 
 
 class JsonLineFormatter(logging.Formatter):

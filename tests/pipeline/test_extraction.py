@@ -615,3 +615,37 @@ def test_random_tag_soup_never_raises_and_yields_clean_text(fixed_now: datetime)
             assert_clean(result.title or "")
         else:
             assert result.reason
+
+
+# --- listing pages and year-only dates -----------------------------------------------------------
+
+LISTING_BODY = "".join(
+    f"<p>Event {n}: a meetup in a city about open models and evaluations.</p>" for n in range(8)
+)
+
+
+def test_a_page_that_declares_itself_a_website_listing_is_refused(fixed_now: datetime) -> None:
+    head = '<meta property="og:type" content="website">'
+    result = extract_article(page(head=head, body=LISTING_BODY, title="Events"), URL, now=fixed_now)
+    assert isinstance(result, NotAnArticle)
+    assert "og:type 'website'" in result.reason and "words" in result.reason
+
+
+def test_a_website_page_with_an_article_signal_is_kept(fixed_now: datetime) -> None:
+    dated = ('<meta property="og:type" content="website">'
+             '<meta property="article:published_time" content="2026-11-19T08:00:00Z">')
+    kept = extract_article(page(head=dated, body=LISTING_BODY), URL, now=fixed_now)
+    assert isinstance(kept, ExtractedArticle)
+    schema = '<meta property="og:type" content="website">' + json_ld(
+        {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Muse Spark"})
+    assert isinstance(extract_article(page(head=schema, body=LISTING_BODY), URL, now=fixed_now),
+                      ExtractedArticle)
+    undeclared = extract_article(page(body=LISTING_BODY), URL, now=fixed_now)
+    assert isinstance(undeclared, ExtractedArticle)  # the benefit of the doubt
+
+
+def test_a_year_only_date_guess_is_not_a_publication_date(fixed_now: datetime) -> None:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "<p>© 2026 Example News</p>"
+    result = extracted(extract_article(page(body=body), URL, now=fixed_now))
+    assert result.published is None
+    assert "Ignored a date guess of 2026-01-01: it names only a year." in result.notes

@@ -94,47 +94,56 @@ class SourceSpider(scrapy.Spider):
         )
 
     async def on_poll_response(self, response: Response) -> AsyncIterator[scrapy.Request]:
-        """A source answered: record the poll and follow its new entries."""
+        """A source (or a child sitemap) answered: record the poll and follow new entries.
+
+        Parsing and database work run in worker threads so the event loop keeps crawling.
+        """
         plan = self.plans[response.meta["source"]]
+        child = bool(response.meta.get("child"))
         if response.status == 304:
-            self._record_poll_success(plan, response, PollOutcome.UNCHANGED)
+            if not child:
+                await asyncio.to_thread(self._record_poll_success, plan, response)
+                self.tally.polled(plan.source.name, PollOutcome.UNCHANGED, response.status)
             return
-        document = read_source_document(
-            plan.source, _body(response), response.url, now=self.clock(),
-            content_type=_header(response, "Content-Type"), settings=self.crawler_settings,
+        document = await asyncio.to_thread(
+            read_source_document, plan.source, _body(response), response.url,
+            now=self.clock(), content_type=_header(response, "Content-Type"),
+            settings=self.crawler_settings,
         )
         if isinstance(document, str):
-            self._record_poll_failure(plan, document, response.status, None, stage="parse")
+            await self._poll_failed(plan, document, response.status, None, child=child)
             return
-        self._record_poll_success(plan, response, PollOutcome.FETCHED)
-        for request in self._follow(plan, document):
+        if not child:
+            await asyncio.to_thread(self._record_poll_success, plan, response)
+            self.tally.polled(plan.source.name, PollOutcome.FETCHED, response.status)
+        async for request in self._follow(plan, document):
             yield request
 
     async def on_poll_error(self, failure: Any) -> None:
         """A source could not be polled: record why and postpone its next poll."""
-        plan = self.plans[failure.request.meta["source"]]
+        meta = failure.request.meta
         report = describe_failure(failure)
-        self._record_poll_failure(
-            plan, report.reason, report.status_code, report.retry_after, stage="poll"
-        )
+        await self._poll_failed(self.plans[meta["source"]], report.reason, report.status_code,
+                                report.retry_after, child=bool(meta.get("child")))
 
-    def _follow(self, plan: PollPlan, document: SourceDocument) -> list[scrapy.Request]:
+    async def _follow(
+        self, plan: PollPlan, document: SourceDocument
+    ) -> AsyncIterator[scrapy.Request]:
         name = plan.source.name
-        requests = [
-            scrapy.Request(url, callback=self.on_poll_response, errback=self.on_child_error,
-                           meta={"source": name, "child": True}, priority=5)
-            for url in document.child_sitemaps[:MAX_CHILD_SITEMAPS]
-        ]
+        for url in document.child_sitemaps[:MAX_CHILD_SITEMAPS]:
+            yield scrapy.Request(url, callback=self.on_poll_response, errback=self.on_poll_error,
+                                 meta={"source": name, "child": True}, priority=5)
         entries = document.entries[: self.crawler_settings.max_entries_per_poll]
-        known = self.storage.articles.known_urls(entry.url for entry in entries)
+        known = await asyncio.to_thread(
+            self.storage.articles.known_urls, [entry.url for entry in entries]
+        )
         fresh = [entry for entry in entries if entry.url not in known]
         self.tally.saw_entries(name, len(entries), len(entries) - len(fresh))
         for entry in fresh:
             if self.crawler_settings.follow_entries and document.follow_links:
-                requests.append(self._article_request(name, entry))
+                yield self._article_request(name, entry)
             else:
-                self._store_entry(name, entry, None)
-        return requests
+                await self._store_entry(name, entry, None)
 
     def _article_request(self, source: str, entry: EntryHints) -> scrapy.Request:
         return scrapy.Request(
@@ -158,47 +167,50 @@ class SourceSpider(scrapy.Spider):
             encoding=getattr(response, "encoding", None),
             hints=response.meta.get("hints"),
         )
-        try:
-            outcome = await asyncio.to_thread(self.sink.ingest_page, page)
-        except Exception as error:  # a bug in a later stage must not stop the crawl
-            outcome = self._internal_error(source, page.final_url, error)
+        outcome = await asyncio.to_thread(self._guarded, self.sink.ingest_page, page,
+                                          source=source, url=page.final_url)
         self.tally.article(source, outcome)
 
     async def on_article_error(self, failure: Any) -> None:
         """An article page failed: keep what the feed said about it, and why the page failed."""
         meta = failure.request.meta
-        reason = describe_failure(failure).reason
-        self._store_entry(meta["source"], meta["hints"], reason)
+        await self._store_entry(meta["source"], meta["hints"], describe_failure(failure).reason)
 
-    async def on_child_error(self, failure: Any) -> None:
-        """A child sitemap failed: recorded, the source's poll still counts as done."""
-        reason = describe_failure(failure).reason
-        source = failure.request.meta["source"]
-        self.storage.sources.record_rejection(
-            source, "poll", f"child sitemap failed: {reason}", failure.request.url, self.clock()
+    async def _store_entry(self, source: str, entry: EntryHints, reason: str | None) -> None:
+        outcome = await asyncio.to_thread(
+            self._guarded, self.sink.ingest_unfetched, source, entry, reason,
+            source=source, url=entry.url,
         )
-
-    def _store_entry(self, source: str, entry: EntryHints, reason: str | None) -> None:
-        try:
-            outcome = self.sink.ingest_unfetched(source, entry, reason)
-        except Exception as error:  # a bug in a later stage must not stop the crawl
-            outcome = self._internal_error(source, entry.url, error)
         self.tally.article(source, outcome)
 
-    def _internal_error(self, source: str, url: str, error: Exception) -> IngestOutcome:
-        logger.exception("storing %s from %s failed", url, source)
-        reason = f"internal error while storing: {type(error).__name__}: {error}"
+    def _guarded(
+        self, ingest: Callable[..., IngestOutcome], *args: Any, source: str, url: str
+    ) -> IngestOutcome:
+        """Run one ingest call; a bug in a later stage is logged and recorded, never raised."""
         try:
-            self.storage.sources.record_rejection(source, "store", reason, url, self.clock())
-        except Exception:
-            logger.exception("recording the rejection of %s failed too", url)
-        return IngestOutcome(IngestStatus.REJECTED, url, reason=reason)
+            return ingest(*args)
+        except Exception as error:
+            logger.exception("storing %s from %s failed", url, source)
+            reason = f"internal error while storing: {type(error).__name__}: {error}"
+            try:
+                self.storage.sources.record_rejection(source, "store", reason, url, self.clock())
+            except Exception:
+                logger.exception("recording the rejection of %s failed too", url)
+            return IngestOutcome(IngestStatus.REJECTED, url, reason=reason)
 
-    def _record_poll_success(
-        self, plan: PollPlan, response: Response, outcome: PollOutcome
+    async def _poll_failed(
+        self, plan: PollPlan, reason: str, status: int | None, retry_after: str | None,
+        *, child: bool,
     ) -> None:
-        if response.meta.get("child"):
+        name = plan.source.name
+        if child:
+            await asyncio.to_thread(self.storage.sources.record_rejection, name, "poll",
+                                    f"child sitemap failed: {reason}", None, self.clock())
             return
+        await asyncio.to_thread(self._record_poll_failure, plan, reason, status, retry_after)
+        self.tally.polled(name, PollOutcome.FAILED, status, reason)
+
+    def _record_poll_success(self, plan: PollPlan, response: Response) -> None:
         now = self.clock()
         next_poll = after_success(
             now, plan.source.interval_seconds, _header(response, "Cache-Control"),
@@ -212,10 +224,9 @@ class SourceSpider(scrapy.Spider):
                 next_poll_at=next_poll.at, next_poll_reason=next_poll.reason,
             ),
         )
-        self.tally.polled(plan.source.name, outcome, response.status)
 
     def _record_poll_failure(
-        self, plan: PollPlan, reason: str, status: int | None, retry_after: str | None, stage: str
+        self, plan: PollPlan, reason: str, status: int | None, retry_after: str | None
     ) -> None:
         now = self.clock()
         failures = plan.state.consecutive_failures + 1
@@ -225,8 +236,8 @@ class SourceSpider(scrapy.Spider):
             PollRecord(at=now, succeeded=False, status_code=status, error=reason,
                        next_poll_at=next_poll.at, next_poll_reason=next_poll.reason),
         )
+        stage = "poll" if status is None or status >= 300 else "parse"
         self.storage.sources.record_rejection(plan.source.name, stage, reason, plan.source.url, now)
-        self.tally.polled(plan.source.name, PollOutcome.FAILED, status, reason)
 
 
 def _body(response: Response) -> bytes:

@@ -251,3 +251,27 @@ def test_sitemap_and_section_page_sources(server: RouteServer, crawl: Crawl,
     assert server.hits("/s/old") == [] and server.hits("/about") == []
     titles = {a.title for a in storage.articles.latest()}
     assert titles == {"Fresh story", "Lab post 1", "Lab post 2"}
+
+
+def test_nul_bytes_and_invalid_utf8_from_the_web_store_on_both_databases(
+    server: RouteServer, crawl: Crawl, storage: Storage
+) -> None:
+    feed = rss_feed([("Chips \x00and models", server.url("/broken")),
+                     ("Feed only", server.url("/gone"))])
+    feed = feed.replace(b"Feed only", b"Feed \xff\xfe only\x00")
+    hostile = b"Para\x00graph \xc3\x28 \xed\xa0\x80"  # NUL, invalid UTF-8, an encoded surrogate
+    page = article_html("Broken bytes").replace(b"Paragraph 2", hostile)
+    server.route("/feed.xml", Reply(200, feed, RSS))
+    server.route("/broken", Reply(200, page, HTML))
+    crawl.add_source("wire", server.url("/feed.xml"))
+
+    report = crawl()
+
+    assert report.new_articles == 2
+    for article in storage.articles.latest():
+        for value in (article.title or "", article.text, *article.authors):
+            assert "\x00" not in value
+            value.encode("utf-8")  # no lone surrogates survive
+    titles = {a.title for a in storage.articles.latest()}
+    assert "Broken bytes" in titles
+    assert any(title and title.startswith("Feed") and "only" in title for title in titles)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import platformdirs
 from pydantic import ValidationError
 
+from config.errors import NewsmonError
 from config.settings import Settings, SourceSpec
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -27,7 +28,7 @@ ENV_PREFIX = "NEWSMON_"
 _RESERVED_ENV = {"NEWSMON_HOME", "NEWSMON_CONFIG", "NEWSMON_DATABASE_URL", "NEWSMON_SHARED_DATA"}
 
 
-class ConfigError(Exception):
+class ConfigError(NewsmonError):
     """A configuration file or variable is invalid; the message says where and why."""
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
-from config import ConfigError
+from config.errors import NewsmonError
 from newsmon.app import App, AppOptions
 from newsmon.cli_articles import articles_app
 from newsmon.cli_crawl import crawl_command
@@ -20,7 +21,6 @@ from newsmon.cli_extract import extract_command
 from newsmon.cli_sources import sources_app
 from newsmon.cli_status import status_command
 from newsmon.output import console, errors
-from pipeline.storage import StorageError
 
 app = typer.Typer(
     name="newsmon",
@@ -104,6 +104,10 @@ def main() -> None:
     """Console-script entry point: configuration and database errors end with a clear message."""
     try:
         app()
-    except (ConfigError, StorageError) as error:
-        errors.print(f"[red]error:[/red] {error}")
+    except NewsmonError as error:
+        errors.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+        raise SystemExit(2) from error
+    except OperationalError as error:  # the database is down or unreachable: not a bug
+        first_line = str(error.orig or error).strip().splitlines()[0]
+        errors.print(f"[red]error:[/red] cannot use the database: {first_line}")
         raise SystemExit(2) from error

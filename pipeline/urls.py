@@ -11,10 +11,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import courlan
 
+from config.errors import NewsmonError
+
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 
-class InvalidUrlError(ValueError):
+class InvalidUrlError(NewsmonError, ValueError):
     """A URL that newsmon cannot fetch or store (not http(s), no host, unparsable)."""
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.errors import NewsmonError
 from pipeline.storage.articles import ArticleStore
 from pipeline.storage.engine import WRITE_OPTION, create_database_engine
 from pipeline.storage.sources import SourceStore
@@ -26,7 +27,7 @@ from pipeline.storage.sources import SourceStore
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-class StorageError(Exception):
+class StorageError(NewsmonError):
     """The database cannot be reached or is not usable (not: a duplicate, which is a value)."""
 
 

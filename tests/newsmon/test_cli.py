@@ -109,3 +109,25 @@ def test_an_unknown_setting_is_reported_with_its_name(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["status"], env={"NEWSMON_HOME": str(home)})
     assert result.exit_code != 0
     assert "crawler.retry_tims" in str(result.exception) + result.output
+
+
+def test_console_script_reports_config_and_database_errors_without_traceback(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("newsmon")
+    env = {**os.environ, "NEWSMON_HOME": str(tmp_path),
+           "NEWSMON_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    down = subprocess.run([str(script), "status"], env=env, capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert down.returncode == 2
+    assert "cannot use the database" in down.stderr and "Traceback" not in down.stderr
+    (tmp_path / "config.toml").write_text("[crawler]\nretry_tims = 3\n")
+    env.pop("NEWSMON_DATABASE_URL")
+    bad = subprocess.run([str(script), "status"], env=env, capture_output=True, text=True,
+                         check=False, timeout=60)
+    assert bad.returncode == 2
+    assert "crawler.retry_tims" in bad.stderr and "Traceback" not in bad.stderr

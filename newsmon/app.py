@@ -77,3 +77,9 @@ class App:
     def close(self) -> None:
         """Release the database."""
         self.storage.close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -61,15 +61,12 @@ def init_command(
     ] = False,
 ) -> None:
     """Create the data directory and database, and add the default sources."""
-    application = App.open(context.obj, upgrade=True)
-    try:
+    with App.open(context.obj, upgrade=True) as application:
         added = 0 if no_sources else application.seed_sources()
         console.print(f"Data directory: {application.settings.home}")
         console.print(f"Database: schema at revision {application.storage.current_revision()}")
         console.print(f"Sources: {added} default sources added "
                       f"({len(application.storage.sources.all())} in all)")
-    finally:
-        application.close()
 
 
 @db_app.command("upgrade")
@@ -78,26 +75,20 @@ def db_upgrade_command(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply database migrations (safe to run again)."""
-    application = App.open(context.obj)
-    try:
+    with App.open(context.obj) as application:
         before = application.storage.current_revision()
         application.storage.upgrade(revision)
         after = application.storage.current_revision()
         console.print(f"Database upgraded: {before or 'empty'} -> {after}")
-    finally:
-        application.close()
 
 
 @db_app.command("current")
 def db_current_command(context: typer.Context) -> None:
     """Show the database's schema revision and the newest one this version knows."""
-    application = App.open(context.obj)
-    try:
+    with App.open(context.obj) as application:
         storage = application.storage
         console.print(f"current: {storage.current_revision() or 'empty'}; "
                       f"head: {storage.head_revision()}")
-    finally:
-        application.close()
 
 
 def main() -> None:

@@ -40,12 +40,9 @@ def list_articles(
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
     """Stored articles, newest first."""
-    application = App.open(context.obj, upgrade=True)
-    try:
+    with App.open(context.obj, upgrade=True) as application:
         cutoff = parse_since(since, application.clock())
         articles = application.storage.articles.latest(since=cutoff, source=source, limit=limit)
-    finally:
-        application.close()
     if json_output:
         print_json([article_summary(article) for article in articles])
         return
@@ -65,11 +62,8 @@ def show_article(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """One article with its metadata and full text."""
-    application = App.open(context.obj, upgrade=True)
-    try:
+    with App.open(context.obj, upgrade=True) as application:
         article = application.storage.articles.get(article_id)
-    finally:
-        application.close()
     if article is None:
         errors.print(f"no article with id {article_id}")
         raise typer.Exit(1)

@@ -48,12 +48,9 @@ def crawl_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Poll sources now (all enabled ones, or those named) and store new articles."""
-    application = App.open(context.obj, upgrade=True)
-    try:
+    with App.open(context.obj, upgrade=True) as application:
         chosen = _choose_sources(application, source or [])
         report = run_crawl(application, chosen, force=force, show_progress=not json_output)
-    finally:
-        application.close()
     if json_output:
         print_json(report)
     else:

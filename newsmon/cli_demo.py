@@ -37,20 +37,16 @@ def demo_command(
     settings = load_settings(
         home=demo_home, env={}, overrides={"crawler": DEMO_CRAWLER_SETTINGS}
     )
-    application = App.from_settings(settings, upgrade=True)
-    try:
-        with SampleNewsSite() as site:
-            console.rule("newsmon demo")
-            console.print(f"Sample news site (fictional stories) at {site.base_url}")
-            console.print(f"Database: {settings.database_url}")
-            sources = _add_demo_sources(application, site)
-            console.rule("first crawl")
-            print_report(run_crawl(application, sources, force=True, show_progress=True))
-            _print_articles(application)
-            console.rule("second crawl: nothing changed, so conditional GET answers 304")
-            print_report(run_crawl(application, sources, force=True, show_progress=True))
-    finally:
-        application.close()
+    with App.from_settings(settings, upgrade=True) as application, SampleNewsSite() as site:
+        console.rule("newsmon demo")
+        console.print(f"Sample news site (fictional stories) at {site.base_url}")
+        console.print(f"Database: {settings.database_url}")
+        sources = _add_demo_sources(application, site)
+        console.rule("first crawl")
+        print_report(run_crawl(application, sources, force=True, show_progress=True))
+        _print_articles(application)
+        console.rule("second crawl: nothing changed, so conditional GET answers 304")
+        print_report(run_crawl(application, sources, force=True, show_progress=True))
     console.print(f"\nExplore it: newsmon --home {demo_home} articles list")
 
 

@@ -11,10 +11,12 @@ from typing import Annotated
 
 import typer
 
+from config import load_settings
 from config.settings import CrawlerSettings
-from newsmon.app import App
+from newsmon.app import AppOptions
 from newsmon.fetch_one import FetchedDocument, fetch_document
 from newsmon.output import console, print_json, short_time
+from pipeline.dates import utc_now
 from pipeline.extraction import extract_article
 from pipeline.types import ExtractedArticle, NotAnArticle
 
@@ -36,13 +38,12 @@ def extract_command(
     ] = OutputFormat.TEXT,
 ) -> None:
     """Extract the article (title, text, date, authors, language) from pages."""
-    application = App.open(context.obj)
-    settings = application.settings
-    application.close()
+    options: AppOptions = context.obj
+    settings = load_settings(home=options.home, config_file=options.config_file)
     failures = 0
     for item in inputs:
         key = "url" if item.startswith(("http://", "https://")) else "path"
-        result = _extract_one(item, key, settings.crawler, application.clock())
+        result = _extract_one(item, key, settings.crawler, utc_now())
         failures += isinstance(result, NotAnArticle)
         if output_format is OutputFormat.JSON:
             print_json({key: item, **_result_json(result)})

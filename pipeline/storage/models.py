@@ -126,6 +126,9 @@ class ArticleRow(Base):
     word_count: Mapped[int] = mapped_column(default=0)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     fetched_at: Mapped[datetime] = mapped_column(index=True)
+    tagged_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When the NLP stage last tagged the article; ``None`` means it waits to be tagged."""
+    tagger_version: Mapped[str | None] = mapped_column(String(64))
 
 
 class RejectionRow(Base):
@@ -148,3 +151,49 @@ class MetaRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class MentionRow(Base):
+    """One entity mention in an article (title or text), as the tagger found it."""
+
+    __tablename__ = "mentions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(8))
+    type: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    start_offset: Mapped[int]
+    end_offset: Mapped[int]
+    canonical: Mapped[str] = mapped_column(Text)
+    canonical_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    developer_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    ticker: Mapped[str | None] = mapped_column(String(16), index=True)
+    parent_id: Mapped[str | None] = mapped_column(String(128))
+    sentence: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(8))
+    confidence: Mapped[float] = mapped_column(Float)
+
+
+class StockReactionRow(Base):
+    """One stated market move of a company's stock in an article."""
+
+    __tablename__ = "stock_reactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(8))
+    company: Mapped[str] = mapped_column(Text)
+    company_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    ticker: Mapped[str | None] = mapped_column(String(16), index=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    magnitude_pct: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    start_offset: Mapped[int]
+    end_offset: Mapped[int]
+    event: Mapped[str | None] = mapped_column(Text)
+    sentence: Mapped[str] = mapped_column(Text)

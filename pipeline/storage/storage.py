@@ -23,6 +23,7 @@ from config.errors import NewsmonError
 from pipeline.storage.articles import ArticleStore
 from pipeline.storage.engine import WRITE_OPTION, create_database_engine
 from pipeline.storage.sources import SourceStore
+from pipeline.storage.tags import TagStore
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -64,6 +65,7 @@ class Storage:
         self.sessions = Sessions(engine)
         self.sources = SourceStore(self.sessions)
         self.articles = ArticleStore(self.sessions)
+        self.tags = TagStore(self.sessions)
 
     @classmethod
     def open(cls, url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> Storage:
@@ -85,7 +87,7 @@ class Storage:
         """Bring the schema to ``revision`` with Alembic (idempotent)."""
         try:
             with self.engine.begin() as connection:
-                config = _alembic_config()
+                config = alembic_config()
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
         except SQLAlchemyError as error:
@@ -98,14 +100,15 @@ class Storage:
 
     def head_revision(self) -> str | None:
         """The newest revision this version of newsmon knows."""
-        return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     def close(self) -> None:
         """Release every pooled connection."""
         self.engine.dispose()
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
+    """Alembic's configuration, built in code (no alembic.ini): just the migrations folder."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config

@@ -56,6 +56,8 @@ class TaggingInput:
     article_id: int
     title: str
     text: str
+    source_name: str
+    url: str
 
 
 class TagStore:
@@ -66,13 +68,20 @@ class TagStore:
 
     def pending(self, limit: int, *, version: str | None = None) -> list[TaggingInput]:
         """Articles never tagged (or, with ``version``, tagged by another version), oldest first."""
-        query = select(ArticleRow.id, ArticleRow.title, ArticleRow.text).order_by(ArticleRow.id)
+        query = select(
+            ArticleRow.id, ArticleRow.title, ArticleRow.text, ArticleRow.source_name,
+            ArticleRow.canonical_url,
+        ).order_by(ArticleRow.id)
         waiting: ColumnElement[bool] = ArticleRow.tagged_at.is_(None)
         if version is not None:
             waiting = or_(waiting, ArticleRow.tagger_version != version)
         with self._sessions.read() as session:
             rows = session.execute(query.where(waiting).limit(limit))
-            return [TaggingInput(row.id, row.title or "", row.text) for row in rows]
+            return [
+                TaggingInput(row.id, row.title or "", row.text, row.source_name,
+                             row.canonical_url)
+                for row in rows
+            ]
 
     def count_pending(self) -> int:
         """How many articles wait to be tagged."""

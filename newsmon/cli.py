@@ -17,9 +17,11 @@ from newsmon.app import App, AppOptions
 from newsmon.cli_articles import articles_app
 from newsmon.cli_crawl import crawl_command
 from newsmon.cli_demo import demo_command
+from newsmon.cli_entities import entities_app
 from newsmon.cli_extract import extract_command
 from newsmon.cli_sources import sources_app
 from newsmon.cli_status import status_command
+from newsmon.cli_tag import retag_command, tag_command
 from newsmon.output import console, errors
 
 app = typer.Typer(
@@ -33,6 +35,9 @@ db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sources_app, name="sources")
 app.add_typer(articles_app, name="articles")
+app.add_typer(entities_app, name="entities")
+app.command("tag")(tag_command)
+app.command("retag")(retag_command)
 app.command("crawl")(crawl_command)
 app.command("extract")(extract_command)
 app.command("status")(status_command)

@@ -10,9 +10,12 @@ from rich.table import Table
 
 from config.settings import parse_duration
 from newsmon.app import App
-from newsmon.output import console, errors, print_json, short_time
+from newsmon.output import console, errors, print_json, short_time, to_jsonable
+from newsmon.tags_view import tag_result_json
 from pipeline.dates import parse_iso_datetime
+from pipeline.nlp.types import EntityType, TagResult
 from pipeline.storage import StoredArticle
+from pipeline.storage.tags import ArticleTags
 
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
 
@@ -64,11 +67,13 @@ def show_article(
     """One article with its metadata and full text."""
     with App.open(context.obj, upgrade=True) as application:
         article = application.storage.articles.get(article_id)
+        tags = application.storage.tags.of(article_id)
     if article is None:
         errors.print(f"no article with id {article_id}")
         raise typer.Exit(1)
     if json_output:
-        print_json(article)
+        print_json({**to_jsonable(article), **tag_result_json(
+            TagResult(tags.entities, tags.stock_reactions))})
         return
     console.print(f"[bold]{article.title or '(untitled)'}[/bold]", markup=True)
     for label, value in (
@@ -81,8 +86,23 @@ def show_article(
     ):
         if value:
             console.print(f"{label:>10}: {value}", markup=False)
+    print_tags(tags)
     console.print()
     console.print(article.text, markup=False)
+
+
+def print_tags(tags: ArticleTags) -> None:
+    """The article's tags in three short lines: models, companies, stock reactions."""
+    for label, kind in (("models", EntityType.MODEL), ("companies", EntityType.COMPANY),
+                        ("other orgs", EntityType.ORG)):
+        names = sorted({m.canonical for m in tags.entities if m.type is kind})
+        if names:
+            console.print(f"{label:>10}: {', '.join(names)}", markup=False)
+    for reaction in tags.stock_reactions:
+        move = f" {reaction.magnitude_pct:g}%" if reaction.magnitude_pct is not None else ""
+        after = f" after {reaction.event}" if reaction.event else ""
+        console.print(f"{'market':>10}: {reaction.ticker or reaction.company} "
+                      f"{reaction.direction.value}{move}{after}", markup=False)
 
 
 def article_summary(article: StoredArticle) -> dict[str, object]:

@@ -12,8 +12,10 @@ from crawler.reactor import shared_reactor
 from crawler.runner import CrawlReport
 from crawler.types import PollOutcome
 from newsmon.app import App
-from newsmon.output import console, errors, print_json
+from newsmon.cli_tag import run_tagging
+from newsmon.output import console, errors, print_json, to_jsonable
 from pipeline.storage import SourceRecord
+from pipeline.tagging import TaggingReport
 from pipeline.types import IngestOutcome
 
 
@@ -46,15 +48,19 @@ def crawl_command(
         bool, typer.Option(help="Poll even sources that are backing off or asked to wait.")
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    tag: Annotated[bool, typer.Option(help="Tag the new articles after the crawl.")] = True,
 ) -> None:
-    """Poll sources now (all enabled ones, or those named) and store new articles."""
+    """Poll sources now (all enabled ones, or those named), store and tag new articles."""
     with App.open(context.obj, upgrade=True) as application:
         chosen = _choose_sources(application, source or [])
         report = run_crawl(application, chosen, force=force, show_progress=not json_output)
+        tagging = run_tagging(application) if tag else TaggingReport()
     if json_output:
-        print_json(report)
+        print_json({**to_jsonable(report), "tagging": tagging})
     else:
         print_report(report)
+        if tag:
+            print_tagging(tagging)
     polled = [r for r in report.results if r.outcome is not PollOutcome.SKIPPED]
     if polled and all(r.outcome is PollOutcome.FAILED for r in polled):
         raise typer.Exit(1)
@@ -94,6 +100,13 @@ def print_report(report: CrawlReport) -> None:
         f"skipped {report.count(PollOutcome.SKIPPED)}; "
         f"{report.new_articles} new articles in {seconds:.1f}s"
     )
+
+
+def print_tagging(report: TaggingReport) -> None:
+    """One line about the tagging that followed a crawl."""
+    failed = f", {report.failed} failed" if report.failed else ""
+    console.print(f"tagged {report.tagged} articles{failed}: {report.entities} mentions, "
+                  f"{report.stock_reactions} stock reactions")
 
 
 def _choose_sources(application: App, names: list[str]) -> list[SourceRecord]:

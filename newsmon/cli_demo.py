@@ -15,9 +15,12 @@ from rich.table import Table
 
 from config import SourceSpec, load_settings
 from newsmon.app import App
-from newsmon.cli_crawl import print_report, run_crawl
+from newsmon.cli_articles import print_tags
+from newsmon.cli_crawl import print_report, print_tagging, run_crawl
+from newsmon.cli_tag import run_tagging
 from newsmon.demo.site import SampleNewsSite
 from newsmon.output import console, short_time
+from pipeline.storage import SourceRecord
 
 DEMO_CRAWLER_SETTINGS = {
     "download_delay_seconds": 0.0,
@@ -44,13 +47,15 @@ def demo_command(
         sources = _add_demo_sources(application, site)
         console.rule("first crawl")
         print_report(run_crawl(application, sources, force=True, show_progress=True))
+        console.rule("tagging: AI models, companies, stock reactions")
+        print_tagging(run_tagging(application))
         _print_articles(application)
         console.rule("second crawl: nothing changed, so conditional GET answers 304")
         print_report(run_crawl(application, sources, force=True, show_progress=True))
     console.print(f"\nExplore it: newsmon --home {demo_home} articles list")
 
 
-def _add_demo_sources(application: App, site: SampleNewsSite) -> list:  # type: ignore[type-arg]
+def _add_demo_sources(application: App, site: SampleNewsSite) -> list[SourceRecord]:
     now = application.clock()
     added = []
     for source in site.sources():
@@ -77,7 +82,11 @@ def _print_articles(application: App) -> None:
         table.add_row(str(article.id), short_time(article.published_at), article.source_name,
                       article.title or "(untitled)", str(article.word_count), article.origin)
     console.print(table)
-    if articles:
-        first = articles[0]
-        console.print(f"[bold]{first.title}[/bold]")
-        console.print(first.text[:600] + ("..." if len(first.text) > 600 else ""), markup=False)
+    showcase = next((a for a in articles if application.storage.tags.of(a.id).stock_reactions),
+                    articles[0] if articles else None)
+    if showcase is not None:
+        console.rule(f"article {showcase.id}")
+        console.print(f"[bold]{showcase.title}[/bold]")
+        print_tags(application.storage.tags.of(showcase.id))
+        text = showcase.text
+        console.print(text[:600] + ("..." if len(text) > 600 else ""), markup=False)

@@ -24,6 +24,7 @@ def status_command(
         health = storage.sources.health(now) if revision else []
         recent = storage.articles.count(since=now - timedelta(days=1)) if revision else 0
         total = storage.articles.count() if revision else 0
+        untagged = storage.tags.count_pending() if revision == head else 0
     failing = [h for h in health if h.state.consecutive_failures]
     status = {
         "home": str(application.settings.home),
@@ -36,6 +37,7 @@ def status_command(
         "sources_failing": [h.source.name for h in failing],
         "articles_total": total,
         "articles_last_24h": recent,
+        "articles_waiting_to_be_tagged": untagged,
         "last_success_at": max((h.last_success_at for h in health if h.last_success_at),
                                default=None),
     }
@@ -53,3 +55,4 @@ def status_command(
                       f"failures, last: {item.last_error}", markup=True)
     console.print(f"articles:  {total} stored, {recent} in the last 24 h; last successful poll "
                   f"{ago(status['last_success_at'], now)}")  # type: ignore[arg-type]
+    console.print(f"tagging:   {untagged} articles waiting to be tagged")

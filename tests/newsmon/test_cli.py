@@ -131,3 +131,74 @@ def test_console_script_reports_config_and_database_errors_without_traceback(
                          check=False, timeout=60)
     assert bad.returncode == 2
     assert "crawler.retry_tims" in bad.stderr and "Traceback" not in bad.stderr
+
+
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "muse-spark-article.txt"
+
+
+def test_tag_prints_exactly_one_json_object_for_the_seed_article(run) -> None:  # type: ignore[no-untyped-def]
+    text = SEED.read_text(encoding="utf-8")
+    result = json.loads(run("tag", str(SEED), "--format", "json"))
+    assert set(result) == {"entities", "stock_reactions"}
+    for entity in result["entities"]:
+        assert text[entity["start"]:entity["end"]] == entity["text"]
+        assert entity["text"] != "AI"
+    models = {e["canonical"]: e for e in result["entities"] if e["type"] == "MODEL"}
+    companies = {e["canonical"]: e for e in result["entities"] if e["type"] == "COMPANY"}
+    assert models["Muse Spark"]["developer"] == "Meta" and "Llama" in models
+    expected = {"Meta", "Meta Superintelligence Labs", "OpenAI", "Google", "Anthropic"}
+    assert expected <= set(companies)
+    assert companies["Meta Superintelligence Labs"]["parent"] == "Meta"
+    assert all(e["canonical"] != "Muse Spark" for e in result["entities"] if e["type"] != "MODEL")
+    [reaction] = result["stock_reactions"]
+    assert (reaction["company"], reaction["ticker"], reaction["direction"],
+            reaction["magnitude_pct"]) == ("Meta", "META", "up", None)
+    assert text[reaction["start"]:reaction["end"]] == reaction["text"]
+
+
+def test_tag_reads_standard_input(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["--home", str(tmp_path), "tag", "-", "--format", "json"],
+        input="Shares of Nvidia fell 17% after DeepSeek released R1.",
+    )
+    assert result.exit_code == 0, result.output
+    tagged = json.loads(result.stdout)
+    assert {e["canonical"] for e in tagged["entities"]} >= {"Nvidia", "DeepSeek"}
+    [reaction] = tagged["stock_reactions"]
+    assert (reaction["company"], reaction["direction"], reaction["magnitude_pct"]) == (
+        "Nvidia", "down", 17.0)
+
+
+def test_crawled_articles_are_tagged_and_show_their_tags(run) -> None:  # type: ignore[no-untyped-def]
+    server = RouteServer().start()
+    try:
+        body = article_html("Meta unveils Muse Spark").replace(
+            b"Paragraph 1", b"Meta's stock rose 3% after Meta unveiled Muse Spark. Paragraph 1")
+        server.route("/feed.xml", Reply(200, rss_feed([("Muse", server.url("/a/1"))]), RSS))
+        server.route("/a/1", Reply(200, body, {"Content-Type": "text/html"}))
+        run("init", "--no-sources")
+        run("sources", "add", "wire", server.url("/feed.xml"))
+        output = run("crawl")
+        assert "tagged 1 articles" in output
+    finally:
+        server.stop()
+    [article] = json.loads(run("articles", "list", "--json"))
+    shown = json.loads(run("articles", "show", str(article["id"]), "--json"))
+    canonicals = {e["canonical"] for e in shown["entities"]}
+    assert {"Meta", "Muse Spark", "Nvidia"} <= canonicals
+    assert any(r["company"] == "Meta" and r["direction"] == "up" for r in shown["stock_reactions"])
+    assert "Muse Spark" in run("articles", "show", str(article["id"]))
+    assert "Re-tagged 1 articles" in run("retag")
+    assert json.loads(run("status", "--json"))["articles_waiting_to_be_tagged"] == 0
+
+
+def test_entities_list_show_and_check(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    listed = json.loads(run("entities", "list", "--json"))
+    assert len([e for e in listed if "developer" in e]) >= 300
+    assert len([e for e in listed if "developer" not in e]) >= 150
+    shown = json.loads(run("entities", "show", "Meta Platforms", "--json"))
+    assert [e["id"] for e in shown] == ["meta"]
+    assert "0 errors" in run("entities", "check")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[model]]\nid = "x/one"\nname = "One"\ndeveloper = "nobody"\nkind = "llm"\n')
+    assert "nobody" in run("entities", "check", str(bad), code=1)

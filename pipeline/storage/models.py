@@ -16,10 +16,12 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -129,6 +131,12 @@ class ArticleRow(Base):
     tagged_at: Mapped[datetime | None] = mapped_column(index=True)
     """When the NLP stage last tagged the article; ``None`` means it waits to be tagged."""
     tagger_version: Mapped[str | None] = mapped_column(String(64))
+    story_id: Mapped[int | None] = mapped_column(index=True)
+    """The story the article belongs to: the id of the story's first article."""
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The article's MinHash signature, kept so the story index can be rebuilt cheaply."""
+    matched_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When subscriptions were matched against the article; ``None`` means it waits."""
 
 
 class RejectionRow(Base):
@@ -197,3 +205,91 @@ class StockReactionRow(Base):
     end_offset: Mapped[int]
     event: Mapped[str | None] = mapped_column(Text)
     sentence: Mapped[str] = mapped_column(Text)
+
+
+class SubscriptionRow(Base):
+    """A subscriber's standing query, how often to hear about it, and when digests go out."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    query: Mapped[str] = mapped_column(Text)
+    frequency: Mapped[str] = mapped_column(String(16))
+    digest_time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    paused: Mapped[bool] = mapped_column(default=False)
+    token_secret: Mapped[str] = mapped_column(String(64))
+    """Per-subscription secret that signs its unsubscribe tokens."""
+    created_at: Mapped[datetime]
+
+
+class ChannelRow(Base):
+    """Where a subscription's alerts go: an email address or a webhook/Slack/Discord URL."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("subscription_id", "kind", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text)
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertRow(Base):
+    """One alert: a subscription matched a story. Unique per (subscription, story)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("subscription_id", "story_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    story_id: Mapped[int] = mapped_column(index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    coverage: Mapped[int] = mapped_column(default=1)
+    """How many articles of the story matched (the first, plus later coverage folded in)."""
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class AlertArticleRow(Base):
+    """An article that matched an alert's subscription and story (the first or a later one)."""
+
+    __tablename__ = "alert_articles"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    matched_at: Mapped[datetime]
+
+
+class DeliveryRow(Base):
+    """The outbox: one alert to send on one channel, retried until sent or dead."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    """Stable delivery id: the idempotency key every attempt carries."""
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status_code: Mapped[int | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -20,9 +20,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.errors import NewsmonError
+from pipeline.storage.alerts import AlertStore
 from pipeline.storage.articles import ArticleStore
 from pipeline.storage.engine import WRITE_OPTION, create_database_engine
 from pipeline.storage.sources import SourceStore
+from pipeline.storage.subscriptions import SubscriptionStore
 from pipeline.storage.tags import TagStore
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -66,6 +68,8 @@ class Storage:
         self.sources = SourceStore(self.sessions)
         self.articles = ArticleStore(self.sessions)
         self.tags = TagStore(self.sessions)
+        self.subscriptions = SubscriptionStore(self.sessions)
+        self.alerts = AlertStore(self.sessions)
 
     @classmethod
     def open(cls, url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> Storage:

@@ -1,0 +1,253 @@
+"""The alert store: alerts (one per subscription and story), the stories they fold in, and the
+outbox of deliveries with its retry state.
+
+A match is recorded in one transaction: the alert (or, for a story already alerted, the folded
+article), its deliveries, and the article's ``matched_at``. The unique key on (subscription,
+story) makes a second alert for the same story impossible, whatever the timing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.storage.models import (
+    AlertArticleRow,
+    AlertRow,
+    ArticleRow,
+    ChannelRow,
+    DeliveryRow,
+    SubscriptionRow,
+)
+from pipeline.storage.upsert import insert_ignoring_conflicts
+
+if TYPE_CHECKING:
+    from pipeline.storage.sources import SessionSource
+
+PENDING, RETRYING, SENT, DEAD = "pending", "retrying", "sent", "dead"
+CLAIM_LEASE = timedelta(minutes=5)
+"""How long a claimed delivery is hidden from other senders while it is being sent."""
+
+
+@dataclass(frozen=True)
+class SubscriptionMatch:
+    """One subscription that matched one article, and where to deliver if it is immediate."""
+
+    subscription_id: int
+    reasons: tuple[dict[str, Any], ...]
+    channel_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchRecord:
+    """What recording an article's matches did."""
+
+    new_alerts: int = 0
+    folded: int = 0
+    deliveries: int = 0
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """An alert as stored."""
+
+    id: int
+    subscription_id: int
+    subscription: str
+    story_id: int
+    article_id: int
+    title: str | None
+    url: str
+    reasons: tuple[dict[str, Any], ...]
+    coverage: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    """A delivery to attempt, with what is needed to build its message."""
+
+    id: int
+    key: str
+    attempts: int
+    status: str
+    channel_id: int
+    channel_kind: str
+    target: str
+    alert_id: int
+    subscription_id: int
+    article_id: int
+    last_error: str | None = None
+    created_at: datetime | None = None
+
+
+class AlertStore:
+    """Alerts and the outbox."""
+
+    def __init__(self, sessions: SessionSource) -> None:
+        self._sessions = sessions
+
+    def record_matches(
+        self, article_id: int, story_id: int, matches: Sequence[SubscriptionMatch], at: datetime
+    ) -> MatchRecord:
+        """Record every subscription an article matched, and mark the article matched."""
+        new = folded = deliveries = 0
+        with self._sessions.write() as session:
+            for match in matches:
+                alert_id = _insert_alert(session, article_id, story_id, match, at)
+                if alert_id is not None:
+                    new += 1
+                    deliveries += _add_deliveries(session, alert_id, match.channel_ids, at)
+                elif _fold(session, article_id, story_id, match.subscription_id, at):
+                    folded += 1
+            session.execute(
+                update(ArticleRow).where(ArticleRow.id == article_id).values(matched_at=at)
+            )
+        return MatchRecord(new, folded, deliveries)
+
+    def claim_due(self, now: datetime, limit: int = 100) -> list[DeliveryJob]:
+        """Deliveries due now, hidden from other senders for a lease while they are sent."""
+        query = (
+            select(DeliveryRow, ChannelRow, AlertRow)
+            .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
+            .join(AlertRow, AlertRow.id == DeliveryRow.alert_id)
+            .join(SubscriptionRow, SubscriptionRow.id == AlertRow.subscription_id)
+            .where(DeliveryRow.status.in_((PENDING, RETRYING)),
+                   DeliveryRow.next_attempt_at <= now, ChannelRow.disabled_at.is_(None),
+                   SubscriptionRow.paused.is_(False))
+            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id).limit(limit)
+        )
+        with self._sessions.write() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(of=DeliveryRow, skip_locked=True)
+            rows = session.execute(query).all()
+            jobs = [_job(delivery, channel, alert) for delivery, channel, alert in rows]
+            if jobs:
+                session.execute(update(DeliveryRow).where(DeliveryRow.id.in_([j.id for j in jobs]))
+                                .values(next_attempt_at=now + CLAIM_LEASE))
+            return jobs
+
+    def mark_sent(self, delivery_id: int, at: datetime, status_code: int | None) -> None:
+        """The delivery went out: never send it again."""
+        self._set(delivery_id, status=SENT, sent_at=at, last_status_code=status_code,
+                  attempts=DeliveryRow.attempts + 1)
+
+    def mark_retry(self, delivery_id: int, next_attempt_at: datetime, error: str,
+                   status_code: int | None) -> None:
+        """A transient failure: try again at ``next_attempt_at``."""
+        self._set(delivery_id, status=RETRYING, next_attempt_at=next_attempt_at,
+                  last_error=error, last_status_code=status_code,
+                  attempts=DeliveryRow.attempts + 1)
+
+    def mark_dead(self, delivery_id: int, error: str, status_code: int | None) -> None:
+        """A permanent failure, or too many transient ones: dead-lettered with the last error."""
+        self._set(delivery_id, status=DEAD, last_error=error, last_status_code=status_code,
+                  attempts=DeliveryRow.attempts + 1)
+
+    def replay(self, delivery_id: int, now: datetime) -> bool:
+        """Queue a dead (or sent) delivery again, with the same delivery id."""
+        with self._sessions.write() as session:
+            result = session.execute(
+                update(DeliveryRow).where(DeliveryRow.id == delivery_id)
+                .values(status=PENDING, attempts=0, next_attempt_at=now)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def deliveries(self, *, status: str | None = None, limit: int = 100) -> list[DeliveryJob]:
+        """Deliveries newest first, optionally with one status (``dead`` for the dead letters)."""
+        query = (
+            select(DeliveryRow, ChannelRow, AlertRow)
+            .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
+            .join(AlertRow, AlertRow.id == DeliveryRow.alert_id)
+            .order_by(DeliveryRow.id.desc()).limit(limit)
+        )
+        if status is not None:
+            query = query.where(DeliveryRow.status == status)
+        with self._sessions.read() as session:
+            return [_job(d, c, a) for d, c, a in session.execute(query).all()]
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many deliveries are in each state."""
+        query = select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
+        with self._sessions.read() as session:
+            return {status: count for status, count in session.execute(query)}
+
+    def alerts(self, *, subscription_id: int | None = None, limit: int = 50) -> list[AlertRecord]:
+        """Alerts newest first."""
+        query = (
+            select(AlertRow, SubscriptionRow.name, ArticleRow.title, ArticleRow.canonical_url)
+            .join(SubscriptionRow, SubscriptionRow.id == AlertRow.subscription_id)
+            .join(ArticleRow, ArticleRow.id == AlertRow.article_id)
+            .order_by(AlertRow.id.desc()).limit(limit)
+        )
+        if subscription_id is not None:
+            query = query.where(AlertRow.subscription_id == subscription_id)
+        with self._sessions.read() as session:
+            return [
+                AlertRecord(a.id, a.subscription_id, name, a.story_id, a.article_id, title, url,
+                            tuple(a.reasons), a.coverage, a.created_at)
+                for a, name, title, url in session.execute(query)
+            ]
+
+    def story_articles(self, alert_id: int) -> list[int]:
+        """The articles folded into an alert, first one first."""
+        query = (select(AlertArticleRow.article_id).where(AlertArticleRow.alert_id == alert_id)
+                 .order_by(AlertArticleRow.matched_at, AlertArticleRow.article_id))
+        with self._sessions.read() as session:
+            return list(session.scalars(query))
+
+    def _set(self, delivery_id: int, **values: Any) -> None:
+        with self._sessions.write() as session:
+            statement = update(DeliveryRow).where(DeliveryRow.id == delivery_id)
+            session.execute(statement.values(**values))
+
+
+def _insert_alert(
+    session: Session, article_id: int, story_id: int, match: SubscriptionMatch, at: datetime
+) -> int | None:
+    alert_id = insert_ignoring_conflicts(session, AlertRow, {
+        "subscription_id": match.subscription_id, "story_id": story_id, "article_id": article_id,
+        "reasons": list(match.reasons), "coverage": 1, "created_at": at, "updated_at": at,
+    })
+    if alert_id is not None:
+        session.add(AlertArticleRow(alert_id=alert_id, article_id=article_id, matched_at=at))
+    return alert_id
+
+
+def _fold(session: Session, article_id: int, story_id: int, subscription_id: int,
+          at: datetime) -> bool:
+    """Later coverage of an alerted story: listed and counted on the alert, nothing sent."""
+    alert_id = session.scalar(select(AlertRow.id).where(
+        and_(AlertRow.subscription_id == subscription_id, AlertRow.story_id == story_id)))
+    if alert_id is None:
+        return False
+    values = {"alert_id": alert_id, "article_id": article_id, "matched_at": at}
+    added = insert_ignoring_conflicts(session, AlertArticleRow, values)
+    if added is None:
+        return False
+    session.execute(update(AlertRow).where(AlertRow.id == alert_id)
+                    .values(coverage=AlertRow.coverage + 1, updated_at=at))
+    return True
+
+
+def _add_deliveries(session: Session, alert_id: int, channel_ids: Sequence[int],
+                    at: datetime) -> int:
+    for channel_id in channel_ids:
+        session.add(DeliveryRow(key=uuid.uuid4().hex, alert_id=alert_id, channel_id=channel_id,
+                                status=PENDING, attempts=0, next_attempt_at=at, created_at=at))
+    return len(channel_ids)
+
+
+def _job(delivery: DeliveryRow, channel: ChannelRow, alert: AlertRow) -> DeliveryJob:
+    return DeliveryJob(
+        id=delivery.id, key=delivery.key, attempts=delivery.attempts, status=delivery.status,
+        channel_id=channel.id, channel_kind=channel.kind, target=channel.target,
+        alert_id=alert.id, subscription_id=alert.subscription_id, article_id=alert.article_id,
+        last_error=delivery.last_error, created_at=delivery.created_at,
+    )

@@ -1,0 +1,115 @@
+"""Subscriptions, alerts and the outbox: the contract, on SQLite and the real PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from pipeline.storage import Storage
+from pipeline.storage.alerts import SubscriptionMatch
+from pipeline.storage.subscriptions import NewSubscription
+from pipeline.types import ArticleOrigin, ExtractedArticle
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def article(storage: Storage, index: int) -> int:
+    text = " ".join(f"word{index}x{n}" for n in range(40))
+    outcome = storage.articles.store("wire", ExtractedArticle(
+        url=f"https://n.example/{index}", title=f"T{index}", text=text),
+        origin=ArticleOrigin.PAGE, fetched_at=NOW)
+    assert outcome.article_id is not None
+    return outcome.article_id
+
+
+def subscribe(storage: Storage, name: str = "meta-watch") -> tuple[int, tuple[int, ...]]:
+    record = storage.subscriptions.add(NewSubscription(
+        name=name, query="company:Meta", channels=(("email", "a@example.org"),
+                                                    ("webhook", "http://127.0.0.1:9/hook"))),
+        NOW)
+    assert record is not None
+    return record.id, tuple(channel.id for channel in record.channels)
+
+
+def test_subscriptions_are_unique_by_name_and_can_be_paused_and_deleted(storage: Storage) -> None:
+    subscribe(storage)
+    assert storage.subscriptions.add(NewSubscription(name="meta-watch", query="x"), NOW) is None
+    stored = storage.subscriptions.get("meta-watch")
+    assert stored is not None and [c.kind for c in stored.channels] == ["email", "webhook"]
+    assert len(stored.token_secret) == 64
+    assert storage.subscriptions.set_paused("meta-watch", True)
+    assert storage.subscriptions.all(active_only=True) == []
+    assert storage.subscriptions.delete("meta-watch") and storage.subscriptions.all() == []
+    assert not storage.subscriptions.delete("meta-watch")
+
+
+def test_one_alert_per_subscription_and_story_later_coverage_folded(storage: Storage) -> None:
+    subscription_id, channels = subscribe(storage)
+    first, second = article(storage, 1), article(storage, 2)
+    match = SubscriptionMatch(subscription_id, ({"kind": "entity", "label": "company:Meta"},),
+                              channels)
+    recorded = storage.alerts.record_matches(first, first, [match], NOW)
+    again = storage.alerts.record_matches(second, first, [match], NOW + timedelta(minutes=5))
+    repeat = storage.alerts.record_matches(second, first, [match], NOW + timedelta(minutes=6))
+    assert (recorded.new_alerts, recorded.deliveries) == (1, 2)
+    assert (again.new_alerts, again.folded, again.deliveries) == (0, 1, 0)
+    assert (repeat.new_alerts, repeat.folded) == (0, 0)
+    [alert] = storage.alerts.alerts()
+    assert alert.coverage == 2 and alert.story_id == first
+    assert alert.reasons == ({"kind": "entity", "label": "company:Meta"},)
+    assert storage.alerts.story_articles(alert.id) == [first, second]
+    assert storage.alerts.outbox_counts() == {"pending": 2}
+
+
+def test_concurrent_matchers_create_one_alert(storage: Storage) -> None:
+    subscription_id, channels = subscribe(storage)
+    ids = [article(storage, index) for index in range(8)]
+
+    def record(article_id: int) -> int:
+        match = SubscriptionMatch(subscription_id, (), channels)
+        return storage.alerts.record_matches(article_id, ids[0], [match], NOW).new_alerts
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sum(pool.map(record, ids)) == 1
+    [alert] = storage.alerts.alerts()
+    assert alert.coverage == 8
+    assert storage.alerts.outbox_counts() == {"pending": 2}
+
+
+def test_outbox_claims_retries_dead_letters_and_replays(storage: Storage) -> None:
+    subscription_id, channels = subscribe(storage)
+    first = article(storage, 1)
+    storage.alerts.record_matches(first, first, [SubscriptionMatch(subscription_id, (), channels)],
+                                  NOW)
+    email, hook = storage.alerts.claim_due(NOW)
+    assert email.channel_kind == "email" and hook.channel_kind == "webhook"
+    assert email.key != hook.key and len(email.key) == 32
+    assert storage.alerts.claim_due(NOW) == []  # leased while being sent
+    storage.alerts.mark_sent(email.id, NOW, 250)
+    storage.alerts.mark_retry(hook.id, NOW + timedelta(minutes=2), "HTTP 500", 500)
+    assert storage.alerts.claim_due(NOW + timedelta(minutes=1)) == []
+    [retry] = storage.alerts.claim_due(NOW + timedelta(minutes=2))
+    assert retry.key == hook.key and retry.attempts == 1 and retry.status == "retrying"
+    storage.alerts.mark_dead(hook.id, "HTTP 500 after 5 attempts", 500)
+    [dead] = storage.alerts.deliveries(status="dead")
+    assert dead.last_error == "HTTP 500 after 5 attempts" and dead.attempts == 2
+    assert storage.alerts.replay(dead.id, NOW + timedelta(hours=1))
+    [replayed] = storage.alerts.claim_due(NOW + timedelta(hours=1))
+    assert replayed.key == hook.key and replayed.attempts == 0
+    assert [j.id for j in storage.alerts.claim_due(NOW + timedelta(days=1))] == [hook.id]
+    storage.alerts.mark_sent(hook.id, NOW + timedelta(days=1), 200)  # a lease ran out: resent
+    assert storage.alerts.claim_due(NOW + timedelta(days=2)) == []  # both stay sent
+    assert storage.alerts.outbox_counts() == {"sent": 2}
+
+
+def test_disabled_channels_and_paused_subscriptions_are_not_sent(storage: Storage) -> None:
+    subscription_id, channels = subscribe(storage)
+    first = article(storage, 1)
+    storage.alerts.record_matches(first, first, [SubscriptionMatch(subscription_id, (), channels)],
+                                  NOW)
+    storage.subscriptions.disable_channel(channels[1], "410 Gone", NOW)
+    assert [job.channel_kind for job in storage.alerts.claim_due(NOW)] == ["email"]
+    storage.subscriptions.set_paused("meta-watch", True)
+    assert storage.alerts.claim_due(NOW + timedelta(hours=1)) == []
+    stored = storage.subscriptions.get("meta-watch")
+    assert stored is not None and stored.channels[1].disabled_reason == "410 Gone"

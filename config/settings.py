@@ -89,6 +89,52 @@ class NlpSettings(_Frozen):
     unknown_models: bool = True
 
 
+class NetworkSettings(_Frozen):
+    """Which private hosts newsmon may connect to (everything non-public is refused otherwise)."""
+
+    allow_hosts: tuple[str, ...] = ()
+
+    @field_validator("allow_hosts", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+
+class EmailSettings(_Frozen):
+    """The SMTP server alerts are sent through (the password comes from NEWSMON_SMTP_PASSWORD)."""
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    from_address: str
+    from_name: str = "newsmon"
+    helo_name: str | None = None
+    connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    command_timeout_seconds: float = Field(default=30.0, gt=0)
+    unsubscribe_mailto: str | None = None
+
+
+class WebhookSettings(_Frozen):
+    """Deadlines of webhook, Slack and Discord posts (signing key: NEWSMON_WEBHOOK_SIGNING_KEY)."""
+
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+
+class DeliverySettings(_Frozen):
+    """How the outbox retries: exponential backoff with jitter, then the dead-letter list."""
+
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    backoff_base: Seconds = Field(default=60, ge=1)
+    backoff_max: Seconds = Field(default=6 * 3600, ge=1)
+    concurrency: int = Field(default=8, ge=1, le=256)
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    public_url: str = "http://127.0.0.1:8080"
+
+
 class LoggingSettings(_Frozen):
     """How the application logs."""
 
@@ -136,6 +182,11 @@ class Settings(_Frozen):
     storage: StorageSettings = StorageSettings()
     crawler: CrawlerSettings = CrawlerSettings()
     nlp: NlpSettings = NlpSettings()
+    network: NetworkSettings = NetworkSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    email: EmailSettings | None = None
+    """Optional: without an [email] section there is no email channel."""
     logging: LoggingSettings = LoggingSettings()
 
     @property

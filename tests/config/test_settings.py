@@ -10,6 +10,7 @@ import pytest
 
 from config import ConfigError, Settings, load_settings, load_source_specs, parse_duration
 from config.loading import DEFAULT_SOURCES_FILE, DEFAULTS_FILE
+from config.settings import EmailSettings
 
 
 def test_every_setting_has_a_default_with_a_comment() -> None:
@@ -19,12 +20,16 @@ def test_every_setting_has_a_default_with_a_comment() -> None:
         if section == "home":
             continue
         annotation = model.annotation
+        if section == "email":
+            annotation = EmailSettings  # optional: documented as a commented-out example
         assert annotation is not None and hasattr(annotation, "model_fields")
         for name in annotation.model_fields:
             if name == "database_url":
                 continue  # a secret: only from NEWSMON_DATABASE_URL, documented in a comment
-            assert name in defaults[section], f"{section}.{name} missing from defaults.toml"
-            line = next(line for line in text.splitlines() if re.match(rf"{name}\s*=", line))
+            if section != "email":
+                assert name in defaults[section], f"{section}.{name} missing from defaults.toml"
+            line = next(line for line in text.splitlines()
+                        if re.match(rf"(# )?{name}\s*=", line))
             assert "#" in line and len(line.split("#", 1)[1].strip()) > 10, line
 
 

@@ -1,0 +1,364 @@
+"""Alert messages: what one delivery says, built from a matched article, rendered for email.
+
+Flow: ``match`` gives an :class:`~alerts.types.ArticleView` and its
+:class:`~alerts.types.MatchReason` values -> :func:`build_alert_message` (pure) ->
+:class:`AlertMessage`, stored or rebuilt by the outbox -> a channel's ``send``. Email bodies are
+rendered here from the Jinja2 templates in ``alerts/templates`` (autoescaped HTML, plain text);
+webhook and chat payloads are built by their channels from the same message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import jinja2
+
+from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
+
+SUBJECT_MAX_CHARS = 150
+SUMMARY_MAX_CHARS = 420
+SNIPPET_CONTEXT_CHARS = 90
+MAX_SNIPPETS = 3
+MAX_TAGS = 12
+_LINE_BREAKS = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
+_HEADER_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,127}")
+_SPACE = re.compile(r"\s")
+_LAST_SPACE = re.compile(r"\s(?=\S*$)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+_TAG_KINDS = {"MODEL": "model", "COMPANY": "company"}
+_ARROWS = {"up": "▲", "down": "▼", "flat": "▬"}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of text, marked when it is what the query matched."""
+
+    text: str
+    marked: bool = False
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """An excerpt of the article (``field`` is ``title`` or ``text``) with its matches marked."""
+
+    field: str
+    segments: tuple[Segment, ...]
+    cut_before: bool = False
+    cut_after: bool = False
+
+    @property
+    def text(self) -> str:
+        """The excerpt as plain text."""
+        return "".join(segment.text for segment in self.segments)
+
+    @property
+    def marks(self) -> tuple[tuple[int, int], ...]:
+        """``(start, end)`` offsets of the marked parts in :attr:`text`."""
+        marks, offset = [], 0
+        for segment in self.segments:
+            if segment.marked:
+                marks.append((offset, offset + len(segment.text)))
+            offset += len(segment.text)
+        return tuple(marks)
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A model or company the article mentions."""
+
+    kind: str
+    """``model`` or ``company``."""
+    name: str
+    ticker: str | None = None
+
+
+@dataclass(frozen=True)
+class StockMove:
+    """A stock reaction the article reports."""
+
+    company: str
+    direction: str
+    """``up``, ``down`` or ``flat``."""
+    ticker: str | None = None
+    magnitude_pct: float | None = None
+
+    @property
+    def label(self) -> str:
+        """``META ▲ 3.2%`` or ``Meta ▲``."""
+        size = f" {self.magnitude_pct:g}%" if self.magnitude_pct is not None else ""
+        return f"{self.ticker or self.company} {_ARROWS.get(self.direction, '')}{size}".strip()
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """Everything one delivery of one alert says, independent of the channel."""
+
+    delivery_id: str
+    """Stable per delivery: the idempotency key, ``Message-ID``, ``Newsmon-Delivery``."""
+    subscription: str
+    query: str
+    title: str
+    url: str
+    source: str
+    summary: str
+    created: datetime
+    """When the alert was created (timezone-aware); the email ``Date``."""
+    published: datetime | None = None
+    reasons: tuple[MatchReason, ...] = ()
+    title_snippet: Snippet | None = None
+    """The title with matched parts marked (``None``: nothing in the title matched)."""
+    highlights: tuple[Snippet, ...] = ()
+    """Excerpts of the article text around what matched."""
+    tags: tuple[Tag, ...] = ()
+    stock_reactions: tuple[StockMove, ...] = ()
+    other_outlets: int = 0
+    """How many other outlets cover the same story."""
+    unsubscribe_url: str | None = None
+    unsubscribe_token: str | None = None
+    """Opaque to channels; email puts it in the ``mailto:`` unsubscribe request."""
+
+    def __post_init__(self) -> None:
+        if not self.delivery_id.strip():
+            raise ValueError("an alert message needs a delivery id")
+        if self.created.tzinfo is None:
+            raise ValueError("AlertMessage.created must be timezone-aware")
+
+    @property
+    def title_segments(self) -> tuple[Segment, ...]:
+        """The title as segments (one unmarked segment when nothing in it matched)."""
+        return self.title_snippet.segments if self.title_snippet else (Segment(self.title),)
+
+
+def build_alert_message(
+    *,
+    delivery_id: str,
+    subscription: str,
+    query: str,
+    article: ArticleView,
+    reasons: Sequence[MatchReason],
+    created: datetime,
+    other_outlets: int = 0,
+    summary: str | None = None,
+    unsubscribe_url: str | None = None,
+    unsubscribe_token: str | None = None,
+) -> AlertMessage:
+    """The message for one delivery of ``article`` to a subscription (pure)."""
+    title_spans = spans_in(reasons, "title", len(article.title))
+    return AlertMessage(
+        delivery_id=delivery_id,
+        subscription=subscription,
+        query=query,
+        title=article.title,
+        url=article.url,
+        source=article.source,
+        summary=summary if summary is not None else first_sentences(article.text),
+        created=created,
+        published=article.published,
+        reasons=tuple(reasons),
+        title_snippet=mark_text("title", article.title, title_spans) if title_spans else None,
+        highlights=text_snippets(article.text, spans_in(reasons, "text", len(article.text))),
+        tags=tags_of(article.entities),
+        stock_reactions=stock_moves_of(article.reactions),
+        other_outlets=max(0, other_outlets),
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_token=unsubscribe_token,
+    )
+
+
+def first_sentences(text: str, count: int = 2, max_chars: int = SUMMARY_MAX_CHARS) -> str:
+    """The first ``count`` sentences of ``text`` on one line, cut at ``max_chars``."""
+    flat = one_line(text)
+    sentences = _SENTENCE_END.split(flat, maxsplit=count)
+    summary = " ".join(sentences[:count])
+    return summary if len(summary) <= max_chars else shorten(summary, max_chars)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break, control character and whitespace run made one space."""
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+def shorten(text: str, max_chars: int) -> str:
+    """``text`` cut at a word boundary to at most ``max_chars``, with an ellipsis if cut."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:") + "…"
+
+
+def spans_in(reasons: Iterable[MatchReason], field: str, length: int) -> list[tuple[int, int]]:
+    """The reasons' spans in one field, clipped to the text, sorted and merged."""
+    spans = sorted(
+        (max(0, start), min(length, end))
+        for reason in reasons
+        for span_field, start, end in reason.spans
+        if span_field == field and min(length, end) > max(0, start)
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark_text(field: str, text: str, spans: Sequence[tuple[int, int]]) -> Snippet:
+    """The whole of ``text`` as a snippet with ``spans`` (sorted, disjoint) marked."""
+    return _snippet(field, text, 0, len(text), spans)
+
+
+def text_snippets(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    *,
+    context: int = SNIPPET_CONTEXT_CHARS,
+    limit: int = MAX_SNIPPETS,
+) -> tuple[Snippet, ...]:
+    """Excerpts of ``text`` around ``spans`` (sorted, disjoint), nearby spans sharing one."""
+    windows: list[tuple[int, int, list[tuple[int, int]]]] = []
+    for start, end in spans:
+        low = _word_start(text, max(0, start - context))
+        high = _word_end(text, min(len(text), end + context))
+        if windows and low <= windows[-1][1]:
+            first, last, inside = windows[-1]
+            windows[-1] = (first, max(high, last), [*inside, (start, end)])
+        else:
+            windows.append((low, high, [(start, end)]))
+    return tuple(_snippet("text", text, low, high, inside) for low, high, inside in windows[:limit])
+
+
+def _snippet(
+    field: str, text: str, low: int, high: int, spans: Sequence[tuple[int, int]]
+) -> Snippet:
+    pieces: list[Segment] = []
+    position = low
+    for start, end in spans:
+        pieces.append(Segment(text[position:start]))
+        pieces.append(Segment(text[start:end], marked=True))
+        position = end
+    pieces.append(Segment(text[position:high]))
+    segments = tuple(
+        Segment(_LINE_BREAKS.sub(" ", piece.text), piece.marked) for piece in pieces if piece.text
+    )
+    return Snippet(field, _strip_ends(segments), cut_before=low > 0, cut_after=high < len(text))
+
+
+def _strip_ends(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    if not segments:
+        return segments
+    items = list(segments)
+    items[0] = Segment(items[0].text.lstrip(), items[0].marked)
+    items[-1] = Segment(items[-1].text.rstrip(), items[-1].marked)
+    return tuple(segment for segment in items if segment.text)
+
+
+def _word_start(text: str, index: int) -> int:
+    """Move ``index`` back to the start of the word it falls in (at most 20 characters)."""
+    if index == 0:
+        return 0
+    space = _LAST_SPACE.search(text, max(0, index - 20), index)
+    return space.end() if space else index
+
+
+def _word_end(text: str, index: int) -> int:
+    """Move ``index`` forward to the end of the word it falls in (at most 20 characters)."""
+    space = _SPACE.search(text, index, index + 20)
+    return space.start() if space else min(index, len(text))
+
+
+def tags_of(entities: Iterable[EntityRef], limit: int = MAX_TAGS) -> tuple[Tag, ...]:
+    """Models and companies the article mentions, once each, in order of first mention."""
+    tags: dict[tuple[str, str], Tag] = {}
+    for entity in entities:
+        kind = _TAG_KINDS.get(entity.type)
+        if kind and (kind, entity.canonical) not in tags:
+            tags[(kind, entity.canonical)] = Tag(kind, entity.canonical, entity.ticker)
+    return tuple(tags.values())[:limit]
+
+
+def stock_moves_of(reactions: Iterable[ReactionRef]) -> tuple[StockMove, ...]:
+    """The article's stock reactions, once per company and direction."""
+    moves: dict[tuple[str, str], StockMove] = {}
+    for reaction in reactions:
+        key = (reaction.company_id or reaction.company, reaction.direction)
+        if key not in moves:
+            moves[key] = StockMove(reaction.company, reaction.direction, reaction.ticker,
+                                   reaction.magnitude_pct)
+    return tuple(moves.values())
+
+
+def header_token(delivery_id: str) -> str:
+    """``delivery_id`` if it is safe in a header or Message-ID, else a stable digest of it."""
+    if _HEADER_TOKEN.fullmatch(delivery_id):
+        return delivery_id
+    return "sha256-" + hashlib.sha256(delivery_id.encode("utf-8")).hexdigest()[:40]
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL safe to link to, else ``None`` (no
+    ``javascript:``, no whitespace or quotes that could break out of an attribute)."""
+    if not url or one_line(url) != url or any(ch in url for ch in "\"'<>`\\"):
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in {"http", "https"} and parts.netloc else None
+
+
+# ---- Email rendering ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """The parts of an alert email: a one-line subject, a plain-text body and an HTML body."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def email_subject(message: AlertMessage) -> str:
+    """One line, no CR/LF whatever the article title held: ``Title · subscription``."""
+    title = shorten(one_line(message.title) or "(untitled)", SUBJECT_MAX_CHARS)
+    return f"{title} · {shorten(one_line(message.subscription), 60)}"
+
+
+def template_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+    """The Jinja2 environment for alert templates: HTML autoescaped, undefined names errors."""
+    environment = jinja2.Environment(
+        loader=loader or jinja2.PackageLoader("alerts", "templates"),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html",), disabled_extensions=("txt",), default=True
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["web_url"] = web_url
+    environment.filters["one_line"] = one_line
+    environment.filters["when"] = format_when
+    return environment
+
+
+def render_email(message: AlertMessage, environment: jinja2.Environment) -> RenderedEmail:
+    """Subject, plain text and HTML of ``message`` from ``alert_email.txt`` / ``.html``."""
+    context = {"message": message, "article_url": web_url(message.url),
+               "unsubscribe_url": web_url(message.unsubscribe_url)}
+    return RenderedEmail(
+        subject=email_subject(message),
+        text=environment.get_template("alert_email.txt").render(context),
+        html=environment.get_template("alert_email.html").render(context),
+    )
+
+
+def format_when(moment: datetime | None) -> str:
+    """``2026-11-20 12:00 UTC`` (or empty for ``None``)."""
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%d %H:%M ") + (moment.tzname() or "")

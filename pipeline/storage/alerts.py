@@ -178,8 +178,9 @@ class AlertStore:
         with self._sessions.read() as session:
             return {status: count for status, count in session.execute(query)}
 
-    def alerts(self, *, subscription_id: int | None = None, limit: int = 50) -> list[AlertRecord]:
-        """Alerts newest first."""
+    def alerts(self, *, subscription_id: int | None = None, limit: int = 50,
+               alert_id: int | None = None) -> list[AlertRecord]:
+        """Alerts newest first (one subscription's, or the one with ``alert_id``)."""
         query = (
             select(AlertRow, SubscriptionRow.name, ArticleRow.title, ArticleRow.canonical_url)
             .join(SubscriptionRow, SubscriptionRow.id == AlertRow.subscription_id)
@@ -188,12 +189,19 @@ class AlertStore:
         )
         if subscription_id is not None:
             query = query.where(AlertRow.subscription_id == subscription_id)
+        if alert_id is not None:
+            query = query.where(AlertRow.id == alert_id)
         with self._sessions.read() as session:
             return [
                 AlertRecord(a.id, a.subscription_id, name, a.story_id, a.article_id, title, url,
                             tuple(a.reasons), a.coverage, a.created_at)
                 for a, name, title, url in session.execute(query)
             ]
+
+    def get(self, alert_id: int) -> AlertRecord | None:
+        """One alert by id."""
+        found = self.alerts(alert_id=alert_id, limit=1)
+        return found[0] if found else None
 
     def story_articles(self, alert_id: int) -> list[int]:
         """The articles folded into an alert, first one first."""

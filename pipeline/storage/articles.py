@@ -189,4 +189,6 @@ def _record(row: ArticleRow) -> StoredArticle:
         word_count=row.word_count,
         published_at=row.published_at,
         fetched_at=row.fetched_at,
+        story_id=row.story_id,
+        tagged_at=row.tagged_at,
     )

@@ -70,6 +70,8 @@ class StoredArticle:
     word_count: int
     published_at: datetime | None
     fetched_at: datetime
+    story_id: int | None = None
+    tagged_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +11,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
+from alerts.channels import ChannelDeps, build_channels
+from alerts.compose import compose_message
+from alerts.match_job import MatchReport, match_pending
+from alerts.netguard import AllowList, guarded_client
+from alerts.outbox import Outbox, OutboxReport, RetryPolicy
 from config import Settings, load_settings, load_source_specs
 from config.catalog import Catalog, load_catalog
 from config.loading import DEFAULT_SOURCES_FILE
@@ -17,10 +26,22 @@ from newsmon.logs import configure_logging
 from pipeline.dates import utc_now
 from pipeline.ingest import ArticleIngestor
 from pipeline.storage import Storage
+from pipeline.story_job import ClusterReport, cluster_pending
 from pipeline.tagging import TaggingReport, tag_pending, tagger_version
 
 if TYPE_CHECKING:
     from pipeline.nlp.tagger import Tagger
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProcessReport:
+    """What ``newsmon process`` did, step by step."""
+
+    tagging: TaggingReport
+    clustering: ClusterReport
+    matching: MatchReport
 
 
 @dataclass(frozen=True)
@@ -108,6 +129,36 @@ class App:
             self.storage, self.tagger, version=self.tagger_version, clock=self.clock,
             batch_size=self.settings.nlp.batch_size, on_batch=on_batch,
         )
+
+    def process(self) -> ProcessReport:
+        """Everything new through tagging, story clustering and matching, now."""
+        tagging = self.tag_pending()
+        clustering = cluster_pending(self.storage, clock=self.clock)
+        matching = match_pending(self.storage, self.catalog, clock=self.clock)
+        return ProcessReport(tagging, clustering, matching)
+
+    def allow_list(self) -> AllowList:
+        """Private hosts that may be reached: ``network.allow_hosts`` or NEWSMON_ALLOW_HOSTS."""
+        return AllowList.from_settings(self.settings.network.allow_hosts, os.environ)
+
+    async def send_alerts(self) -> OutboxReport:
+        """One pass over the outbox with every configured channel."""
+        allow, webhook = self.allow_list(), self.settings.webhook
+        timeout = httpx.Timeout(webhook.timeout_seconds, connect=webhook.connect_timeout_seconds)
+        async with guarded_client(allow, timeout=timeout) as client:
+            channels, missing = build_channels(ChannelDeps(
+                http_client=client, allow=allow, email=self.settings.email, env=os.environ,
+                http_deadline_seconds=webhook.timeout_seconds))
+            for name, why in missing.items():
+                logger.info("channel %s unavailable: %s", name, why)
+            delivery = self.settings.delivery
+            outbox = Outbox(
+                self.storage, channels,
+                lambda job: compose_message(self.storage, delivery.public_url, job),
+                self.clock, RetryPolicy.from_settings(delivery),
+                concurrency=delivery.concurrency, batch_size=delivery.batch_size,
+            )
+            return await outbox.send_due()
 
     def close(self) -> None:
         """Release the database."""

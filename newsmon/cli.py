@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from config.errors import NewsmonError
 from newsmon.app import App, AppOptions
+from newsmon.cli_alerts import alerts_app, process_command
 from newsmon.cli_articles import articles_app
 from newsmon.cli_crawl import crawl_command
 from newsmon.cli_demo import demo_command
@@ -21,6 +22,7 @@ from newsmon.cli_entities import entities_app
 from newsmon.cli_extract import extract_command
 from newsmon.cli_sources import sources_app
 from newsmon.cli_status import status_command
+from newsmon.cli_subscriptions import subscribe_command, subscriptions_app
 from newsmon.cli_tag import retag_command, tag_command
 from newsmon.output import console, errors
 
@@ -37,6 +39,10 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(articles_app, name="articles")
 app.add_typer(entities_app, name="entities")
 app.command("tag")(tag_command)
+app.command("subscribe")(subscribe_command)
+app.add_typer(subscriptions_app, name="subscriptions")
+app.add_typer(alerts_app, name="alerts")
+app.command("process")(process_command)
 app.command("retag")(retag_command)
 app.command("crawl")(crawl_command)
 app.command("extract")(extract_command)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pipeline.storage.models import ArticleRow, SourceRow
 from pipeline.storage.records import StoredArticle
@@ -105,6 +105,42 @@ class ArticleStore:
             query = query.where(ArticleRow.fetched_at >= since)
         if source is not None:
             query = query.where(ArticleRow.source_name == source)
+        with self._sessions.read() as session:
+            return [_record(row) for row in session.scalars(query)]
+
+    def pending_clustering(self, limit: int) -> list[StoredArticle]:
+        """Tagged articles not yet assigned to a story, oldest first."""
+        query = (select(ArticleRow).where(ArticleRow.tagged_at.is_not(None),
+                                          ArticleRow.story_id.is_(None))
+                 .order_by(ArticleRow.id).limit(limit))
+        with self._sessions.read() as session:
+            return [_record(row) for row in session.scalars(query)]
+
+    def clustered_since(self, since: datetime) -> list[tuple[StoredArticle, bytes | None]]:
+        """Articles fetched since ``since`` that have a story, with their stored signatures."""
+        query = (select(ArticleRow).where(ArticleRow.story_id.is_not(None),
+                                          ArticleRow.fetched_at >= since)
+                 .order_by(ArticleRow.id))
+        with self._sessions.read() as session:
+            return [(_record(row), row.signature) for row in session.scalars(query)]
+
+    def set_story(self, article_id: int, story_id: int, signature: bytes) -> None:
+        """Record the story an article belongs to, and its signature."""
+        with self._sessions.write() as session:
+            session.execute(update(ArticleRow).where(ArticleRow.id == article_id)
+                            .values(story_id=story_id, signature=signature))
+
+    def pending_matching(self, limit: int) -> list[int]:
+        """Ids of tagged, clustered articles not yet matched against subscriptions, oldest first."""
+        query = (select(ArticleRow.id).where(ArticleRow.story_id.is_not(None),
+                                             ArticleRow.matched_at.is_(None))
+                 .order_by(ArticleRow.id).limit(limit))
+        with self._sessions.read() as session:
+            return list(session.scalars(query))
+
+    def story(self, story_id: int) -> list[StoredArticle]:
+        """The articles of one story, first one first."""
+        query = select(ArticleRow).where(ArticleRow.story_id == story_id).order_by(ArticleRow.id)
         with self._sessions.read() as session:
             return [_record(row) for row in session.scalars(query)]
 

@@ -1,0 +1,167 @@
+"""An article made ready for evaluating many queries: words, positions and lookups built once.
+
+Where it sits in the flow: matching wraps each :class:`~alerts.types.ArticleView` in a
+:class:`PreparedArticle`, then evaluates every candidate query against it. Everything here is
+computed on first use and kept for the article's lifetime, so a thousand queries that all look for
+"nvidia" cost one dictionary lookup each after the first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from functools import cached_property
+
+from alerts.query.ast import Node, Scope
+from alerts.query.words import fold_words, word_offsets
+from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
+
+FIELDS = ("title", "text")
+
+Span = tuple[str, int, int]
+"""(field, start, end): characters ``[start, end)`` of the article's ``title`` or ``text``."""
+Occurrence = tuple[str, int, int]
+"""(field, first word, last word + 1): a word or phrase found, by word index."""
+
+
+class FieldWords:
+    """The words of one field; their offsets and a word -> indexes map are built on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words = fold_words(text)
+
+    @cached_property
+    def positions(self) -> Mapping[str, list[int]]:
+        """Word -> the indexes where it occurs."""
+        positions: dict[str, list[int]] = {}
+        for index, word in enumerate(self.words):
+            positions.setdefault(word, []).append(index)
+        return positions
+
+    @cached_property
+    def offsets(self) -> tuple[list[int], list[int]]:
+        """The start and end offsets of each word in the field's text."""
+        return word_offsets(self.text)
+
+
+class PreparedArticle:
+    """An :class:`ArticleView` with the lookups evaluation needs, built lazily."""
+
+    def __init__(self, view: ArticleView) -> None:
+        self.view = view
+        self._occurrences: dict[tuple[tuple[str, ...], Scope], tuple[Occurrence, ...]] = {}
+        self.results: dict[int, tuple[Node, datetime, tuple[MatchReason, ...] | None]] = {}
+        """``id(filter)`` -> (filter, time, its answer then), filled by ``evaluate``."""
+        self.present: set[tuple[str, str]] | None = None
+        """Set by :class:`~alerts.matching.MatchIndex` for its own queries only: every key its
+        automaton found, which includes every word and phrase of those queries that occurs. A
+        word or phrase whose key is missing does not occur, without looking."""
+
+    @cached_property
+    def fields(self) -> Mapping[str, FieldWords]:
+        """The words of the title and of the text."""
+        return {"title": FieldWords(self.view.title), "text": FieldWords(self.view.text)}
+
+    @cached_property
+    def folded(self) -> str:
+        """Title and text as folded words between single spaces, the fields apart (`` a b | c ``),
+        for the matcher's automaton."""
+        title, text = (" ".join(self.fields[name].words) for name in FIELDS)
+        return f" {title} | {text} "
+
+    def occurrences(self, words: tuple[str, ...], scope: Scope) -> tuple[Occurrence, ...]:
+        """Where the word or phrase occurs, in field order then text order."""
+        key = (words, scope)
+        found = self._occurrences.get(key)
+        if found is None:
+            found = tuple(self._find(words, scope))
+            self._occurrences[key] = found
+        return found
+
+    def spans(self, occurrences: Iterable[Occurrence]) -> tuple[Span, ...]:
+        """The character spans of word occurrences."""
+        offsets = {name: field.offsets for name, field in self.fields.items()}
+        return tuple(
+            (name, offsets[name][0][first], offsets[name][1][last - 1])
+            for name, first, last in occurrences
+        )
+
+    def _find(self, words: tuple[str, ...], scope: Scope) -> Iterable[Occurrence]:
+        size = len(words)
+        for name in FIELDS if scope is None else (scope,):
+            field = self.fields[name]
+            for index in field.positions.get(words[0], ()):
+                if size == 1 or field.words[index:index + size] == words:
+                    yield name, index, index + size
+
+    @cached_property
+    def by_entity(self) -> Mapping[str, tuple[EntityRef, ...]]:
+        """Catalog id -> the mentions of that entity or of its sub-organisations (by parent)."""
+        refs = self.view.entities
+        return _group(refs, ((ref.canonical_id, ref.parent_id) for ref in refs))
+
+    @cached_property
+    def by_ticker(self) -> Mapping[str, tuple[EntityRef, ...]]:
+        """Ticker -> the mentions carrying it."""
+        return _group(self.view.entities, ((ref.ticker,) for ref in self.view.entities))
+
+    @cached_property
+    def by_developer(self) -> Mapping[str, tuple[EntityRef, ...]]:
+        """Developer id -> the model mentions it developed."""
+        return _group(self.view.entities, ((ref.developer_id,) for ref in self.view.entities))
+
+    @cached_property
+    def reaction_reasons(self) -> tuple[MatchReason, ...]:
+        """One reason per stock reaction (``META up 3.1%``), made once so that every filter
+        naming the reaction gives the same object."""
+        return tuple(
+            MatchReason("stock", _reaction_label(reaction),
+                        ((reaction.field, reaction.start, reaction.end),))
+            for reaction in self.view.reactions
+        )
+
+    @cached_property
+    def date(self) -> datetime | None:
+        """When the article was published (else fetched), in UTC."""
+        when = self.view.published or self.view.fetched_at
+        if when is None:
+            return None
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+    @cached_property
+    def languages(self) -> frozenset[str]:
+        """The language code and its primary part (``pt-br`` and ``pt``), case-folded."""
+        code = (self.view.language or "").strip().casefold().replace("_", "-")
+        return frozenset({code, code.split("-")[0]}) if code else frozenset()
+
+    @cached_property
+    def sites(self) -> frozenset[str]:
+        """The host and every parent domain (``blog.example.com``, ``example.com``, ``com``)."""
+        host = self.view.site.casefold().removeprefix("www.").strip(".")
+        parts = host.split(".")
+        if not host:
+            return frozenset()
+        return frozenset(".".join(parts[index:]) for index in range(len(parts)))
+
+    @cached_property
+    def source(self) -> str:
+        return self.view.source.casefold()
+
+
+def _reaction_label(reaction: ReactionRef) -> str:
+    size = f" {reaction.magnitude_pct:g}%" if reaction.magnitude_pct is not None else ""
+    return f"{reaction.ticker or reaction.company} {reaction.direction}{size}"
+
+
+def _group(
+    refs: Iterable[EntityRef], keys: Iterable[tuple[str | None, ...]]
+) -> Mapping[str, tuple[EntityRef, ...]]:
+    """Index mentions under each of their non-empty keys, keeping the mentions' order."""
+    grouped: dict[str, list[EntityRef]] = defaultdict(list)
+    for ref, ref_keys in zip(refs, keys, strict=True):
+        for key in dict.fromkeys(ref_keys):
+            if key:
+                grouped[key].append(ref)
+    return {key: tuple(found) for key, found in grouped.items()}

@@ -1,0 +1,229 @@
+"""Evaluating a query tree against one prepared article, with the reasons it matched.
+
+Where it sits in the flow: :meth:`Query.matches` and :class:`alerts.matching.MatchIndex` call
+:func:`evaluate` for each (candidate) query. The answer is ``None`` (no match) or the reasons,
+each with the spans to highlight: words and phrases where they occur, the entity mentions and the
+stock reactions that satisfied a filter, and the article fields a field filter looked at. A query
+made only of negations matches with no reasons (``()``). OR collects the reasons of every
+alternative that holds; NOT contributes none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from alerts.query.article import Occurrence, PreparedArticle
+from alerts.query.ast import (
+    And,
+    Developer,
+    FieldIs,
+    MaxAge,
+    Mentions,
+    Near,
+    Node,
+    Not,
+    Or,
+    PublishedAfter,
+    PublishedBefore,
+    Stock,
+    Words,
+)
+from alerts.types import EntityRef, MatchReason, ReactionRef
+
+Reasons = tuple[MatchReason, ...]
+_NO_REASONS: Reasons = ()
+
+
+def evaluate(node: Node, article: PreparedArticle, now: datetime) -> Reasons | None:
+    """The reasons ``node`` matches ``article`` at time ``now``, or ``None``.
+
+    Filters (the leaves) are answered once per article and time: a thousand queries containing
+    ``company:Meta`` look it up in ``article.results`` after the first.
+    """
+    kind = type(node)
+    evaluator: Callable[[Any, PreparedArticle, datetime], Reasons | None] = _EVALUATORS[kind]
+    if kind in _COMPOUND:
+        return evaluator(node, article, now)
+    results = article.results
+    known = results.get(id(node))  # by identity: cheap; the entry keeps the node alive
+    if known is not None and known[1] == now:
+        return known[2]
+    found = evaluator(node, article, now)
+    results[id(node)] = (node, now, found)
+    return found
+
+
+def _and(node: And, article: PreparedArticle, now: datetime) -> Reasons | None:
+    reasons: list[MatchReason] = []
+    results = article.results
+    for child in node.children:
+        known = results.get(id(child))  # inlined memo check: the hot path of the matcher
+        found = known[2] if known is not None and known[1] == now else evaluate(
+            child, article, now)
+        if found is None:
+            return None
+        reasons += found
+    return _unique(reasons)
+
+
+def _or(node: Or, article: PreparedArticle, now: datetime) -> Reasons | None:
+    reasons: list[MatchReason] = []
+    matched = False
+    results = article.results
+    for child in node.children:
+        known = results.get(id(child))
+        found = known[2] if known is not None and known[1] == now else evaluate(
+            child, article, now)
+        if found is not None:
+            matched = True
+            reasons += found
+    return _unique(reasons) if matched else None
+
+
+def _not(node: Not, article: PreparedArticle, now: datetime) -> Reasons | None:
+    known = article.results.get(id(node.child))
+    found = known[2] if known is not None and known[1] == now else evaluate(
+        node.child, article, now)
+    return None if found is not None else _NO_REASONS
+
+
+def _words(node: Words, article: PreparedArticle, now: datetime) -> Reasons | None:
+    if article.present is not None and node.key not in article.present:
+        return None
+    found = article.occurrences(node.words, node.scope)
+    if not found:
+        return None
+    return (MatchReason(node.kind, node.label, article.spans(found)),)
+
+
+def _near(node: Near, article: PreparedArticle, now: datetime) -> Reasons | None:
+    present = article.present
+    if present is not None and (node.left.key not in present or node.right.key not in present):
+        return None
+    lefts = article.occurrences(node.left.words, node.left.scope)
+    rights = article.occurrences(node.right.words, node.right.scope) if lefts else ()
+    close = {
+        occurrence
+        for left in lefts for right in rights if _within(left, right, node.distance)
+        for occurrence in (left, right)
+    }
+    if not close:
+        return None
+    return (MatchReason("near", node.label, article.spans(sorted(close, key=_field_order))),)
+
+
+def _within(left: Occurrence, right: Occurrence, distance: int) -> bool:
+    """Same field, not overlapping, at most ``distance`` words between them."""
+    if left[0] != right[0]:
+        return False
+    gap = right[1] - left[2] if right[1] >= left[2] else left[1] - right[2]
+    return 0 <= gap <= distance
+
+
+def _field_order(occurrence: Occurrence) -> tuple[int, int]:
+    return (0 if occurrence[0] == "title" else 1, occurrence[1])
+
+
+def _mentions(node: Mentions, article: PreparedArticle, now: datetime) -> Reasons | None:
+    refs = [ref for key in node.entity_ids for ref in article.by_entity.get(key, ())]
+    refs += [ref for key in node.tickers for ref in article.by_ticker.get(key, ())]
+    return _entity_reason(node.label, refs, node.scope)
+
+
+def _developer(node: Developer, article: PreparedArticle, now: datetime) -> Reasons | None:
+    refs = [ref for key in node.developer_ids for ref in article.by_developer.get(key, ())]
+    refs += [ref for key in node.model_ids for ref in article.by_entity.get(key, ())]
+    return _entity_reason(node.label, [ref for ref in refs if ref.type == "MODEL"], node.scope)
+
+
+def _entity_reason(label: str, refs: list[EntityRef], scope: str | None) -> Reasons | None:
+    spans = sorted({
+        (ref.field, ref.start, ref.end) for ref in refs if scope is None or ref.field == scope
+    }, key=lambda span: (span[0] != "title", span[1], span[2]))
+    return (MatchReason("entity", label, tuple(spans)),) if spans else None
+
+
+def _stock(node: Stock, article: PreparedArticle, now: datetime) -> Reasons | None:
+    pairs = zip(article.view.reactions, article.reaction_reasons, strict=True)
+    reasons = tuple(reason for reaction, reason in pairs if _stock_holds(node, reaction))
+    return reasons or None
+
+
+def _stock_holds(node: Stock, reaction: ReactionRef) -> bool:
+    if node.scope is not None and reaction.field != node.scope:
+        return False
+    if node.company_ids is not None and not (
+        reaction.company_id in node.company_ids or reaction.ticker in node.tickers
+    ):
+        return False
+    if node.direction is not None and reaction.direction != node.direction:
+        return False
+    if node.threshold is None:
+        return True
+    size = reaction.magnitude_pct
+    if size is None:
+        return False
+    return _COMPARE[node.comparison or ">="](abs(size), node.threshold)
+
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">=": lambda size, limit: size >= limit,
+    ">": lambda size, limit: size > limit,
+    "<=": lambda size, limit: size <= limit,
+    "<": lambda size, limit: size < limit,
+}
+
+
+def _field_is(node: FieldIs, article: PreparedArticle, now: datetime) -> Reasons | None:
+    if node.field == "source":
+        holds = article.source == node.value
+    elif node.field == "site":
+        holds = node.value in article.sites
+    else:
+        holds = node.value in article.languages
+    return (MatchReason("field", node.label),) if holds else None
+
+
+def _after(node: PublishedAfter, article: PreparedArticle, now: datetime) -> Reasons | None:
+    date = article.date
+    return (MatchReason("field", node.label),) if date is not None and date >= node.at else None
+
+
+def _before(node: PublishedBefore, article: PreparedArticle, now: datetime) -> Reasons | None:
+    date = article.date
+    return (MatchReason("field", node.label),) if date is not None and date < node.at else None
+
+
+def _max_age(node: MaxAge, article: PreparedArticle, now: datetime) -> Reasons | None:
+    date = article.date
+    if date is None:
+        return None
+    moment = now.replace(tzinfo=UTC) if now.tzinfo is None else now
+    return (MatchReason("field", node.label),) if moment - date <= node.age else None
+
+
+def _unique(reasons: list[MatchReason]) -> Reasons:
+    """The reasons without repeats. A filter's reasons are computed once per article, so a
+    filter written twice gives the same objects: comparing identities is enough."""
+    if len(reasons) < 2:
+        return tuple(reasons)
+    return tuple({id(reason): reason for reason in reasons}.values())
+
+
+_COMPOUND = frozenset({And, Or, Not})
+_EVALUATORS: dict[type, Callable[[Any, PreparedArticle, datetime], Reasons | None]] = {
+    And: _and,
+    Or: _or,
+    Not: _not,
+    Words: _words,
+    Near: _near,
+    Mentions: _mentions,
+    Developer: _developer,
+    Stock: _stock,
+    FieldIs: _field_is,
+    PublishedAfter: _after,
+    PublishedBefore: _before,
+    MaxAge: _max_age,
+}

@@ -1,0 +1,104 @@
+"""Turn decided hits, guesses and organisations into :class:`~pipeline.nlp.types.EntityMention`.
+
+Where it sits in the flow: the last step of ``resolution``. Catalog hits are linked to their
+record: a model carries its developer (``Muse Spark`` -> ``Meta``), a company its primary ticker
+and its parent (``Meta Superintelligence Labs`` -> ``Meta``). Unknown models carry the developer
+the sentence names, if any; statistical-NER organisations carry only their text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config.catalog import Catalog, CompanyRecord, ModelRecord
+from pipeline.nlp.facts import Hit, ModelGuess
+from pipeline.nlp.types import DecidedBy, EntityMention, EntityType
+
+MAX_SENTENCE_CHARS = 600
+"""A mention's ``sentence`` is cut to this many characters around it (junk "sentences" of a
+whole page would otherwise be copied into every mention)."""
+
+NER_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class Where:
+    """A mention's place: its offsets and its sentence's offsets in the original text."""
+
+    start: int
+    end: int
+    sentence_start: int
+    sentence_end: int
+
+
+class Linker:
+    """Builds mentions from catalog records; one per tagger."""
+
+    def __init__(self, catalog: Catalog):
+        self._catalog = catalog
+
+    def catalog_mention(
+        self, text: str, hit: Hit, where: Where, confidence: float
+    ) -> EntityMention:
+        """The mention of a catalog model or company, linked to its record."""
+        entity = self._catalog.get(hit.entity_id)
+        if isinstance(entity, ModelRecord):
+            developer = self._catalog.get(entity.developer)
+            return _mention(
+                text, where, EntityType.MODEL, entity.name, entity.id, DecidedBy.CATALOG,
+                confidence, developer=developer.name if developer else None,
+                developer_id=entity.developer,
+            )
+        if not isinstance(entity, CompanyRecord):
+            raise KeyError(f"the catalog has no entity {hit.entity_id!r}")
+        parent = self._catalog.get(entity.parent) if entity.parent else None
+        return _mention(
+            text, where, EntityType.COMPANY, entity.name, entity.id, DecidedBy.CATALOG,
+            confidence, ticker=entity.ticker, parent=parent.name if parent else None,
+            parent_id=entity.parent,
+        )
+
+    def guess_mention(
+        self, text: str, guess: ModelGuess, where: Where, developer: EntityMention | None
+    ) -> EntityMention:
+        """An unknown model; its developer from the catalog entity it extends (a model's
+        developer, or the company itself), else from the sentence."""
+        developer_name, developer_id = None, None
+        base = self._catalog.get(guess.extends) if guess.extends else None
+        maker = self._catalog.get(base.developer) if isinstance(base, ModelRecord) else base
+        if maker is not None:
+            developer_name, developer_id = maker.name, maker.id
+        elif developer is not None:
+            developer_name, developer_id = developer.canonical, developer.canonical_id
+        surface = text[where.start : where.end]
+        return _mention(
+            text, where, EntityType.MODEL, " ".join(surface.split()), None, DecidedBy.PATTERN,
+            guess.confidence, developer=developer_name, developer_id=developer_id,
+        )
+
+
+def org_mention(text: str, where: Where) -> EntityMention:
+    """An organisation the catalog does not know, found by the statistical NER."""
+    surface = " ".join(text[where.start : where.end].split())
+    return _mention(text, where, EntityType.ORG, surface, None, DecidedBy.NER, NER_CONFIDENCE)
+
+
+def _mention(
+    text: str, where: Where, kind: EntityType, canonical: str, canonical_id: str | None,
+    decided_by: DecidedBy, confidence: float, **links: str | None,
+) -> EntityMention:
+    return EntityMention(
+        type=kind, text=text[where.start : where.end], start=where.start, end=where.end,
+        canonical=canonical, canonical_id=canonical_id, sentence=sentence_excerpt(text, where),
+        decided_by=decided_by, confidence=round(confidence, 2), **links,
+    )
+
+
+def sentence_excerpt(text: str, where: Where) -> str:
+    """The mention's sentence, or a window of it around the mention when very long."""
+    start, end = where.sentence_start, where.sentence_end
+    if end - start > MAX_SENTENCE_CHARS:
+        half = MAX_SENTENCE_CHARS // 2
+        start = max(start, where.start - half)
+        end = min(end, max(where.end + half, start + MAX_SENTENCE_CHARS))
+    return text[start:end]

@@ -1,0 +1,302 @@
+"""Read one chunk's spaCy ``Doc`` into plain :class:`~pipeline.nlp.facts.ChunkFacts`.
+
+Where it sits in the flow: ``Tagger`` runs ``nlp.pipe`` over the chunks inside a memory zone and
+hands each ``Doc`` here; nothing spaCy leaves this call. In order:
+
+1. catalog hits: the ``catalog_ruler``'s spans, kept when the spelling fits the alias's case rule
+   (``casing``); hits that need context (ambiguous, shouted, bare tickers) get their
+   :class:`~pipeline.nlp.facts.Context` read (``context``);
+2. unknown-model guesses from the ``cue_ruler``'s anchors (``unknown_models``), English only;
+3. organisations from the statistical NER (label ``ORG``), trimmed of "the" and "'s", English only.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from pipeline.nlp.casing import CaseFit, case_fit, is_shouted_text, ticker_fits
+from pipeline.nlp.catalog_patterns import MODEL_LABEL, TICKER_LABEL, NameTable
+from pipeline.nlp.context import HitTokens, is_prefix_compound, read_context, read_guard
+from pipeline.nlp.facts import ChunkFacts, Hit, HitKind, HitSource, ModelGuess, OrgSpan
+from pipeline.nlp.unknown_models import (
+    STEM_LABEL,
+    GuessScope,
+    TokenGuess,
+    ai_words_in,
+    find_guesses,
+    stem_anchors,
+    stem_pattern,
+)
+from pipeline.nlp.vocabulary import GENERIC_TERMS
+
+CATALOG_SPANS = "catalog"
+TICKER_SPANS = "tickers"
+CUE_SPANS = "cues"
+_FIT_CACHE_SIZE = 100_000
+_ENGLISH_SAMPLE = 400
+_ENGLISH_SAMPLE_CHARS = 4000
+_ENGLISH_MIN_WORDS = 30
+_ENGLISH_STOP_SHARE = 0.2
+_PERSON_OR_PLACE = frozenset({"PERSON", "GPE", "LOC", "NORP", "FAC"})
+_ORG_TRIM_START = frozenset({"the", "'s", "-", '"', "'", "("})
+_ORG_TRIM_END = frozenset({"'s", "'", '"', ")", "-", ",", "."})
+
+
+@dataclass(frozen=True)
+class SentenceIndex:
+    """The text's sentence spans (character offsets), searchable by offset."""
+
+    spans: tuple[tuple[int, int], ...]
+    starts: tuple[int, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(start for start, _ in self.spans))
+
+    def index_of(self, offset: int) -> int:
+        """The index of the sentence holding ``offset`` (the one before, between sentences)."""
+        return max(0, bisect_right(self.starts, offset) - 1)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """How a spelling fits one alias form."""
+
+    rank: int
+    source: HitSource
+    ambiguous: bool
+    shouted: bool = False
+    is_name: bool = False
+
+
+@dataclass
+class _DocView:
+    """One ``Doc`` being read: the normalised text it is a chunk of, its offset there, and
+    cached sentence token ranges (``Doc.text`` is rebuilt on each call, so it is not used)."""
+
+    doc: Any
+    text: str
+    offset: int
+    end: int
+    sentences: SentenceIndex
+    _token_ranges: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def sentence_of_char(self, char: int) -> int:
+        return self.sentences.index_of(self.offset + char)
+
+    def token_range(self, sentence: int) -> tuple[int, int]:
+        if sentence not in self._token_ranges:
+            start, end = self.sentences.spans[sentence]
+            span = self.doc.char_span(
+                start - self.offset, end - self.offset, alignment_mode="expand"
+            )
+            bounds = (span.start, span.end) if span is not None else (0, len(self.doc))
+            self._token_ranges[sentence] = bounds
+        return self._token_ranges[sentence]
+
+    def sentence_of_token(self, index: int) -> tuple[int, int]:
+        return self.token_range(self.sentence_of_char(self.doc[index].idx))
+
+    def sentence_text(self, sentence: int) -> str:
+        start, end = self.sentences.spans[sentence]
+        return self.text[start:end]
+
+
+class DocReader:
+    """Turns a ``Doc`` into :class:`ChunkFacts`; built once from the catalog's name table."""
+
+    def __init__(self, names: NameTable, *, guess_models: bool, uses_ner: bool):
+        self._names = names
+        self._uses_ner = uses_ner
+        self._stem_pattern = stem_pattern(names.stems)
+        self._guess_models = guess_models
+        self._fits: dict[tuple[str, str], _Fit | None] = {}
+
+    def read(
+        self, doc: Any, text: str, chunk: tuple[int, int], sentences: SentenceIndex
+    ) -> ChunkFacts:
+        """The hits, guesses and organisations of ``doc``, made of ``text[start:end]`` for
+        ``chunk = (start, end)``; ``text`` is the whole normalised text."""
+        view = _DocView(doc, text, chunk[0], chunk[1], sentences)
+        spans = [*doc.spans[CATALOG_SPANS], *doc.spans[TICKER_SPANS]]
+        found = [hit for span in spans if (hit := self._hit(view, span))]
+        found = _drop_hits_inside_plain_hits(found)
+        covered = frozenset(i for span, _ in found for i in range(span.start, span.end))
+        sample = text[chunk[0] : min(chunk[1], chunk[0] + _ENGLISH_SAMPLE_CHARS)]
+        english = (self._uses_ner or self._guess_models) and _looks_english(sample)
+        ner = self._uses_ner and english  # the NER's labels on other languages are noise
+        hits = tuple(self._with_context(view, span, hit, covered, ner) for span, hit in found)
+        guesses = self._guesses(view, found) if self._guess_models and english else ()
+        if not ner:
+            return ChunkFacts(hits, (), guesses)
+        return ChunkFacts(hits, _read_orgs(view), guesses, _read_not_orgs(doc))
+
+    def _hit(self, view: _DocView, span: Any) -> tuple[Any, Hit] | None:
+        kind: HitKind = "model" if span.label_ == MODEL_LABEL else "company"
+        sentence = view.sentence_of_char(span.start_char)
+        base = {
+            "start": view.offset + span.start_char, "end": view.offset + span.end_char,
+            "text": span.text, "entity_id": span.id_, "kind": kind, "sentence": sentence,
+            "prefix_compound": is_prefix_compound(view.doc, span.end),
+        }
+        if span.label_ == TICKER_LABEL:
+            return span, Hit(**base, source="bare_ticker", needs_context=True)
+        fit = self._best_fit(span.id_, span.text)
+        if fit is None:
+            return None
+        shouted = fit.shouted and not is_shouted_text(view.sentence_text(sentence))
+        return span, Hit(
+            **base, source=fit.source, needs_context=fit.ambiguous or shouted, shouted=shouted,
+            is_name=fit.is_name,
+        )
+
+    def _best_fit(self, entity_id: str, surface: str) -> _Fit | None:
+        """How the spelling fits the entity's aliases (cached: names repeat)."""
+        key = (entity_id, surface)
+        if key not in self._fits:
+            if len(self._fits) >= _FIT_CACHE_SIZE:
+                self._fits.clear()
+            self._fits[key] = self._fit(entity_id, surface)
+        return self._fits[key]
+
+    def _fit(self, entity_id: str, surface: str) -> _Fit | None:
+        """The best fit: unambiguous and full-case fits first (see ``casing``)."""
+        fits: list[_Fit] = []
+        for form in self._names.forms_for(entity_id, surface):
+            if form.ticker is not None:
+                if ticker_fits(surface, form.ticker):
+                    fits.append(_Fit(0, "ticker_form", ambiguous=False))
+                continue
+            fit = case_fit(surface, form.text, ambiguous=form.ambiguous)
+            if fit is not CaseFit.NONE:
+                shouted = fit is CaseFit.SHOUTED
+                rank = 2 if shouted else int(form.ambiguous)
+                fits.append(_Fit(rank, "name", form.ambiguous, shouted, form.is_name))
+        return min(fits, key=lambda fit: fit.rank) if fits else None
+
+    def _with_context(
+        self, view: _DocView, span: Any, hit: Hit, covered: frozenset[int], ner: bool
+    ) -> Hit:
+        """Full context for hits that need it; the cheap person/surname guard for one-word
+        names the catalog spells unambiguously; nothing for longer names."""
+        if not hit.needs_context and len(span) > 1:
+            return hit
+        tokens = HitTokens(span.start, span.end, view.token_range(hit.sentence), hit.kind)
+        if not hit.needs_context:
+            guard = read_guard(view.doc, tokens, covered, ner=ner)
+            return hit if guard is None else replace(hit, context=guard)
+        context = read_context(
+            view.doc, tokens, covered, shouted=hit.shouted, versioned=hit.is_name, ner=ner,
+            tickers=self._names.bare_tickers,
+        )
+        return replace(hit, context=context)
+
+    def _guesses(self, view: _DocView, found: list[tuple[Any, Hit]]) -> tuple[ModelGuess, ...]:
+        doc = view.doc
+        scope = GuessScope(
+            sentence_of=view.sentence_of_token,
+            model_hits=_longest_by_start(found, "model"),
+            company_hits=_longest_by_start(found, "company"),
+            catalog_tokens=_tokens_of(found, "model") | _tokens_of(found, "company"),
+            company_tokens=_tokens_of(found, "company"),
+            stems=self._names.stems,
+        )
+        anchors = [(span.label_, span.start) for span in doc.spans[CUE_SPANS]]
+        for char in stem_anchors(view.text[view.offset : view.end], self._stem_pattern):
+            token = doc.char_span(char, char + 1, alignment_mode="expand").start
+            anchors.append((STEM_LABEL, token))
+        guesses = find_guesses(doc, anchors, scope)
+        return tuple(_to_guess(view, guess, scope) for guess in guesses)
+
+
+def _drop_hits_inside_plain_hits(found: list[tuple[Any, Hit]]) -> list[tuple[Any, Hit]]:
+    """Hits needing context inside a longer plain hit (``Spark`` in "Muse Spark") cannot win
+    their span; dropping them early spares reading their context."""
+    reach: dict[int, int] = {}
+    for span, hit in found:
+        if not hit.needs_context:
+            for index in range(span.start, span.end):
+                reach[index] = max(reach.get(index, 0), span.end)
+    return [
+        (span, hit) for span, hit in found
+        if not (hit.needs_context and reach.get(span.start, -1) >= span.end)
+    ]
+
+
+def _longest_by_start(found: list[tuple[Any, Hit]], kind: HitKind) -> dict[int, tuple[int, str]]:
+    longest: dict[int, tuple[int, str]] = {}
+    for span, hit in sorted(found, key=lambda pair: len(pair[0])):
+        if hit.kind == kind:
+            longest[span.start] = (span.end, hit.entity_id)
+    return longest
+
+
+def _tokens_of(found: list[tuple[Any, Hit]], kind: HitKind) -> frozenset[int]:
+    return frozenset(
+        i for span, hit in found if hit.kind == kind for i in range(span.start, span.end)
+    )
+
+
+def _to_guess(view: _DocView, guess: TokenGuess, scope: GuessScope) -> ModelGuess:
+    span = view.doc[guess.start : guess.end]
+    return ModelGuess(
+        start=view.offset + span.start_char, end=view.offset + span.end_char, text=span.text,
+        sentence=view.sentence_of_char(span.start_char), confidence=guess.confidence,
+        rule=guess.rule, extends=guess.extends,
+        ai_words=ai_words_in(view.doc, scope.sentence_of(guess.start), scope),
+    )
+
+
+def _read_orgs(view: _DocView) -> tuple[OrgSpan, ...]:
+    orgs: list[OrgSpan] = []
+    for ent in view.doc.ents:
+        if ent.label_ != "ORG":
+            continue
+        start, end = _trim_org(view.doc, ent.start, ent.end)
+        if start >= end:
+            continue
+        span = view.doc[start:end]
+        if _plausible_org(span.text):
+            orgs.append(OrgSpan(
+                view.offset + span.start_char, view.offset + span.end_char, span.text,
+                view.sentence_of_char(span.start_char),
+            ))
+    return tuple(orgs)
+
+
+def _read_not_orgs(doc: Any) -> tuple[str, ...]:
+    names: list[str] = []
+    for ent in doc.ents:
+        if ent.label_ in _PERSON_OR_PLACE:
+            names.append(ent.text)
+            if ent.label_ == "PERSON" and len(ent) > 1:
+                names.append(ent[-1].text)
+    return tuple(names)
+
+
+def _trim_org(doc: Any, start: int, end: int) -> tuple[int, int]:
+    while start < end and (doc[start].lower_ in _ORG_TRIM_START or doc[start].is_space):
+        start += 1
+    while end > start and (doc[end - 1].lower_ in _ORG_TRIM_END or doc[end - 1].is_space):
+        end -= 1
+    return start, end
+
+
+def _plausible_org(text: str) -> bool:
+    """A name: a capital letter, not a generic term (``AI``), one line, not too long."""
+    return (
+        any(char.isupper() for char in text) and text.lower() not in GENERIC_TERMS
+        and "\n" not in text and len(text) <= 80 and len(text.split()) <= 8
+        and text.isprintable()
+    )
+
+
+def _looks_english(text: str) -> bool:
+    """English running text has many function words; a German or Chinese text has few."""
+    words = [word for word in text.lower().split()[:_ENGLISH_SAMPLE] if word.isalpha()]
+    if len(words) < _ENGLISH_MIN_WORDS:
+        return True
+    return sum(word in STOP_WORDS for word in words) / len(words) >= _ENGLISH_STOP_SHARE

@@ -1,0 +1,119 @@
+"""End to end through the real parts: five outlets run the same story; a subscriber to it gets
+exactly one immediate webhook alert, and the other four are folded into it; a query that does
+not parse is refused with its position; titles with markup and line breaks arrive escaped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsmon.cli import app
+from tests.alerts.delivery_support import Receiver
+from tests.support.http import Reply, RouteServer
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
+KEY = "s" * 40
+
+VERSIONS = [
+    ("Meta unveils Muse Spark, its first model from Meta Superintelligence Labs",
+     "Meta on Tuesday unveiled Muse Spark, a large language model built by Meta Superintelligence "
+     "Labs. The company said Muse Spark rivals systems from OpenAI, Google and Anthropic. "
+     "Meta's stock rose 3% following the announcement."),
+    ("Meta launches Muse Spark model to take on OpenAI and Google",
+     "Meta Platforms launched Muse Spark, the first model from Meta Superintelligence Labs, "
+     "on Tuesday. Muse Spark is meant to compete with OpenAI, Google and Anthropic. Shares of "
+     "Meta climbed 3% after the launch."),
+    ("Muse Spark: Meta Superintelligence Labs ships its first large language model",
+     "Meta Superintelligence Labs has shipped Muse Spark, its first large language model, Meta "
+     "said on Tuesday. The model will power Meta AI across WhatsApp and Instagram and targets "
+     "OpenAI, Google and Anthropic. Meta shares rose 3%."),
+    ("Meta bets on closed Muse Spark model in race with OpenAI",
+     "With Muse Spark, unveiled on Tuesday, Meta moves away from open models. Muse Spark comes "
+     "from Meta Superintelligence Labs and is pitched against OpenAI, Google and Anthropic. "
+     "Meta's shares gained 3% on the news."),
+    ("Investors cheer Meta's Muse Spark debut",
+     "Meta's stock rose 3% on Tuesday after the company unveiled Muse Spark, the first model "
+     "from Meta Superintelligence Labs, built to rival OpenAI, Google and Anthropic."),
+]
+
+
+def page(title: str, body: str, index: int) -> bytes:
+    filler = " ".join(
+        f"<p>Outlet {index} adds context: the model is available in Meta AI, and analysts "
+        f"compared its benchmark results with rivals in note {n}.</p>" for n in range(4))
+    return (f"<!DOCTYPE html><html lang='en'><head><title>{title}</title>"
+            f"<meta property='article:published_time' content='2026-11-24T09:0{index}:00Z'>"
+            f"</head><body><article><h1>{title}</h1><p>{body}</p>{filler}</article></body>"
+            f"</html>").encode()
+
+
+def feed(title: str, link: str) -> bytes:
+    return (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Outlet</title>"
+            f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
+            f"<pubDate>Tue, 24 Nov 2026 09:00:00 GMT</pubDate></item></channel></rss>").encode()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    running = Receiver().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def run(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    env = {"NEWSMON_HOME": str(tmp_path / "home"), "NEWSMON_DATABASE_URL": database_url,
+           "NEWSMON_ALLOW_HOSTS": "127.0.0.1", "NEWSMON_WEBHOOK_SIGNING_KEY": KEY,
+           "NEWSMON_CRAWLER__DOWNLOAD_DELAY_SECONDS": "0"}
+
+    def invoke(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.stdout if "--json" in args else result.output
+
+    return invoke
+
+
+def test_five_outlets_one_story_one_immediate_alert(run, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+    server = RouteServer().start()
+    try:
+        run("init", "--no-sources")
+        for index, (title, body) in enumerate(VERSIONS):
+            server.route(f"/o{index}/feed.xml", Reply(200, feed(title, server.url(f"/o{index}/a")),
+                                                      RSS))
+            server.route(f"/o{index}/a", Reply(200, page(title, body, index), HTML))
+            run("sources", "add", f"outlet-{index}", server.url(f"/o{index}/feed.xml"))
+        run("subscribe", 'company:Meta "Muse Spark"', "--name", "muse",
+            "--webhook", receiver.url("/hook"))
+        run("subscribe", "company:Nvidia", "--name", "chips", "--webhook", receiver.url("/chips"))
+        assert "5 new articles" in run("crawl")
+    finally:
+        server.stop()
+    processed = run("process")
+    assert "1 new alerts, 4 folded" in processed
+    assert "sent 1," in run("alerts", "send")
+    assert "sent 0," in run("alerts", "send")
+    [request] = receiver.requests("/hook")
+    payload = json.loads(request.body)
+    assert payload["schema"] == "newsmon.alert/1"
+    assert receiver.requests("/chips") == []
+    [alert] = json.loads(run("alerts", "list", "--json"))
+    assert alert["coverage"] == 5 and alert["subscription"] == "muse"
+
+
+def test_a_query_that_does_not_parse_is_refused_with_its_position(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--no-sources")
+    output = run("subscribe", "company:Meta AND (", "--name", "bad", code=2)
+    assert "^" in output and "expected" in output
+    output = run("subscribe", "company:Nvdia", "--name", "typo", code=2)
+    assert "did you mean" in output and "Nvidia" in output
+    refused = run("subscribe", "x", "--name", "ssrf", "--webhook", "http://169.254.169.254/x",
+                  code=2)
+    assert "refused" in refused
+    assert json.loads(run("subscriptions", "list", "--json")) == []

@@ -1,0 +1,113 @@
+"""Names that are also ordinary words or other things: each trap both ways, in both modes.
+
+Each case is a sentence, the catalog id that must be tagged (or ``None``) and the ids that must
+not be. The sentences are written for these tests, not taken from the development set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.nlp.disambiguation import Evidence, decide
+from pipeline.nlp.facts import Context, Hit
+from pipeline.nlp.tagger import Tagger
+from tests.pipeline.nlp.helpers import assert_offsets, ids
+
+GEMINI, CLAUDE, LLAMA, SPARK = "google/gemini", "anthropic/claude", "meta/llama", "meta/muse-spark"
+
+TRAPS = [
+    # Gemini: the model vs the zodiac sign and the space programme
+    ("Google's Gemini can now summarise your inbox.", GEMINI, set()),
+    ("Gemini 7 is expected next year, Google told developers.", "google", {GEMINI}),
+    ("The Gemini app now drafts emails for its users.", GEMINI, set()),
+    ("Horoscope for Gemini: expect a surprise at work this week.", None, {GEMINI}),
+    ("Gemini is an air sign, and people born under the Gemini zodiac sign are curious.",
+     None, {GEMINI}),
+    # Claude: the model vs people
+    ("Anthropic said Claude now supports longer context windows for coding agents.", CLAUDE,
+     set()),
+    ("Users of Claude and ChatGPT asked for cheaper plans.", CLAUDE, set()),
+    ("Claude, the chatbot made by Anthropic, refused the request.", CLAUDE, set()),
+    ("Claude Monet painted water lilies at Giverny.", None, {CLAUDE}),
+    ("Claude said he would repaint the garden next spring.", None, {CLAUDE}),
+    ("Mr. Claude Dupont was elected mayor of the village.", None, {CLAUDE}),
+    # Apple: the company vs the fruit
+    ("Apple shares fell 2% after the iPhone maker delayed its Siri upgrade.", "apple", set()),
+    ("Apple is also working on its own AI models for Siri.", "apple", set()),
+    ("I baked an apple pie with fresh apples from the orchard.", None, {"apple"}),
+    ("Apple pie sales surged during the holidays, bakers said.", None, {"apple"}),
+    # Llama: the model family vs the animal
+    ("Unlike earlier efforts such as Llama, Meta's new model is closed.", LLAMA, set()),
+    ("Farmers in Peru raise llama and alpaca herds for wool.", None, {LLAMA}),
+    ("The Llama grazed in the Andes pasture next to an alpaca.", None, {LLAMA}),
+    # Spark: Muse Spark (an alias needing context) vs Apache Spark
+    ("Meta's Spark model is now available in the Meta AI app.", SPARK, set()),
+    ("Our data team runs Apache Spark jobs on a Hadoop cluster.", None, {SPARK}),
+    ("Apache Spark 4.0 adds a new SQL engine.", None, {SPARK}),
+    # Others: rivers, sign-language of markets, people, a sentence adverb
+    ("The Amazon river carries more water than any other river.", None, {"amazon"}),
+    ("Deforestation in the Amazon rainforest fell 11% last year.", None, {"amazon"}),
+    ("Amazon Web Services said Bedrock now offers Claude and Llama models.", "aws", set()),
+    ("Arm shares jumped 5% after the chip designer beat estimates.", "arm", set()),
+    ("He hurt his arm playing tennis.", None, {"arm"}),
+    ("Together, these features make the product more than a conversational AI.", None,
+     {"together-ai"}),
+    ("Together AI raised $305 million to expand its GPU cloud.", "together-ai", set()),
+    ("Perplexity, Mistral and Cohere are rivals of OpenAI.", "perplexity", set()),
+    ("The perplexity of the model dropped during training.", None, {"perplexity"}),
+    ("Economists at the Bank for International Settlements (BIS) warned about AI.", None,
+     {"bis"}),
+    ("The CAC 40 slipped 0.4% in Paris.", None, {"cac"}),
+    ("Shakespeare's Sonnet 18 compares the beloved to a summer's day.", None,
+     {"anthropic/claude-sonnet"}),
+    ("SpaceX launched satellites on a Falcon 9 rocket.", None, {"tii/falcon"}),
+    # "model" of a car: no unknown model, no catalog model
+    ("She bought a new Ford model with a hybrid engine and leather seats.", None, set()),
+    # "AI" alone is never an entity
+    ("AI is changing everything, and AI companies know it.", None, set()),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "forbidden"), TRAPS)
+def test_trap(tagger: Tagger, text: str, expected: str | None, forbidden: set[str]) -> None:
+    result = tagger.tag(text)
+
+    assert_offsets(text, result)
+    found = ids(result.entities)
+    if expected is not None:
+        assert expected in found
+    assert not found & forbidden
+    assert all(m.text.strip() != "AI" for m in result.entities)
+    if expected is None and not forbidden:
+        assert [m for m in result.entities if m.canonical_id is not None] == []
+
+
+def test_ambiguous_model_in_an_article_naming_its_developer(tagger: Tagger) -> None:
+    """Evidence from elsewhere in the article: Anthropic is named two paragraphs earlier."""
+    text = (
+        "Anthropic released a new version of its assistant on Tuesday.\n\n"
+        "Early testers said the update was fast.\n\n"
+        "Most of them now use Claude for writing code and reviewing pull requests."
+    )
+
+    assert CLAUDE in ids(tagger.tag(text).entities)
+
+
+def _hit(**context: object) -> Hit:
+    return Hit(0, 6, "Claude", CLAUDE, "model", "name", needs_context=True, sentence=0,
+               context=Context(**context))  # type: ignore[arg-type]
+
+
+def test_decide_rules_as_data() -> None:
+    """The rule order: vetoes, strong evidence, other readings, topicality, weak evidence."""
+    assert not decide(_hit(name_continues=True, strong_cue=True), Evidence()).accepted
+    assert decide(_hit(strong_cue=True, off_topic=True), Evidence()).accepted
+    assert decide(_hit(), Evidence(group_in_sentence=True)).accepted
+    assert not decide(_hit(off_topic=True, ai_words=3), Evidence()).accepted
+    assert not decide(_hit(weak_cue=True), Evidence()).accepted
+    assert decide(_hit(weak_cue=True, ai_words=1), Evidence()).accepted
+    assert decide(_hit(ai_words=1), Evidence()).accepted
+    assert not decide(_hit(ai_words=1, sentence_initial=True), Evidence()).accepted
+    assert not decide(_hit(ai_words=3, stop_word=True), Evidence()).accepted
+    plain = Hit(0, 4, "Meta", "meta", "company", "name", needs_context=False, sentence=0)
+    assert decide(plain, Evidence()).confidence == 1.0

@@ -24,8 +24,8 @@ from newsmon.app import App
 from newsmon.cli_articles import print_tags
 from newsmon.cli_crawl import print_report, print_tagging, run_crawl
 from newsmon.cli_tag import run_tagging
-from newsmon.demo.site import SampleNewsSite
 from newsmon.demo.sinks import SmtpSink, WebhookSink
+from newsmon.demo.site import SampleNewsSite
 from newsmon.output import console, short_time
 from pipeline.storage import SourceRecord
 from pipeline.storage.subscriptions import NewSubscription

@@ -34,7 +34,7 @@ class SmtpSink:
     port: int = 0
     _controller: Controller | None = None
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         self.mails.append(ReceivedMail(tuple(envelope.rcpt_tos), str(parsed["Subject"] or ""),
                                        str(parsed["Message-ID"] or "")))

@@ -4,8 +4,9 @@ Where it sits in the flow: the first step of tagging, before any spaCy call. Eve
 keeps character offsets into the caller's text intact:
 
 - look-alike characters (curly apostrophes and quotes, no-break spaces and hyphens, full-width
-  CJK punctuation) are replaced one character for one character, so ``Meta’s`` matches the
-  catalog alias ``Meta's`` and ``模型，Meta`` splits before ``Meta``;
+  CJK punctuation, zero-width spaces, lone surrogates) are replaced one character for one
+  character, so ``Meta’s`` matches the catalog alias ``Meta's``, ``模型，Meta`` splits before
+  ``Meta``, and undecodable input cannot break spaCy;
 - text beyond ``max_text_chars`` is not tagged (cut at the last whitespace before the limit);
 - the rest is split into chunks of at most ``max_chunk_chars``, cut at a paragraph break, else a
   line break, else a sentence end, else a space, else hard, so spaCy never sees a huge ``Doc``;
@@ -27,7 +28,9 @@ _SAME_LENGTH = str.maketrans({
     "\u2010": "-", "\u2011": "-",
     "\uff0c": ",", "\u3001": ",", "\uff1a": ":", "\uff1b": ";", "\uff08": "(", "\uff09": ")",
     "\uff01": "!", "\uff1f": "?", "\u3002": ".",
+    "\ufeff": " ", "\u200b": " ", "\u2060": " ",
 })
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SENTENCE_END = re.compile(r"""[.!?\u2026]+['")\]]*(?=[ \t]+['"(\[]?[A-Z])""")
 _PARAGRAPH, _LINE = "\n\n", "\n"
 _SENTENCE_BREAK = re.compile(r"[.!?]['\")\]]*\s")
@@ -57,8 +60,9 @@ def prepare_text(text: str, *, max_chunk_chars: int, max_text_chars: int) -> Pre
 
 
 def normalise_text(text: str) -> str:
-    """Replace curly quotes, no-break spaces and hyphens by their ASCII forms, one for one."""
-    return text.translate(_SAME_LENGTH)
+    """Replace curly quotes, no-break spaces and hyphens by their ASCII forms, invisible
+    spaces by spaces and lone surrogates (undecodable input) by U+FFFD, one for one."""
+    return _LONE_SURROGATE.sub("\ufffd", text.translate(_SAME_LENGTH))
 
 
 def tagged_length(text: str, max_text_chars: int) -> int:

@@ -134,9 +134,12 @@ def _binary_junk(size: int) -> str:
         "\x00" * 1000,
         "a" * 50_000,
         "🤖" * 2000 + " Meta",
+        "\ud800 Meta \udfff",
+        "\ufeffMeta said so.",
         "The weather was mild and the garden needed water all week.",
     ],
-    ids=["empty", "whitespace", "nul", "one-long-word", "emoji", "no-entities"],
+    ids=["empty", "whitespace", "nul", "one-long-word", "emoji", "lone-surrogates", "bom",
+         "no-entities"],
 )
 def test_degenerate_text_gives_a_clear_result(tagger: Tagger, text: str) -> None:
     result = tagger.tag(text)

@@ -17,7 +17,6 @@ inputs (no database, no files but the spaCy package). For each batch of texts, t
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -29,13 +28,13 @@ from pipeline.nlp.facts import ChunkFacts
 from pipeline.nlp.reading import CATALOG_SPANS, CUE_SPANS, TICKER_SPANS, DocReader, SentenceIndex
 from pipeline.nlp.resolution import Resolver
 from pipeline.nlp.spacy_pipeline import RulerSpec, build_language
+from pipeline.nlp.stock_reactions import find_stock_reactions
 from pipeline.nlp.types import EntityMention, EntityType, StockReaction, TagResult
 from pipeline.nlp.unknown_models import CUE_PATTERNS
 
 ReactionFinder = Callable[
     [str, Sequence[tuple[int, int]], Sequence[EntityMention]], tuple[StockReaction, ...]
 ]
-_REACTIONS_MODULE = "pipeline.nlp.stock_reactions"
 
 
 class Tagger:
@@ -117,16 +116,8 @@ class Tagger:
 
 
 def load_reaction_finder() -> ReactionFinder | None:
-    """``find_stock_reactions`` from ``pipeline.nlp.stock_reactions``; ``None`` while that
-    module does not exist yet (tagging then reports no stock reactions)."""
-    try:
-        module = importlib.import_module(_REACTIONS_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name != _REACTIONS_MODULE:
-            raise
-        return None
-    finder: ReactionFinder = module.find_stock_reactions
-    return finder
+    """The stock-reaction extractor the tagger hands its company mentions to."""
+    return find_stock_reactions
 
 
 def _batches(texts: Sequence[str], size: int) -> Iterator[Sequence[str]]:

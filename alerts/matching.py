@@ -183,10 +183,16 @@ class MatchIndex:
         sorting thousands of matches would cost more than finding them)."""
         prepared = PreparedArticle(article)
         found: list[tuple[int, Reasons]] = []
+        roots, subscribers = self._roots, self._subscribers
         for index in self._candidate_queries(prepared):  # sets prepared.present
-            reasons = evaluate(self._roots[index], prepared, now)
-            if reasons is not None:
-                found.extend(zip(self._subscribers[index], repeat(reasons)))
+            reasons = evaluate(roots[index], prepared, now)
+            if reasons is None:
+                continue
+            sharing = subscribers[index]
+            if len(sharing) == 1:
+                found.append((sharing[0], reasons))
+            else:
+                found.extend(zip(sharing, repeat(reasons)))
         return found
 
     def candidates(self, article: ArticleView) -> set[int]:

@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,19 +38,22 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCES = (
     ("techcrunch-ai", "techcrunch.com"), ("verge-ai", "theverge.com"),
     ("reuters-tech", "reuters.com"), ("cnbc-tech", "cnbc.com"), ("ft-tech", "ft.com"),
-    ("bloomberg-tech", "bloomberg.com"), ("wired-ai", "wired.com"), ("ars-ai", "arstechnica.com"),
-    ("venturebeat-ai", "venturebeat.com"), ("axios-ai", "axios.com"), ("heise-ki", "heise.de"),
-    ("lemonde-tech", "lemonde.fr"), ("semafor-tech", "semafor.com"), ("register", "theregister.com"),
-    ("zdnet-ai", "zdnet.com"), ("fortune-ai", "fortune.com"), ("wsj-tech", "wsj.com"),
-    ("nyt-tech", "nytimes.com"), ("info-ai", "theinformation.com"), ("marktechpost", "marktechpost.com"),
+    ("bloomberg-tech", "bloomberg.com"), ("wired-ai", "wired.com"),
+    ("ars-ai", "arstechnica.com"), ("venturebeat-ai", "venturebeat.com"),
+    ("axios-ai", "axios.com"), ("heise-ki", "heise.de"), ("lemonde-tech", "lemonde.fr"),
+    ("semafor-tech", "semafor.com"), ("register", "theregister.com"), ("zdnet-ai", "zdnet.com"),
+    ("fortune-ai", "fortune.com"), ("wsj-tech", "wsj.com"), ("nyt-tech", "nytimes.com"),
+    ("info-ai", "theinformation.com"), ("marktechpost", "marktechpost.com"),
 )
 LANGUAGES = ("en",) * 17 + ("de", "fr", "es")
-STOPWORDS = frozenset(
-    "the a an and or of to in on for with by at from as is are was were be been has have had its "
-    "it this that these those than then into over after before about said says will would could "
-    "not but more most also which who what when where while their they them he she his her our "
-    "we you up down per cent percent".split()
-)
+STOPWORDS = frozenset({
+    "the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "by", "at", "from",
+    "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "its", "it", "this",
+    "that", "these", "those", "than", "then", "into", "over", "after", "before", "about", "said",
+    "says", "will", "would", "could", "not", "but", "more", "most", "also", "which", "who",
+    "what", "when", "where", "while", "their", "they", "them", "he", "she", "his", "her", "our",
+    "we", "you", "up", "down", "per", "cent", "percent",
+})
 _E = TypeVar("_E", CompanyRecord, ModelRecord)
 EXCLUSIONS = (
     ("crypto", 8), ("bitcoin", 5), ("podcast", 5), ("sponsored", 4), ("webinar", 3),
@@ -135,7 +139,7 @@ def _vocabulary(
         content = [w for w in folded if w not in STOPWORDS and len(w) > 3 and not w.isdigit()]
         words.update(content)
         phrases.update(
-            f"{a} {b}" for a, b in zip(folded, folded[1:], strict=False)
+            f"{a} {b}" for a, b in pairwise(folded)
             if a in content and b in content
         )
     return _soften(words), _soften(phrases)
@@ -154,7 +158,7 @@ def _zipf(size: int, exponent: float = 1.0) -> tuple[float, ...]:
     return tuple(1.0 / (rank + 1) ** exponent for rank in range(size))
 
 
-def _bodies() -> tuple[str, ...]:
+def _bodies() -> tuple[tuple[str, str], ...]:
     configured = os.environ.get("NEWSMON_SHARED_DATA")
     base = Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
     truth = base / "article-extraction-benchmark" / "ground-truth.json"
@@ -234,13 +238,13 @@ def _assemble(
     reactions: list[ReactionRef] = []
     offset = 0
     for part in parts:
+        text = part if isinstance(part, str) else part.text
         if isinstance(part, GoldSentence):
             found, moved = _tags(part, offset, "text", catalog)
             entities += found
             reactions += moved
-            part = part.text
-        chunks.append(part)
-        offset += len(part) + 2
+        chunks.append(text)
+        offset += len(text) + 2
     return "\n\n".join(chunks), entities, reactions
 
 

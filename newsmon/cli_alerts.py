@@ -127,7 +127,8 @@ def test_query(
         storage = application.storage
         views = [view_of(a, storage.tags.of(a.id))
                  for a in storage.articles.latest(since=cutoff, limit=limit)]
-    hits = [(view, reasons) for view in views if (reasons := parsed.matches(view, now))]
+    hits = [(view, reasons) for view in views
+            if (reasons := parsed.matches(view, now)) is not None]
     console.print(f"{len(hits)} of {len(views)} articles since {short_time(cutoff)} match")
     for view, reasons in hits:
         console.print(f"[bold]{highlight(view.title, reasons, 'title')}[/bold]  "

@@ -6,8 +6,10 @@ Where it sits in the flow: ``Article -> match -> Alert``. A subscriber writes a 
 :class:`~alerts.types.ArticleView` matches. :mod:`alerts.matching` runs many queries at once.
 
 Modules, in the order text flows through them: ``lexer`` (tokens) -> ``parser`` (with
-``fields`` and ``entities`` for filter values) -> ``ast`` (the tree) -> ``evaluate`` (against an
-``article.PreparedArticle``); ``triggers`` tells the matcher which keys an article must contain.
+``fields`` and ``entities`` for filter values, ``errors`` for what it refuses) -> ``ast`` (the
+tree, held by ``query.Query``) -> ``evaluate`` (against an ``article.PreparedArticle``);
+``words`` cuts queries and articles alike; ``triggers`` tells the matcher which keys an article
+must contain.
 """
 
 from alerts.query.article import PreparedArticle

@@ -7,8 +7,9 @@ evaluating the query is a set lookup. What each filter covers (docs/queries.md):
 
 - ``company:X``: X and its sub-organisations (``company:Meta`` covers Meta Superintelligence Labs
   and FAIR; ``company:Alphabet`` covers Google and Google DeepMind; not the other way round).
-- ``model:X``: X and the models of its family, transitively (``model:Claude`` covers Claude Opus
-  4.6; ``model:"GPT-5"`` covers GPT-5 mini).
+- ``model:X``: X and the models of its family, transitively: those whose catalog ``family`` is
+  X, or (same developer) starts with X's name (``model:Claude`` covers Claude Opus 4.6, family
+  "Claude 4.6"; ``model:"GPT-5"`` covers GPT-5 mini).
 - ``developer:X``: any model developed by X or one of its sub-organisations.
 - ``ticker:T``: ``company:`` of the company listed under T.
 - ``stock:X``: reactions of the listed company X belongs to (X itself or its nearest listed
@@ -185,12 +186,23 @@ def _name_keys(entities: tuple[CompanyRecord, ...] | tuple[ModelRecord, ...]) ->
 
 @lru_cache(maxsize=8)
 def _family_members(catalog: Catalog) -> Mapping[str, tuple[str, ...]]:
-    """Model id -> ids of the models whose ``family`` names it."""
+    """Model id -> ids of its family's members: models of the same organisation whose
+    ``family`` is its name or starts with its name (``Claude`` -> family ``Claude 4.6`` ->
+    Claude Opus 4.6). An organisation is a company with all its sub-organisations."""
     members: dict[str, list[str]] = defaultdict(list)
     for model in catalog.models:
         if model.family is None:
             continue
-        for family in catalog.find(model.family):
-            if isinstance(family, ModelRecord) and family.id != model.id:
-                members[family.id].append(model.id)
-    return {family_id: tuple(ids) for family_id, ids in members.items()}
+        words = alias_key(model.family).split(" ")
+        for size in range(len(words), 0, -1):
+            for family in catalog.find(" ".join(words[:size])):
+                if (isinstance(family, ModelRecord) and family.id != model.id
+                        and _top(catalog, family.developer) == _top(catalog, model.developer)):
+                    members[family.id].append(model.id)
+    return {family_id: tuple(dict.fromkeys(ids)) for family_id, ids in members.items()}
+
+
+def _top(catalog: Catalog, company_id: str) -> str:
+    """The company at the top of ``company_id``'s parent chain."""
+    ancestors = catalog.ancestors(company_id)
+    return ancestors[-1].id if ancestors else company_id

@@ -46,6 +46,9 @@ from alerts.query.query import Query
 from alerts.query.words import fold_words
 from config.catalog import Catalog
 
+MAX_LENGTH = 4000
+MAX_DEPTH = 32
+"""Brackets and negations nest at most this deep (the parser recurses)."""
 _OPERAND = "a word, a \"phrase\", a filter such as company:Meta, or '('"
 _STARTS_OPERAND = frozenset(
     {Kind.WORD, Kind.PHRASE, Kind.FIELD, Kind.LPAREN, Kind.NOT, Kind.MINUS}
@@ -54,6 +57,9 @@ _STARTS_OPERAND = frozenset(
 
 def parse_query(text: str, catalog: Catalog) -> Query | QueryError:
     """The query ``text`` means, entities resolved in ``catalog``; or why it cannot be used."""
+    if len(text) > MAX_LENGTH:
+        return QueryError(text, MAX_LENGTH, f"at most {MAX_LENGTH} characters",
+                          "the query is too long")
     try:
         tokens = lex_query(text)
     except QueryProblem as problem:
@@ -79,6 +85,7 @@ class _Parser:
         self.resolver = resolver
         self.leaves: dict[Node, Node] = {}
         """Equal filters share one object, so their reasons are computed once per article."""
+        self.depth = 0
 
     def parse(self) -> Node:
         if not self.tokens:
@@ -113,7 +120,10 @@ class _Parser:
         token = self.peek()
         if token is not None and token.kind in (Kind.NOT, Kind.MINUS):
             self.index += 1
-            return Not(self.parse_unary(scope))
+            self.enter(token)
+            node = Not(self.parse_unary(scope))
+            self.depth -= 1
+            return node
         return self.parse_near(scope)
 
     def parse_near(self, scope: Scope) -> Node:
@@ -162,7 +172,9 @@ class _Parser:
         token = self.peek()
         if token is not None and token.kind is Kind.RPAREN:
             self.fail(token.start, _OPERAND, "empty brackets")
+        self.enter(opening)
         node = self.parse_all(scope)
+        self.depth -= 1
         closing = self.peek()
         if closing is None:
             self.fail(len(self.text), "')'",
@@ -246,6 +258,12 @@ class _Parser:
         return stock_filter(self.resolver, value.text, suffix.text, suffix.start - value.start)
 
     # -- errors -----------------------------------------------------------------------------
+
+    def enter(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(token.start, f"at most {MAX_DEPTH} nested brackets or negations",
+                      "the query nests too deeply")
 
     def peek(self) -> Token | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None

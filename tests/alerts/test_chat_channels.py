@@ -29,16 +29,6 @@ HOSTILE_TEXT = (
 )
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(receiver: Receiver) -> None:
-    receiver.reset()
 
 
 def post(channel_class: type[SlackChannel] | type[DiscordChannel], url: str,

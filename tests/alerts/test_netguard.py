@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import httpx
 import pytest
@@ -180,16 +180,6 @@ def test_unresolvable_names_are_refused_at_save_time() -> None:
 # ---- Connect time, against a real receiver ----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(receiver: Receiver) -> None:
-    receiver.reset()
 
 
 def send_webhook(url: str, allow: AllowList, resolver: ScriptedResolver | None = None,

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from aiosmtpd.controller import Controller
 
 from alerts.channels import ChannelDeps, build_channels
@@ -50,13 +48,6 @@ class Recorder:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(envelope.content)
         return "250 OK"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver().start()
-    yield running
-    running.stop()
 
 
 def alert_for(storage: Storage, channels: tuple[tuple[str, str], ...]) -> None:

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -44,16 +43,6 @@ class StepClock:
         return value
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(receiver: Receiver) -> None:
-    receiver.reset()
 
 
 def deliver(url: str, *, clock: StepClock | None = None, deadline: float = 5.0,

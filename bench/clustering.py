@@ -1,15 +1,18 @@
 """Benchmark: story clustering's pairwise precision and recall, order independence and speed.
 
 Accuracy: :class:`pipeline.clustering.StoryClusterer` clusters the demo site's stories (several
-outlets covering one event share a ``cluster`` key; ``bench/clustering_data.py``), alone and
-mixed with the extraction benchmark's 181 real articles as distractors, in publication order
-and in ``--shuffles`` random orders. Every pair of articles is one same-story decision; the
-table shows pairwise precision, recall and F1 next to the baseline of near-duplicate detection
-alone (URL + MinHash LSH, what plain dedup finds). ``--pairs`` prints the score of every true
-pair and of the closest false ones, to see the margins.
+outlets covering one event share a ``cluster`` key), the extraction benchmark's 181 real news
+pages (14 events covered by several outlets, labelled in ``bench/clustering_real_stories.toml``)
+and both together (``bench/clustering_data.py``), in publication order and in ``--shuffles``
+random orders. Every pair of articles is one same-story decision; the table shows pairwise
+precision, recall and F1 next to the baseline of near-duplicate detection alone (URL + MinHash
+LSH, what plain dedup finds), the worst F1 over the shuffles and how many distinct partitions
+the orders gave. ``--pairs`` prints the score of every true pair and of the closest false ones
+(everything remembered at once), to see the margins.
 
-Speed and memory: articles per second through ``add`` with a window of ``--scale`` synthetic
-articles (paragraphs of the real articles recombined), and the traced memory the window holds.
+Speed and memory: articles per second through ``add`` into a window of ``--scale`` synthetic
+articles (paragraphs of the real articles recombined, spread over a week), the memory that
+window holds and the cost of rebuilding it from signatures.
 
     python bench/clustering.py [--shuffles 20] [--pairs] [--scale 3000] [--ner]
 """
@@ -73,6 +76,7 @@ def in_publication_order(articles: Sequence[LabelledArticle]) -> list[LabelledAr
 
 
 Ignored = frozenset[tuple[int, int]]
+PairRow = tuple[float, float, float, float, str, str]
 ArticleSet = tuple[list[LabelledArticle], Ignored]
 
 
@@ -131,7 +135,8 @@ def print_pair_scores(console: Console, articles: Sequence[LabelledArticle]) -> 
     """Every true pair's score and the highest-scoring false pairs, with everything remembered."""
     by_id = {a.article.article_id: a for a in articles}
     clusterer = StoryClusterer.restored((a.article, a.article.article_id) for a in articles)
-    true_rows, false_rows = [], []
+    true_rows: list[PairRow] = []
+    false_rows: list[PairRow] = []
     for left in by_id.values():
         for right in by_id.values():
             if left.article.article_id >= right.article.article_id:
@@ -144,10 +149,15 @@ def print_pair_scores(console: Console, articles: Sequence[LabelledArticle]) -> 
             (true_rows if left.label == right.label else false_rows).append(row)
     console.print("[bold]Same-story pairs[/bold] (score, entities, title, text)")
     for row in sorted(true_rows):
-        console.print("  %.3f  e%.2f t%.2f x%.2f  %s + %s" % row, highlight=False)
+        console.print(_pair_line(row), highlight=False)
     console.print("[bold]Closest different-story pairs[/bold]")
     for row in sorted(false_rows, reverse=True)[:25]:
-        console.print("  %.3f  e%.2f t%.2f x%.2f  %s + %s" % row, highlight=False)
+        console.print(_pair_line(row), highlight=False)
+
+
+def _pair_line(row: PairRow) -> str:
+    score, entities, title, text, left, right = row
+    return f"  {score:.3f}  e{entities:.2f} t{title:.2f} x{text:.2f}  {left} + {right}"
 
 
 def synthetic_articles(source: Sequence[LabelledArticle], count: int) -> list[ClusterInput]:
@@ -168,26 +178,33 @@ def synthetic_articles(source: Sequence[LabelledArticle], count: int) -> list[Cl
 
 
 def speed(console: Console, source: Sequence[LabelledArticle], scale: int) -> None:
-    """Throughput of ``add`` and the memory of a full window of ``scale`` articles."""
+    """Throughput of ``add`` over ``scale`` synthetic articles, then the memory of that window
+    (traced while rebuilding it from signatures) and the cost of the rebuild."""
     articles = synthetic_articles(source, scale)
-    tracemalloc.start()
     clusterer = StoryClusterer()
     started = time.perf_counter()
-    new_stories = sum(clusterer.add(article).is_new_story for article in articles)
+    assignments = [clusterer.add(article) for article in articles]
     seconds = time.perf_counter() - started
-    current, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    signatures = [clusterer.signature(a) for a in articles[:200]]
+    stored = [
+        (replace(a, text="", signature=done.signature), done.resolved_story_id)
+        for a, done in zip(articles, assignments, strict=True)
+    ]
+    tracemalloc.start()
     started = time.perf_counter()
-    StoryClusterer.restored((replace(a, text="", signature=s), a.article_id)
-                            for a, s in zip(articles[:200], signatures, strict=True))
-    restore_ms = 1000 * (time.perf_counter() - started) / len(signatures)
+    restored = StoryClusterer.restored(stored)
+    restore_seconds = time.perf_counter() - started
+    traced, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    stats = clusterer.stats()
+    assert restored.stats() == stats
+    size = sum(len(done.signature) for done in assignments) / len(assignments)
     console.print(
         f"{scale} synthetic articles over 7 days: {scale / seconds:.0f} articles/s through add "
-        f"({1000 * seconds / scale:.2f} ms each), window {len(clusterer)} articles, "
-        f"{current / 2**20:.1f} MiB traced, {new_stories} new stories; "
-        f"restore from signature {restore_ms:.2f} ms/article, "
-        f"signature {sum(map(len, signatures)) / len(signatures):.0f} bytes on average"
+        f"({1000 * seconds / scale:.1f} ms each) into a window of {stats.articles} articles in "
+        f"{stats.stories} stories; window memory {traced / 2**20:.1f} MiB traced "
+        f"({traced / stats.articles / 1024:.1f} KiB per article); restart from signatures "
+        f"{1000 * restore_seconds / scale:.2f} ms per article (traced); signature "
+        f"{size:.0f} bytes on average"
     )
 
 

@@ -194,7 +194,8 @@ def real_articles(
             ids[short], str(truth[key]["url"]), titles[index], bodies[index],
             start + step * index, title_tags[index], body_tags[index],
         )
-        labelled.append(LabelledArticle(article, groups.get(short, f"real/{short}"), f"real/{short}"))
+        label = groups.get(short, f"real/{short}")
+        labelled.append(LabelledArticle(article, label, f"real/{short}"))
     ignored = {
         (min(ids[a], ids[b]), max(ids[a], ids[b]))
         for members in related for a, b in combinations(members, 2)

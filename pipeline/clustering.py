@@ -37,7 +37,7 @@ from pipeline.nlp.types import EntityMention, StockReaction
 from pipeline.story_features import ArticleFeatures, build_features, encode_signature
 from pipeline.story_scoring import PairScore, QueryVectors
 from pipeline.story_types import ClusteringParams, ClusterInput, StoryAssignment
-from pipeline.story_window import ArticleWindow, WindowEntry
+from pipeline.story_window import ArticleWindow, WindowEntry, WindowStats
 from pipeline.urls import InvalidUrlError, canonicalize_url
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "ClusteringParams",
     "StoryAssignment",
     "StoryClusterer",
+    "WindowStats",
     "entity_key",
     "entity_keys",
     "reaction_keys",
@@ -82,6 +83,10 @@ class StoryClusterer:
     def __len__(self) -> int:
         """How many articles the window holds."""
         return len(self._window)
+
+    def stats(self) -> WindowStats:
+        """How much the clusterer remembers (articles, stories, index sizes)."""
+        return self._window.stats()
 
     def add(self, article: ClusterInput) -> StoryAssignment:
         """Assign ``article`` to a remembered story or to a new one, and remember it.
@@ -223,7 +228,8 @@ class StoryClusterer:
 def signature_bytes(article: ClusterInput, params: ClusteringParams | None = None) -> bytes:
     """The signature storage keeps for ``article`` (MinHash sketch and content-term counts)."""
     chosen = params or ClusteringParams()
-    return StoryClusterer(chosen).signature(article)
+    features = build_features(article, chosen, _hasher(chosen.num_perm))
+    return encode_signature(features.profile, chosen)
 
 
 def entity_key(mention: EntityMention) -> str:

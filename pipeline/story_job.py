@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pipeline.clustering import StoryClusterer, entity_keys, reaction_keys
 from pipeline.storage import Storage, StoredArticle
 from pipeline.storage.tags import ArticleTags
-from pipeline.story_types import ClusterInput
-
-STORY_WINDOW = timedelta(days=7)
+from pipeline.story_types import ClusteringParams, ClusterInput
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ def cluster_pending(
     pending = storage.articles.pending_clustering(batch_size)
     if not pending:
         return ClusterReport()
-    clusterer = clusterer or restore_clusterer(storage, clock() - STORY_WINDOW)
+    clusterer = clusterer or restore_clusterer(storage, clock() - ClusteringParams().window)
     new = joined = 0
     while pending:
         for article in pending:

@@ -94,7 +94,7 @@ class ClusteringParams:
     """Up to this gap time costs nothing; beyond it the score fades to ``gap_floor`` at
     ``max_gap``."""
     gap_floor: float = 0.8
-    num_perm: int = 128
+    num_perm: int = 64
     shingle_size: int = 3
     min_shingles: int = 20
     """Texts with fewer shingles (a headline, a teaser) are not compared as near-duplicates."""
@@ -107,7 +107,7 @@ class ClusteringParams:
     entity_prior_mass: float = 10.0
     """Added to the union of two entity vectors (about two rare entities' worth), so sharing a
     single entity is weak evidence."""
-    join_score: float = 0.22
+    join_score: float = 0.23
     """A new article joins the best-matching recent story when the combined score reaches this."""
     min_text_similarity: float = 0.15
     """... and the texts share at least this much rarity-weighted vocabulary (entities and a few

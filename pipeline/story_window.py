@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
@@ -61,10 +61,6 @@ class Rarity(Generic[K]):
             else:
                 del self._frequency[key]
 
-    def frequency(self, key: K) -> int:
-        """In how many documents of the window ``key`` occurs."""
-        return self._frequency.get(key, 0)
-
     def idf(self, key: K, *, in_query: bool) -> float:
         """``ln((N + 1) / (df + 1)) + 1`` over the window plus the query document.
 
@@ -77,6 +73,20 @@ class Rarity(Generic[K]):
 
     def __len__(self) -> int:
         return len(self._frequency)
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """What the window holds: every count falls back to zero once all articles are evicted."""
+
+    articles: int
+    stories: int
+    urls: int
+    near_duplicate_texts: int
+    entity_keys: int
+    word_keys: int
+    distinct_entities: int
+    distinct_terms: int
 
 
 @dataclass(frozen=True)
@@ -103,11 +113,18 @@ class ArticleWindow:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __contains__(self, article_id: object) -> bool:
-        return article_id in self._entries
-
-    def __iter__(self) -> Iterator[WindowEntry]:
-        return iter(self._entries.values())
+    def stats(self) -> WindowStats:
+        """Sizes of the window and its indexes (to check that memory stays bounded)."""
+        return WindowStats(
+            articles=len(self._entries),
+            stories=len({entry.story_id for entry in self._entries.values()}),
+            urls=len(self._by_url),
+            near_duplicate_texts=len(self._near),
+            entity_keys=len(self._entity_postings),
+            word_keys=len(self._word_postings),
+            distinct_entities=len(self.entities),
+            distinct_terms=len(self.terms),
+        )
 
     def get(self, article_id: int) -> WindowEntry | None:
         """The entry of ``article_id``, if it is in the window."""

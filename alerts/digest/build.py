@@ -1,0 +1,298 @@
+"""Building a digest: a period's matched stories ranked, grouped and summarised (pure).
+
+Flow: Alerts of a period -> the shell's :class:`~alerts.digest.types.DigestInput` --
+:func:`build_digest` --> :class:`~alerts.digest.types.Digest` --render--> HTML/text/Markdown/JSON.
+
+Ranking (:func:`score_story`), higher first, ties broken by newer ``published`` then story id::
+
+    score = 2 * log2(1 + coverage) + centrality + log2(1 + move)
+
+- ``coverage``: the sum of the weights of the story's distinct outlets (more outlets, or weightier
+  ones, rank higher; the logarithm keeps a story carried by 40 outlets from drowning the rest);
+- ``centrality``: in [0, 1], the share of the article's model/company mentions that go to its most
+  mentioned entity (an article *about* Meta beats one that names Meta once among ten companies);
+- ``move``: the largest reported stock move in percent (``UNSIZED_MOVE_PCT`` when a move is
+  reported without a size, 0 when none is).
+
+Sections: a story is listed once, in the section of its most central model or company (most
+mentions; on a tie, the one listed first). Stories naming neither go to "Other stories".
+Sections are ordered by their best story.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from alerts.digest.types import (
+    COMPANY,
+    MODEL,
+    CountChange,
+    Digest,
+    DigestEntity,
+    DigestInput,
+    DigestOutlet,
+    DigestReaction,
+    DigestSection,
+    DigestStory,
+    EntityCount,
+    MarketMove,
+    RankedStory,
+)
+from alerts.messages import Tag, first_sentences, one_line, shorten, web_url
+from alerts.types import EntityRef, ReactionRef
+
+UNSIZED_MOVE_PCT = 1.0
+"""The size a stock move counts for in the ranking when the article gives none."""
+MAX_COUNT_CHANGES = 10
+"""How many rising (and falling) entities a digest lists."""
+MAX_TAGS = 12
+EVENT_MAX_CHARS = 120
+OTHER_KEY = "other"
+_SECTION_KINDS = {COMPANY: "company", MODEL: "model"}
+_EVENT_LEADS = ("after ", "following ")
+
+
+def build_digest(data: DigestInput) -> Digest:
+    """The digest of ``data``'s period: stories ranked, sectioned, the market table and counts."""
+    zone = ZoneInfo(data.timezone)
+    ordered = sorted(data.stories, key=_rank_key)
+    stories = tuple(
+        rank_story(story, rank, zone) for rank, story in enumerate(ordered, start=1)
+    )
+    rising, falling = count_changes(
+        data.current_counts if data.current_counts is not None else counts_of(data.stories),
+        data.previous_counts,
+    )
+    return Digest(
+        subscription=one_line(data.subscription),
+        query=one_line(data.query),
+        timezone=data.timezone,
+        period_start=data.period_start.astimezone(zone),
+        period_end=data.period_end.astimezone(zone),
+        stories=stories,
+        sections=sections_of(stories, ordered),
+        market=market_table(stories),
+        rising=rising,
+        falling=falling,
+    )
+
+
+# ---- Ranking -----------------------------------------------------------------------------------
+
+
+def score_story(story: DigestStory) -> float:
+    """The ranking score of ``story`` (formula in the module docstring)."""
+    outlets = 2 * math.log2(1 + coverage(story))
+    return outlets + centrality(story) + math.log2(1 + largest_move(story))
+
+
+def coverage(story: DigestStory) -> float:
+    """The sum of the weights of the story's distinct outlets (by source name)."""
+    weights: dict[str, float] = {}
+    for outlet in story.outlets:
+        name = one_line(outlet.source)
+        weights[name] = max(weights.get(name, 0.0), 0.0, outlet.weight)
+    return sum(weights.values())
+
+
+def centrality(story: DigestStory) -> float:
+    """The share of model/company mentions that go to the most mentioned one (0 if none)."""
+    counts = [max(0, entity.count) for entity in story.entities if entity.type in _SECTION_KINDS]
+    total = sum(counts)
+    return max(counts) / total if total else 0.0
+
+
+def largest_move(story: DigestStory) -> float:
+    """The largest absolute stock move the story reports, in percent."""
+    sizes = [
+        abs(reaction.magnitude_pct) if reaction.magnitude_pct is not None else UNSIZED_MOVE_PCT
+        for reaction in story.reactions
+    ]
+    return max(sizes, default=0.0)
+
+
+def _rank_key(story: DigestStory) -> tuple[float, float, int]:
+    published = story.published.timestamp() if story.published else float("-inf")
+    return (-score_story(story), -published, story.story_id)
+
+
+def central_entity(story: DigestStory) -> DigestEntity | None:
+    """The story's most mentioned model or company (the first listed on a tie)."""
+    best: DigestEntity | None = None
+    for entity in story.entities:
+        if entity.type in _SECTION_KINDS and (best is None or entity.count > best.count):
+            best = entity
+    return best
+
+
+# ---- Stories -----------------------------------------------------------------------------------
+
+
+def rank_story(story: DigestStory, rank: int, zone: tzinfo = UTC) -> RankedStory:
+    """``story`` as listed at ``rank``: one-lined fields, summary, tags and moves; times in
+    ``zone`` (a naive ``published`` is taken as UTC)."""
+    headline = one_line(story.headline) or "(untitled)"
+    entity = central_entity(story)
+    return RankedStory(
+        rank=rank,
+        story_id=story.story_id,
+        headline=headline,
+        url=web_url(story.url),
+        summary=one_line(story.summary) if story.summary else first_sentences(story.text),
+        outlets=clean_outlets(story.outlets),
+        published=_in_zone(story.published, zone),
+        tags=story_tags(story.entities),
+        moves=story_moves(story.story_id, headline, story.reactions),
+        score=round(score_story(story), 4),
+        section=_section_key(entity),
+    )
+
+
+def _in_zone(moment: datetime | None, zone: tzinfo) -> datetime | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
+
+
+def clean_outlets(outlets: Iterable[DigestOutlet]) -> tuple[DigestOutlet, ...]:
+    """Outlets once per source, heaviest first, names one-lined, unsafe URLs dropped."""
+    seen: dict[str, DigestOutlet] = {}
+    for outlet in sorted(outlets, key=lambda item: -item.weight):
+        name = one_line(outlet.source)
+        if name and name not in seen:
+            seen[name] = DigestOutlet(name, outlet.weight, web_url(outlet.url) or "")
+    return tuple(seen.values())
+
+
+def story_tags(entities: Iterable[DigestEntity]) -> tuple[Tag, ...]:
+    """Models and companies mentioned, most mentioned first, once each."""
+    tags: dict[tuple[str, str], Tag] = {}
+    for entity in sorted(entities, key=lambda item: -item.count):
+        kind = _SECTION_KINDS.get(entity.type)
+        name = one_line(entity.canonical)
+        if kind and name and (kind, name) not in tags:
+            tags[(kind, name)] = Tag(kind, name, one_line(entity.ticker or "") or None)
+    return tuple(tags.values())[:MAX_TAGS]
+
+
+def story_moves(
+    story_id: int, headline: str, reactions: Iterable[DigestReaction]
+) -> tuple[MarketMove, ...]:
+    """The story's stock moves, once per company and direction."""
+    moves: dict[tuple[str, str], MarketMove] = {}
+    for reaction in reactions:
+        key = (reaction.company_id or reaction.company, reaction.direction)
+        if key not in moves:
+            moves[key] = MarketMove(
+                company=one_line(reaction.company),
+                direction=one_line(reaction.direction),
+                ticker=one_line(reaction.ticker or "") or None,
+                magnitude_pct=reaction.magnitude_pct,
+                event=clean_event(reaction.event),
+                story_id=story_id,
+                headline=headline,
+            )
+    return tuple(moves.values())
+
+
+def clean_event(event: str | None) -> str | None:
+    """The event on one line without a leading "after"/"following" (the sentence adds one)."""
+    text = one_line(event or "")
+    for lead in _EVENT_LEADS:
+        if text.lower().startswith(lead):
+            text = text[len(lead):].lstrip()
+    return shorten(text, EVENT_MAX_CHARS) or None
+
+
+# ---- Sections, market table, counts ------------------------------------------------------------
+
+
+def _section_key(entity: DigestEntity | None) -> str:
+    return f"{_SECTION_KINDS[entity.type]}:{entity.key}" if entity else OTHER_KEY
+
+
+def sections_of(
+    ranked: tuple[RankedStory, ...], ordered: list[DigestStory]
+) -> tuple[DigestSection, ...]:
+    """Sections in order of their best story; ``ordered`` is the input of ``ranked``."""
+    sections: dict[str, DigestSection] = {}
+    for story, source in zip(ranked, ordered, strict=True):
+        if story.section not in sections:
+            sections[story.section] = _empty_section(story.section, central_entity(source))
+        section = sections[story.section]
+        sections[story.section] = replace(section, stories=(*section.stories, story))
+    return tuple(sections.values())
+
+
+def _empty_section(key: str, entity: DigestEntity | None) -> DigestSection:
+    if entity is None:
+        return DigestSection("other", key, "Other stories", ())
+    return DigestSection(_SECTION_KINDS[entity.type], key, one_line(entity.canonical), ())
+
+
+def market_table(stories: Iterable[RankedStory]) -> tuple[MarketMove, ...]:
+    """Every stock move of the period, largest first (unsized moves last, by story rank)."""
+    moves = [move for story in stories for move in story.moves]
+    return tuple(
+        sorted(
+            moves,
+            key=lambda move: -abs(move.magnitude_pct) if move.magnitude_pct is not None else 0.0,
+        )
+    )
+
+
+def counts_of(stories: Iterable[DigestStory]) -> tuple[EntityCount, ...]:
+    """One count per story mentioning each model or company (when the shell gives none)."""
+    counter: Counter[tuple[str, str, str | None]] = Counter()
+    for story in stories:
+        keys = {(e.type, e.canonical, e.canonical_id) for e in story.entities}
+        counter.update(key for key in keys if key[0] in _SECTION_KINDS)
+    return tuple(EntityCount(kind, name, n, cid) for (kind, name, cid), n in counter.items())
+
+
+def count_changes(
+    current: Iterable[EntityCount], previous: Iterable[EntityCount]
+) -> tuple[tuple[CountChange, ...], tuple[CountChange, ...]]:
+    """(rising, falling) models and companies, largest change first, at most
+    :data:`MAX_COUNT_CHANGES` each; an entity absent from one period counts 0 there."""
+    names: dict[str, tuple[str, str]] = {}
+    now: Counter[str] = Counter()
+    before: Counter[str] = Counter()
+    for counts, counter in ((previous, before), (current, now)):
+        for item in counts:
+            if item.type in _SECTION_KINDS:
+                names[item.key] = (item.type, one_line(item.canonical))
+                counter[item.key] += item.count
+    changes = [CountChange(*names[key], now[key], before[key]) for key in names]
+    rising = sorted((c for c in changes if c.delta > 0), key=lambda c: (-c.delta, c.name))
+    falling = sorted((c for c in changes if c.delta < 0), key=lambda c: (c.delta, c.name))
+    return tuple(rising[:MAX_COUNT_CHANGES]), tuple(falling[:MAX_COUNT_CHANGES])
+
+
+# ---- Adapters from the alerts types ------------------------------------------------------------
+
+
+def entities_from_refs(refs: Iterable[EntityRef]) -> tuple[DigestEntity, ...]:
+    """Per-mention :class:`~alerts.types.EntityRef` values folded into counted entities."""
+    counts: Counter[tuple[str, str, str | None, str | None]] = Counter(
+        (ref.type, ref.canonical, ref.canonical_id, ref.ticker) for ref in refs
+    )
+    return tuple(
+        DigestEntity(kind, name, cid, n, ticker) for (kind, name, cid, ticker), n in counts.items()
+    )
+
+
+def reaction_from_ref(ref: ReactionRef, event: str | None = None) -> DigestReaction:
+    """A :class:`~alerts.types.ReactionRef` (and the event the tagger found) for the digest."""
+    return DigestReaction(ref.company, ref.direction, ref.company_id, ref.ticker,
+                          ref.magnitude_pct, event)
+
+
+def period_label(start: datetime, end: datetime) -> str:
+    """``2026-11-25 00:00 – 2026-11-26 00:00 CET`` (both ends in their own zone)."""
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} {end.tzname() or ''}".rstrip()

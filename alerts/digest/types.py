@@ -1,0 +1,222 @@
+"""Typed values of the digest: what the shell gives :func:`~alerts.digest.build.build_digest`, and
+the :class:`Digest` it answers, which every renderer reads.
+
+Flow: Alerts of a period (the shell loads stories, outlets, entities and reactions) ->
+:class:`DigestInput` --build--> :class:`Digest` --render--> HTML / text / Markdown / JSON / compact.
+Nothing here is an ORM row; article fields are kept as given (renderers escape them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from alerts.messages import Tag
+
+COMPANY, MODEL = "COMPANY", "MODEL"
+
+
+# ---- Input -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestOutlet:
+    """One outlet (source) that covered a story."""
+
+    source: str
+    weight: float = 1.0
+    """The source's weight (1.0 is an ordinary outlet; 2.0 counts like two)."""
+    url: str = ""
+    """The outlet's article URL (linked only when it is http(s))."""
+
+
+@dataclass(frozen=True)
+class DigestEntity:
+    """A model or company a story's article mentions, with how often."""
+
+    type: str
+    """``MODEL``, ``COMPANY`` (or ``ORG``, which the digest lists in no section)."""
+    canonical: str
+    canonical_id: str | None = None
+    count: int = 1
+    """Mentions in the article: with the other entities' counts, how central this one is."""
+    ticker: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The identity used for sections and counts: the catalog id, else the name."""
+        return self.canonical_id or self.canonical
+
+
+@dataclass(frozen=True)
+class DigestReaction:
+    """A stock reaction a story's article reports, with the event it follows."""
+
+    company: str
+    direction: str
+    """``up``, ``down`` or ``flat``."""
+    company_id: str | None = None
+    ticker: str | None = None
+    magnitude_pct: float | None = None
+    event: str | None = None
+    """What the move followed (``the Muse Spark launch``), when the article says."""
+
+
+@dataclass(frozen=True)
+class DigestStory:
+    """One matched story of the period (a cluster of articles; the lead article's fields)."""
+
+    story_id: int
+    headline: str
+    url: str
+    text: str
+    """The lead article's text; its first two sentences are the summary unless ``summary``."""
+    outlets: tuple[DigestOutlet, ...] = ()
+    published: datetime | None = None
+    entities: tuple[DigestEntity, ...] = ()
+    reactions: tuple[DigestReaction, ...] = ()
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class EntityCount:
+    """How many articles of a period mention one model or company."""
+
+    type: str
+    canonical: str
+    count: int
+    canonical_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The catalog id, else the name."""
+        return self.canonical_id or self.canonical
+
+
+@dataclass(frozen=True)
+class DigestInput:
+    """Everything one subscription's digest is built from (the shell loads it)."""
+
+    subscription: str
+    query: str
+    timezone: str
+    """IANA name (``Europe/Paris``): the period is shown in it."""
+    period_start: datetime
+    period_end: datetime
+    stories: tuple[DigestStory, ...] = ()
+    previous_counts: tuple[EntityCount, ...] = ()
+    """Mentions per entity in the previous period of the same length."""
+    current_counts: tuple[EntityCount, ...] | None = None
+    """Mentions per entity in this period; ``None``: counted from ``stories`` (one per story)."""
+
+    def __post_init__(self) -> None:
+        if self.period_start.tzinfo is None or self.period_end.tzinfo is None:
+            raise ValueError("a digest period must be timezone-aware")
+        if self.period_end <= self.period_start:
+            raise ValueError("a digest period must end after it starts")
+
+
+# ---- Output ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarketMove:
+    """A stock move reported in a story of the period: one row of the market table."""
+
+    company: str
+    direction: str
+    ticker: str | None
+    magnitude_pct: float | None
+    event: str | None
+    story_id: int
+    headline: str
+
+    @property
+    def sentence(self) -> str:
+        """``META up 3% after the Muse Spark launch``."""
+        size = f" {self.magnitude_pct:g}%" if self.magnitude_pct is not None else ""
+        after = f" after {self.event}" if self.event else ""
+        return f"{self.ticker or self.company} {self.direction}{size}{after}"
+
+
+@dataclass(frozen=True)
+class RankedStory:
+    """A story as the digest shows it (fields one-lined; escaping is the renderers' job)."""
+
+    rank: int
+    story_id: int
+    headline: str
+    url: str | None
+    """The lead article's URL when it is http(s), else ``None``."""
+    summary: str
+    outlets: tuple[DigestOutlet, ...]
+    published: datetime | None
+    tags: tuple[Tag, ...]
+    moves: tuple[MarketMove, ...]
+    score: float
+    section: str
+    """The key of the section it is listed in."""
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """The stories whose most central entity is one company or model."""
+
+    kind: str
+    """``company``, ``model`` or ``other``."""
+    key: str
+    title: str
+    stories: tuple[RankedStory, ...]
+
+
+@dataclass(frozen=True)
+class CountChange:
+    """How much more or less an entity was mentioned than in the previous period."""
+
+    type: str
+    name: str
+    current: int
+    previous: int
+
+    @property
+    def delta(self) -> int:
+        """``current - previous``."""
+        return self.current - self.previous
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A subscription's digest of one period, ready to render."""
+
+    subscription: str
+    query: str
+    timezone: str
+    period_start: datetime
+    """In the subscription's timezone."""
+    period_end: datetime
+    stories: tuple[RankedStory, ...]
+    """All stories, best first."""
+    sections: tuple[DigestSection, ...]
+    market: tuple[MarketMove, ...]
+    rising: tuple[CountChange, ...]
+    falling: tuple[CountChange, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """No story matched in the period."""
+        return not self.stories
+
+    @property
+    def company_sections(self) -> tuple[DigestSection, ...]:
+        """Sections of companies, in order of their best story."""
+        return tuple(section for section in self.sections if section.kind == "company")
+
+    @property
+    def model_sections(self) -> tuple[DigestSection, ...]:
+        """Sections of models, in order of their best story."""
+        return tuple(section for section in self.sections if section.kind == "model")
+
+    @property
+    def other_sections(self) -> tuple[DigestSection, ...]:
+        """The section of stories naming no company or model (at most one)."""
+        return tuple(section for section in self.sections if section.kind == "other")

@@ -18,6 +18,7 @@ from newsmon.cli_alerts import alerts_app, process_command
 from newsmon.cli_articles import articles_app
 from newsmon.cli_crawl import crawl_command
 from newsmon.cli_demo import demo_command
+from newsmon.cli_digest import digest_command
 from newsmon.cli_entities import entities_app
 from newsmon.cli_extract import extract_command
 from newsmon.cli_sources import sources_app
@@ -43,6 +44,7 @@ app.command("subscribe")(subscribe_command)
 app.add_typer(subscriptions_app, name="subscriptions")
 app.add_typer(alerts_app, name="alerts")
 app.command("process")(process_command)
+app.command("digest")(digest_command)
 app.command("retag")(retag_command)
 app.command("crawl")(crawl_command)
 app.command("extract")(extract_command)

@@ -293,3 +293,24 @@ class DeliveryRow(Base):
     last_status_code: Mapped[int | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class DigestRow(Base):
+    """A subscription's digest of one local day, rendered once and kept as it was sent."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("subscription_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    local_date: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text)
+    json: Mapped[str] = mapped_column(Text)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.errors import NewsmonError
 from pipeline.storage.alerts import AlertStore
 from pipeline.storage.articles import ArticleStore
+from pipeline.storage.digests import DigestStore
 from pipeline.storage.engine import WRITE_OPTION, create_database_engine
 from pipeline.storage.sources import SourceStore
 from pipeline.storage.subscriptions import SubscriptionStore
@@ -70,6 +71,7 @@ class Storage:
         self.tags = TagStore(self.sessions)
         self.subscriptions = SubscriptionStore(self.sessions)
         self.alerts = AlertStore(self.sessions)
+        self.digests = DigestStore(self.sessions)
 
     @classmethod
     def open(cls, url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> Storage:

@@ -117,3 +117,26 @@ def test_a_query_that_does_not_parse_is_refused_with_its_position(run) -> None: 
                   code=2)
     assert "refused" in refused
     assert json.loads(run("subscriptions", "list", "--json")) == []
+
+
+def test_the_days_digest_shows_the_story_once_with_its_outlets(run) -> None:  # type: ignore[no-untyped-def]
+    server = RouteServer().start()
+    try:
+        run("init", "--no-sources")
+        for index, (title, body) in enumerate(VERSIONS[:3]):
+            server.route(f"/o{index}/feed.xml", Reply(200, feed(title, server.url(f"/o{index}/a")),
+                                                      RSS))
+            server.route(f"/o{index}/a", Reply(200, page(title, body, index), HTML))
+            run("sources", "add", f"outlet-{index}", server.url(f"/o{index}/feed.xml"))
+        run("subscribe", '"Muse Spark"', "--name", "muse", "--frequency", "daily")
+        run("crawl")
+    finally:
+        server.stop()
+    assert "1 new alerts, 2 folded" in run("process")
+    document = json.loads(run("digest", "--subscription", "muse", "--format", "json"))
+    assert document["schema"] == "newsmon.digest/1"
+    [story] = document["stories"]
+    assert len(story["outlets"]) == 3
+    assert any(story["story_id"] in section["story_ids"] for section in document["sections"])
+    html = run("digest", "--subscription", "muse", "--format", "html")
+    assert "<script" not in html and "Muse Spark" in html

@@ -12,6 +12,9 @@ from newsmon.app import App
 from newsmon.output import ago, console, print_json
 
 
+OUTBOX_STATES = ("pending", "retrying", "sent", "dead")
+
+
 def status_command(
     context: typer.Context,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -24,7 +27,10 @@ def status_command(
         health = storage.sources.health(now) if revision else []
         recent = storage.articles.count(since=now - timedelta(days=1)) if revision else 0
         total = storage.articles.count() if revision else 0
-        untagged = storage.tags.count_pending() if revision == head else 0
+        current = revision == head
+        untagged = storage.tags.count_pending() if current else 0
+        outbox = storage.alerts.outbox_counts() if current else {}
+        subscriptions = storage.subscriptions.all() if current else []
     failing = [h for h in health if h.state.consecutive_failures]
     status = {
         "home": str(application.settings.home),
@@ -38,6 +44,9 @@ def status_command(
         "articles_total": total,
         "articles_last_24h": recent,
         "articles_waiting_to_be_tagged": untagged,
+        "subscriptions": len(subscriptions),
+        "subscriptions_paused": sum(1 for s in subscriptions if s.paused),
+        "outbox": {state: outbox.get(state, 0) for state in OUTBOX_STATES},
         "last_success_at": max((h.last_success_at for h in health if h.last_success_at),
                                default=None),
     }
@@ -56,3 +65,6 @@ def status_command(
     console.print(f"articles:  {total} stored, {recent} in the last 24 h; last successful poll "
                   f"{ago(status['last_success_at'], now)}")  # type: ignore[arg-type]
     console.print(f"tagging:   {untagged} articles waiting to be tagged")
+    counts = status["outbox"]
+    console.print(f"alerts:    {status['subscriptions']} subscriptions "
+                  f"({status['subscriptions_paused']} paused); outbox: {counts}", markup=False)

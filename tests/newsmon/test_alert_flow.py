@@ -105,6 +105,9 @@ def test_five_outlets_one_story_one_immediate_alert(run, receiver: Receiver) -> 
     assert receiver.requests("/chips") == []
     [alert] = json.loads(run("alerts", "list", "--json"))
     assert alert["coverage"] == 5 and alert["subscription"] == "muse"
+    status = json.loads(run("status", "--json"))
+    assert status["outbox"] == {"pending": 0, "retrying": 0, "sent": 1, "dead": 0}
+    assert status["subscriptions"] == 2
 
 
 def test_a_query_that_does_not_parse_is_refused_with_its_position(run) -> None:  # type: ignore[no-untyped-def]

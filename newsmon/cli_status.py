@@ -11,7 +11,6 @@ from sqlalchemy.engine import make_url
 from newsmon.app import App
 from newsmon.output import ago, console, print_json
 
-
 OUTBOX_STATES = ("pending", "retrying", "sent", "dead")
 
 

@@ -135,6 +135,21 @@ class DeliverySettings(_Frozen):
     public_url: str = "http://127.0.0.1:8080"
 
 
+class DaemonSettings(_Frozen):
+    """Intervals of the daemon's jobs, crawl jitter, misfire grace and the stop timeout."""
+
+    process_interval: Seconds = Field(default=300, ge=10)
+    deliver_interval: Seconds = Field(default=60, ge=5)
+    maintenance_interval: Seconds = Field(default=86400, ge=600)
+    crawl_jitter: Seconds = Field(default=60, ge=0)
+    """Largest random delay added to each crawl run (at most a quarter of the interval)."""
+    crawl_stagger: Seconds = Field(default=2, ge=0)
+    """Spacing between the first runs of sources that are due when the daemon starts."""
+    misfire_grace_time: Seconds = Field(default=3600, ge=1)
+    stop_timeout: Seconds = Field(default=120, ge=1)
+    """How long a stop waits for the running jobs to finish before cancelling them."""
+
+
 class LoggingSettings(_Frozen):
     """How the application logs."""
 
@@ -185,6 +200,7 @@ class Settings(_Frozen):
     network: NetworkSettings = NetworkSettings()
     webhook: WebhookSettings = WebhookSettings()
     delivery: DeliverySettings = DeliverySettings()
+    daemon: DaemonSettings = DaemonSettings()
     email: EmailSettings | None = None
     """Optional: without an [email] section there is no email channel."""
     logging: LoggingSettings = LoggingSettings()

@@ -25,6 +25,7 @@ from newsmon.cli_sources import sources_app
 from newsmon.cli_status import status_command
 from newsmon.cli_subscriptions import subscribe_command, subscriptions_app
 from newsmon.cli_tag import retag_command, tag_command
+from newsmon.daemon.cli import run_command
 from newsmon.output import console, errors
 
 app = typer.Typer(
@@ -50,6 +51,7 @@ app.command("crawl")(crawl_command)
 app.command("extract")(extract_command)
 app.command("status")(status_command)
 app.command("demo")(demo_command)
+app.command("run")(run_command)
 
 
 @app.callback()

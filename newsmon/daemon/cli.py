@@ -1,0 +1,135 @@
+"""``newsmon run [--once]``: the daemon's command, with the reactor on the main thread.
+
+Where it sits: the shell. It takes the one-daemon-per-database lock, opens the app, installs
+Twisted's asyncio reactor and runs it on the main thread; on the reactor's loop it either starts
+the scheduler (until SIGTERM or SIGINT) or, with ``--once``, runs every due job once and stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import typer
+
+from alerts.outbox import OutboxReport
+from config import load_settings
+from crawler.reactor import install_asyncio_reactor
+from crawler.runner import CrawlReport
+from newsmon.app import App, AppOptions, ProcessReport
+from newsmon.daemon.jobs import (
+    JobContext,
+    crawl_due,
+    deliver_alerts,
+    process_pending,
+    run_maintenance,
+)
+from newsmon.daemon.lock import acquire_daemon_lock
+from newsmon.daemon.service import Daemon
+from newsmon.output import console, errors
+
+logger = logging.getLogger(__name__)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def run_command(
+    context: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run every due job once, then exit (for cron).")
+    ] = False,
+) -> None:
+    """Run the daemon: crawl each source on its interval, process, deliver, until stopped."""
+    options: AppOptions = context.obj
+    settings = load_settings(home=options.home, config_file=options.config_file)
+    lock = acquire_daemon_lock(settings)
+    if isinstance(lock, str):
+        errors.print(f"[red]error:[/red] {lock}", markup=True, highlight=False)
+        raise typer.Exit(1)
+    try:
+        with App.from_settings(settings, upgrade=True) as application:
+            code = run_on_reactor(application, once=once)
+    finally:
+        lock.release()
+    if code:
+        raise typer.Exit(code)
+
+
+def run_on_reactor(application: App, *, once: bool) -> int:
+    """Run the reactor on this (the main) thread until the daemon or the one pass ends."""
+    loop = install_asyncio_reactor()
+    from twisted.internet import reactor as installed
+
+    reactor: Any = installed
+    job_context = JobContext(application)
+    exit_code: list[int] = []
+
+    async def main() -> None:
+        try:
+            if once:
+                exit_code.append(await run_once(job_context))
+            else:
+                await run_daemon(job_context, loop)
+        except Exception:
+            logger.exception("the daemon failed")
+            exit_code.append(1)
+        finally:
+            reactor.stop()
+
+    tasks: set[asyncio.Task[None]] = set()
+    reactor.callWhenRunning(lambda: tasks.add(loop.create_task(main())))
+    reactor.run(installSignalHandlers=False)
+    return exit_code[0] if exit_code else 0
+
+
+async def run_daemon(job_context: JobContext, loop: asyncio.AbstractEventLoop) -> None:
+    """Start the scheduler; return after SIGTERM or SIGINT once it has stopped cleanly."""
+    daemon = Daemon(job_context, loop)
+    stop_requested = asyncio.Event()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop_requested.set)
+    try:
+        specs = daemon.start()
+        console.print(f"newsmon daemon running (pid {os.getpid()}): {len(specs)} jobs; "
+                      "stop with SIGTERM or Ctrl-C")
+        await stop_requested.wait()
+        logger.info("stop requested")
+        await daemon.stop()
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+    console.print(f"newsmon daemon stopped: {sum(daemon.stats.executed.values())} job runs, "
+                  f"{sum(daemon.stats.errors.values())} errors, "
+                  f"{sum(daemon.stats.missed.values())} missed")
+
+
+async def run_once(job_context: JobContext) -> int:
+    """Crawl the due sources, process, deliver, maintain; 1 if any step failed, else 0."""
+    steps: list[tuple[str, Callable[[JobContext], Awaitable[object]]]] = [
+        ("crawl", crawl_due), ("process", process_pending),
+        ("deliver", deliver_alerts), ("maintenance", run_maintenance),
+    ]
+    failed = []
+    for name, step in steps:
+        try:
+            console.print(f"{name}: {summarise(await step(job_context))}")
+        except Exception as error:
+            logger.exception("%s failed", name)
+            errors.print(f"{name} failed: {error!r}", markup=False)
+            failed.append(name)
+    return 1 if failed else 0
+
+
+def summarise(report: object) -> str:
+    """A short line about a step's report."""
+    if isinstance(report, CrawlReport):
+        return f"{len(report.results)} sources, {report.new_articles} new articles"
+    if isinstance(report, ProcessReport):
+        return (f"{report.tagging.tagged} tagged, {report.clustering.clustered} clustered, "
+                f"{report.matching.new_alerts} new alerts")
+    if isinstance(report, OutboxReport):
+        return f"{report.sent} sent, {report.retrying} retrying, {report.dead} dead"
+    return "done" if report is None else str(report)

@@ -1,0 +1,125 @@
+"""The daemon's job functions: module-level coroutines that APScheduler calls by reference.
+
+Where it sits: each job does one step of the flow through the :class:`newsmon.app.App` it is
+given -- crawl one source, process (tag, cluster, match) in a worker thread, deliver the outbox,
+SQLite maintenance. :class:`JobContext` carries the app and counts the jobs in flight, so a stop
+can wait for the running job to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from alerts.outbox import OutboxReport
+from crawler.runner import CrawlReport
+from newsmon.app import App, ProcessReport
+from newsmon.daemon.plan import crawl_interval, is_due
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class JobContext:
+    """What every job needs: the app, and a count of jobs running (for a clean stop)."""
+
+    app: App
+    on_new_articles: Callable[[int], None] | None = None
+    running: int = 0
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self._idle.set()
+
+    @asynccontextmanager
+    async def job(self, name: str) -> AsyncIterator[None]:
+        """Mark a job as running for its duration."""
+        self.running += 1
+        self._idle.clear()
+        logger.debug("job %s started", name)
+        try:
+            yield
+        finally:
+            self.running -= 1
+            if self.running == 0:
+                self._idle.set()
+
+    async def wait_idle(self) -> None:
+        """Return once no job is running."""
+        await self._idle.wait()
+
+
+async def crawl_source(context: JobContext, name: str) -> CrawlReport | None:
+    """Poll one source if it is still enabled; its backoff / Retry-After pause is honoured."""
+    async with context.job(f"crawl:{name}"):
+        source = context.app.storage.sources.get(name)
+        if source is None or not source.enabled:
+            logger.info("source %s is gone or disabled: not crawled", name)
+            return None
+        report = await context.app.crawl_runner().crawl([source])
+        log_crawl(report)
+        if report.new_articles and context.on_new_articles is not None:
+            context.on_new_articles(report.new_articles)
+        return report
+
+
+async def crawl_due(context: JobContext) -> CrawlReport:
+    """Poll every enabled source that is due (``run --once``), in one Scrapy crawl."""
+    async with context.job("crawl"):
+        app = context.app
+        now = app.clock()
+        due = [
+            source for source in app.storage.sources.all(enabled_only=True)
+            if is_due(crawl_interval(app.settings, source),
+                      app.storage.sources.fetch_state(source.name), now)
+        ]
+        report = await app.crawl_runner().crawl(due)
+        log_crawl(report)
+        return report
+
+
+async def process_pending(context: JobContext) -> ProcessReport:
+    """Tag, cluster and match everything new, in a worker thread (spaCy is CPU-bound)."""
+    async with context.job("process"):
+        report = await asyncio.to_thread(context.app.process)
+        logger.info("processed: %d tagged, %d failed, %d clustered, %d new alerts",
+                    report.tagging.tagged, report.tagging.failed,
+                    report.clustering.clustered, report.matching.new_alerts)
+        return report
+
+
+async def deliver_alerts(context: JobContext) -> OutboxReport:
+    """One pass over the outbox."""
+    async with context.job("deliver"):
+        report = await context.app.send_alerts()
+        logger.info("delivery: %d sent, %d retrying, %d dead", report.sent, report.retrying,
+                    report.dead)
+        return report
+
+
+async def run_maintenance(context: JobContext) -> None:
+    """SQLite housekeeping: checkpoint and truncate the WAL, refresh the planner's statistics."""
+    async with context.job("maintenance"):
+        await asyncio.to_thread(sqlite_maintenance, context.app)
+
+
+def sqlite_maintenance(app: App) -> None:
+    """``PRAGMA wal_checkpoint(TRUNCATE)`` and ``PRAGMA optimize`` (nothing on PostgreSQL)."""
+    if app.storage.dialect != "sqlite":
+        return
+    with app.storage.engine.connect() as connection:
+        busy, log_pages, moved = connection.exec_driver_sql(
+            "PRAGMA wal_checkpoint(TRUNCATE)").one()
+        connection.exec_driver_sql("PRAGMA optimize")
+    logger.info("maintenance: WAL checkpoint busy=%s pages=%s moved=%s", busy, log_pages, moved)
+
+
+def log_crawl(report: CrawlReport) -> None:
+    """One line per crawl."""
+    for result in report.results:
+        logger.info("crawl %s: %s, %d new, %d duplicates%s", result.source, result.outcome.value,
+                    result.new_articles, result.duplicates,
+                    f" ({result.errors[0]})" if result.errors else "")

@@ -1,0 +1,122 @@
+"""Exactly one daemon per database: a lock taken before the daemon starts, held for its life.
+
+Where it sits: the first thing ``newsmon run`` does after reading the settings. SQLite databases
+are guarded by ``fcntl.flock`` on ``$NEWSMON_HOME/daemon.lock`` (which holds the owner's pid);
+PostgreSQL databases by a session advisory lock on a connection kept open until release, keyed
+by the schema so several newsmon schemas can share one server. The kernel or the server frees
+either lock when the process dies, so a crash never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from config.settings import Settings
+
+LOCK_FILE_NAME = "daemon.lock"
+# The key: this database and schema, so newsmon schemas sharing a server do not collide.
+_LOCK = text("SELECT pg_try_advisory_lock("
+             "hashtext('newsmon.daemon:' || current_database() || ':' || current_schema()))")
+_UNLOCK = text("SELECT pg_advisory_unlock("
+               "hashtext('newsmon.daemon:' || current_database() || ':' || current_schema()))")
+_OWNER = text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = "
+              "hashtext('newsmon.daemon:' || current_database() || ':' || current_schema())::oid"
+              " LIMIT 1")
+
+
+class DaemonLock(Protocol):
+    """A held lock; ``release`` is idempotent."""
+
+    @property
+    def description(self) -> str: ...
+
+    def release(self) -> None: ...
+
+
+@dataclass
+class FileLock:
+    """``flock`` on a file in the data directory; the file keeps the owner's pid."""
+
+    path: Path
+    _fd: int | None = field(default=None, repr=False)
+
+    @property
+    def description(self) -> str:
+        return f"lock file {self.path}"
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+@dataclass
+class AdvisoryLock:
+    """A PostgreSQL session advisory lock, held as long as its connection stays open."""
+
+    connection: Connection | None
+
+    @property
+    def description(self) -> str:
+        return "PostgreSQL advisory lock"
+
+    def release(self) -> None:
+        if self.connection is not None:
+            engine = self.connection.engine
+            try:
+                self.connection.execute(_UNLOCK)
+            finally:
+                self.connection.close()
+                engine.dispose()
+                self.connection = None
+
+
+def acquire_daemon_lock(settings: Settings) -> DaemonLock | str:
+    """Take the daemon lock of ``settings``' database, or say why another daemon holds it."""
+    url = settings.database_url
+    if url.startswith("postgresql"):
+        return acquire_advisory_lock(url)
+    return acquire_file_lock(settings.home / LOCK_FILE_NAME)
+
+
+def acquire_file_lock(path: Path) -> FileLock | str:
+    """``flock`` ``path`` without waiting; on success write our pid into it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        return (f"another newsmon daemon (pid {owner}) is running on {path.parent} "
+                f"({path} is locked)")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    return FileLock(path, fd)
+
+
+def acquire_advisory_lock(url: str) -> AdvisoryLock | str:
+    """``pg_try_advisory_lock`` on a dedicated connection that stays open while the lock is held."""
+    engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        connection = engine.connect()
+        held = connection.execute(_LOCK).scalar()
+    except SQLAlchemyError:
+        engine.dispose()
+        raise
+    if held:
+        return AdvisoryLock(connection)
+    owner = connection.execute(_OWNER).scalar()
+    connection.close()
+    engine.dispose()
+    return ("another newsmon daemon is running on this database "
+            f"(PostgreSQL backend pid {owner or 'unknown'} holds its advisory lock)")

@@ -1,0 +1,97 @@
+"""The daemon's schedule as data: which jobs run, how often, and when each runs first.
+
+Where it sits: pure, between the settings + the stored sources and ``service``, which turns each
+:class:`JobSpec` into an APScheduler job. Nothing here runs or touches the database, so the
+schedule is tested without a scheduler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from config.settings import Settings
+from newsmon.daemon.settings import daemon_settings
+from pipeline.storage import FetchState, SourceRecord
+
+JOBS_MODULE = "newsmon.daemon.jobs"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job: explicit id, the job function's textual reference, its trigger."""
+
+    id: str
+    function: str
+    """``module:function`` of a module-level job function (APScheduler's textual reference)."""
+    args: tuple[str, ...]
+    trigger: str
+    """The trigger kind; every daemon job is an ``interval`` trigger."""
+    seconds: int
+    jitter: int | None
+    first_run: datetime
+    misfire_grace_time: int
+
+
+def plan_jobs(
+    settings: Settings,
+    sources: Sequence[SourceRecord],
+    now: datetime,
+    states: Mapping[str, FetchState] | None = None,
+) -> list[JobSpec]:
+    """A crawl job per enabled source, then process, deliver and (on SQLite) maintenance."""
+    daemon = daemon_settings(settings)
+    grace = daemon.misfire_grace_time
+    known = states or {}
+    enabled = sorted((s for s in sources if s.enabled), key=lambda s: s.name)
+    jobs = [
+        _crawl_job(settings, source, known.get(source.name), now, index)
+        for index, source in enumerate(enabled)
+    ]
+    jobs.append(_job("process", "process_pending", daemon.process_interval, now, grace))
+    jobs.append(_job("deliver", "deliver_alerts", daemon.deliver_interval, now, grace))
+    if settings.database_url.startswith("sqlite"):
+        first = now + timedelta(seconds=daemon.maintenance_interval)
+        jobs.append(_job("maintenance", "run_maintenance", daemon.maintenance_interval, first,
+                         grace))
+    return jobs
+
+
+def crawl_interval(settings: Settings, source: SourceRecord) -> int:
+    """The source's interval, never below ``crawler.min_interval``."""
+    return max(source.interval_seconds, settings.crawler.min_interval)
+
+
+def next_due(interval_seconds: int, state: FetchState | None) -> datetime | None:
+    """When a source is next due: an interval after its last poll, or later if it was paused."""
+    if state is None:
+        return None
+    candidates = [state.next_poll_at] if state.next_poll_at else []
+    if state.last_polled_at is not None:
+        candidates.append(state.last_polled_at + timedelta(seconds=interval_seconds))
+    return max(candidates) if candidates else None
+
+
+def is_due(interval_seconds: int, state: FetchState | None, now: datetime) -> bool:
+    """Due now, allowing a tenth of the interval (at most a minute) of slack for cron users."""
+    due = next_due(interval_seconds, state)
+    slack = timedelta(seconds=min(interval_seconds // 10, 60))
+    return due is None or due - slack <= now
+
+
+def _crawl_job(
+    settings: Settings, source: SourceRecord, state: FetchState | None, now: datetime, index: int
+) -> JobSpec:
+    daemon = daemon_settings(settings)
+    interval = crawl_interval(settings, source)
+    staggered = now + timedelta(seconds=index * daemon.crawl_stagger)
+    first = max(staggered, next_due(interval, state) or staggered)
+    jitter = min(daemon.crawl_jitter, interval // 4) or None
+    return JobSpec(f"crawl:{source.name}", f"{JOBS_MODULE}:crawl_source", (source.name,),
+                   "interval", interval, jitter, first, daemon.misfire_grace_time)
+
+
+def _job(job_id: str, function: str, seconds: int, first: datetime, grace: int) -> JobSpec:
+    return JobSpec(job_id, f"{JOBS_MODULE}:{function}", (), "interval", seconds, None, first,
+                   grace)

@@ -1,0 +1,118 @@
+"""The running daemon: APScheduler's AsyncIOScheduler on the reactor's loop, and a clean stop.
+
+Where it sits: between ``cli`` (which holds the lock and runs the reactor on the main thread) and
+``jobs``. At start the schedule is derived from the settings and the stored sources
+(:func:`newsmon.daemon.plan.plan_jobs`); job errors and missed runs reach a listener that logs
+and counts them. A stop pauses the scheduler (no new job starts), waits for the running jobs,
+shuts the scheduler down and stops the reactor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MISSED,
+    JobEvent,
+    JobExecutionEvent,
+)
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from newsmon.daemon.jobs import JobContext
+from newsmon.daemon.plan import JobSpec, plan_jobs
+from newsmon.daemon.settings import daemon_settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class DaemonStats:
+    """In-memory counts of what the scheduler reported, per job id."""
+
+    executed: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    missed: Counter[str] = field(default_factory=Counter)
+    last_error: dict[str, str] = field(default_factory=dict)
+
+    def observe(self, event: JobEvent) -> None:
+        """The scheduler's listener: count and log executions, errors and missed runs."""
+        if event.code == EVENT_JOB_MISSED:
+            self.missed[event.job_id] += 1
+            logger.warning("job %s missed its run (daemon busy or asleep)", event.job_id)
+        elif event.code == EVENT_JOB_ERROR and isinstance(event, JobExecutionEvent):
+            self.errors[event.job_id] += 1
+            self.last_error[event.job_id] = repr(event.exception)
+            logger.error("job %s failed: %r", event.job_id, event.exception,
+                         exc_info=event.exception)
+        else:
+            self.executed[event.job_id] += 1
+
+
+def build_scheduler(loop: asyncio.AbstractEventLoop, stats: DaemonStats) -> AsyncIOScheduler:
+    """An AsyncIOScheduler on ``loop`` whose listener feeds ``stats``."""
+    scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+    scheduler.add_listener(stats.observe, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler
+
+
+def add_job(scheduler: AsyncIOScheduler, spec: JobSpec, context: JobContext) -> None:
+    """Add one planned job, following APScheduler's rules for long-lived schedules."""
+    trigger = IntervalTrigger(seconds=spec.seconds, jitter=spec.jitter, timezone="UTC")
+    scheduler.add_job(
+        spec.function, trigger, args=(context, *spec.args), id=spec.id, name=spec.id,
+        next_run_time=spec.first_run, replace_existing=True, coalesce=True, max_instances=1,
+        misfire_grace_time=spec.misfire_grace_time,
+    )
+
+
+class Daemon:
+    """The scheduler, its job context and stats, started on the running loop."""
+
+    def __init__(self, context: JobContext, loop: asyncio.AbstractEventLoop) -> None:
+        self.context = context
+        self.stats = DaemonStats()
+        self.scheduler = build_scheduler(loop, self.stats)
+        self.context.on_new_articles = self._wake_process
+        self._stopping = False
+
+    def start(self) -> list[JobSpec]:
+        """Plan the jobs from the settings and the stored sources, add them, start."""
+        app = self.context.app
+        sources = app.storage.sources.all(enabled_only=True)
+        states = {source.name: app.storage.sources.fetch_state(source.name) for source in sources}
+        specs = plan_jobs(app.settings, sources, app.clock(), states)
+        for spec in specs:
+            add_job(self.scheduler, spec, self.context)
+        self.scheduler.start()
+        return specs
+
+    async def stop(self) -> None:
+        """No new job starts; the running ones finish (up to the stop timeout); shut down."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self.scheduler.pause()
+        timeout = daemon_settings(self.context.app.settings).stop_timeout
+        logger.info("stopping: waiting for %d running job(s)", self.context.running)
+        try:
+            await asyncio.wait_for(self.context.wait_idle(), timeout)
+        except TimeoutError:
+            logger.warning("jobs still running after %ss: cancelling them", timeout)
+        self.scheduler.shutdown(wait=True)
+        await asyncio.sleep(0)  # the shutdown runs as a loop callback
+
+    def _wake_process(self, new_articles: int) -> None:
+        """New articles were stored: run the process job now rather than at its next tick."""
+        if self._stopping:
+            return
+        job: Any = self.scheduler.get_job("process")
+        if job is not None:
+            job.modify(next_run_time=self.context.app.clock())
+            self.scheduler.wakeup()

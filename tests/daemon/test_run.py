@@ -1,0 +1,161 @@
+"""``newsmon run`` as a real process against a local feed server and SQLite: ``--once`` stores
+and tags articles, a second daemon is refused, SIGTERM lets the running crawl finish and exits 0
+with the lock released (SIGINT too)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from config import SourceSpec
+from config.settings import Settings
+from newsmon.daemon.lock import FileLock, acquire_daemon_lock
+from pipeline.dates import utc_now
+from pipeline.storage import Storage
+from tests.crawler.pages import article_html, rss_feed
+from tests.support.db import sqlite_url
+from tests.support.http import Reply, RouteServer, Seen
+
+NEWSMON = str(Path(sys.executable).with_name("newsmon"))
+RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+@pytest.fixture
+def server() -> Iterator[RouteServer]:
+    running = RouteServer().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "NEWSMON_CRAWLER__DOWNLOAD_DELAY_SECONDS": "0",
+            "NEWSMON_NLP__NER_MODEL": "", "NEWSMON_LOGGING__LEVEL": "INFO"}
+
+
+def add_feed(home: Path, server: RouteServer, titles: list[str]) -> None:
+    """Serve a feed of ``titles`` and register it as source ``wire`` in ``home``'s database."""
+    server.route("/feed.xml", Reply(200, rss_feed(
+        [(title, server.url(f"/news/{index}")) for index, title in enumerate(titles)]), RSS))
+    storage = open_storage(home)
+    try:
+        assert storage.sources.add(SourceSpec(name="wire", url=server.url("/feed.xml")),
+                                   utc_now()) is not None
+    finally:
+        storage.close()
+
+
+def open_storage(home: Path) -> Storage:
+    home.mkdir(parents=True, exist_ok=True)
+    storage = Storage.open(sqlite_url(home))
+    storage.upgrade()
+    return storage
+
+
+def run_once(home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([NEWSMON, "--home", str(home), "run", "--once"], env=environment(),
+                          capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_run_once_crawls_due_sources_stores_and_tags(home: Path, server: RouteServer) -> None:
+    titles = ["Nvidia ships new chips", "Nvidia guidance beats"]
+    add_feed(home, server, titles)
+    for index, title in enumerate(titles):
+        server.route(f"/news/{index}", Reply(200, article_html(title), HTML))
+
+    first = run_once(home)
+    second = run_once(home)  # the source was just polled: not due again
+
+    assert first.returncode == 0, first.stderr
+    assert "crawl: 1 sources, 2 new articles" in first.stdout
+    assert "process: 2 tagged" in first.stdout
+    assert second.returncode == 0, second.stderr
+    assert "crawl: 0 sources, 0 new articles" in second.stdout
+    assert len(server.hits("/feed.xml")) == 1
+    storage = open_storage(home)
+    try:
+        articles = storage.articles.latest()
+        assert sorted(a.title or "" for a in articles) == sorted(titles)
+        assert storage.tags.count_pending() == 0
+        names = {m.canonical for a in articles for m in storage.tags.of(a.id).entities}
+        assert "Nvidia" in names
+    finally:
+        storage.close()
+
+
+def test_a_second_daemon_on_the_same_home_is_refused(home: Path) -> None:
+    held = acquire_daemon_lock(Settings(home=home))
+    assert isinstance(held, FileLock)
+    try:
+        refused = run_once(home)
+    finally:
+        held.release()
+    assert refused.returncode == 1
+    assert "another newsmon daemon" in refused.stderr and f"pid {os.getpid()}" in refused.stderr
+    assert not (home / "newsmon.sqlite3").exists()  # refused before touching the database
+
+
+def read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+def wait_for_line(lines: queue.Queue[str], text: str, timeout: float = 60) -> None:
+    while True:
+        if text in lines.get(timeout=timeout):
+            return
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_lets_the_running_crawl_finish_then_exits_cleanly(
+    home: Path, server: RouteServer, stop_signal: signal.Signals
+) -> None:
+    add_feed(home, server, ["Nvidia ships new chips"])
+    requested, release = threading.Event(), threading.Event()
+
+    def slow_article(_seen: Seen) -> Reply:
+        requested.set()
+        release.wait(30)
+        return Reply(200, article_html("Nvidia ships new chips"), HTML)
+
+    server.route("/news/0", slow_article)
+    daemon = subprocess.Popen([NEWSMON, "--home", str(home), "run"], env=environment(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        errors: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=read_lines, args=(daemon.stderr, errors), daemon=True).start()
+        assert requested.wait(60), "the daemon never crawled the source"
+        daemon.send_signal(stop_signal)
+        wait_for_line(errors, "stop requested")
+        release.set()  # the crawl in flight may now finish
+        assert daemon.wait(60) == 0
+    finally:
+        release.set()
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+    stdout = daemon.stdout.read() if daemon.stdout else ""
+    # the crawl, and process and deliver, which run once at start
+    assert "newsmon daemon stopped: 3 job runs, 0 errors, 0 missed" in stdout
+    storage = open_storage(home)
+    try:
+        assert [a.title for a in storage.articles.latest()] == ["Nvidia ships new chips"]
+    finally:
+        storage.close()
+    lock = acquire_daemon_lock(Settings(home=home))
+    assert isinstance(lock, FileLock)
+    lock.release()

@@ -1,0 +1,89 @@
+"""The scheduler side on a plain asyncio loop: APScheduler's rules on every job, errors and
+missed runs counted by the listener, and a stop that waits for the running job."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from config.settings import NlpSettings, Settings
+from newsmon.app import App
+from newsmon.daemon.jobs import JobContext
+from newsmon.daemon.plan import JobSpec
+from newsmon.daemon.service import Daemon, DaemonStats, add_job, build_scheduler
+
+
+async def succeed(context: JobContext) -> None:
+    return None
+
+
+async def fail(context: JobContext) -> None:
+    raise RuntimeError("feed exploded")
+
+
+def spec(job_id: str, function: str, first_run: datetime, grace: int = 60) -> JobSpec:
+    return JobSpec(job_id, f"tests.daemon.test_service:{function}", (), "interval", 3600, None,
+                   first_run, grace)
+
+
+def open_app(tmp_path: Path) -> App:
+    return App.from_settings(Settings(home=tmp_path, nlp=NlpSettings(ner_model="")),
+                             upgrade=True)
+
+
+def test_listener_counts_runs_errors_and_missed_runs(tmp_path: Path) -> None:
+    stats = DaemonStats()
+
+    async def scenario() -> None:
+        scheduler = build_scheduler(asyncio.get_running_loop(), stats)
+        done = asyncio.Event()
+        scheduler.add_listener(lambda _event: done.set() if sum(
+            (stats.executed + stats.errors + stats.missed).values()) == 3 else None)
+        now = datetime.now(UTC)
+        with open_app(tmp_path) as app:
+            context = JobContext(app)
+            add_job(scheduler, spec("ok", "succeed", now), context)
+            add_job(scheduler, spec("bad", "fail", now), context)
+            add_job(scheduler, spec("late", "succeed", now - timedelta(seconds=30), grace=1),
+                    context)
+            job = scheduler.get_job("ok")
+            assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 60)
+            scheduler.start()
+            await asyncio.wait_for(done.wait(), 10)
+            scheduler.shutdown(wait=True)
+
+    asyncio.run(scenario())
+
+    assert stats.executed == {"ok": 1}
+    assert stats.errors == {"bad": 1}
+    assert stats.missed == {"late": 1}
+    assert "feed exploded" in stats.last_error["bad"]
+
+
+def test_stop_waits_for_the_running_job_then_shuts_the_scheduler_down(tmp_path: Path) -> None:
+    async def scenario() -> list[str]:
+        events: list[str] = []
+        with open_app(tmp_path) as app:
+            daemon = Daemon(JobContext(app), asyncio.get_running_loop())
+            assert [s.id for s in daemon.start()] == ["process", "deliver", "maintenance"]
+            release = asyncio.Event()
+
+            async def slow_job() -> None:
+                async with daemon.context.job("slow"):
+                    await release.wait()
+                    events.append("job finished")
+
+            job = asyncio.create_task(slow_job())
+            await asyncio.sleep(0)
+            stop = asyncio.create_task(daemon.stop())
+            await asyncio.sleep(0.05)
+            events.append(f"stop done before release: {stop.done()}")
+            release.set()
+            await asyncio.wait_for(stop, 10)
+            events.append(f"scheduler running: {daemon.scheduler.running}")
+            await job
+        return events
+
+    assert asyncio.run(scenario()) == [
+        "stop done before release: False", "job finished", "scheduler running: False"]

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from alerts.channels import ChannelDeps, build_channels
+from alerts.channels.types import DeliveryResult, DeliveryStatus
 from alerts.compose import compose_message
+from alerts.digest_delivery import DigestChannels, send_digest
 from alerts.match_job import MatchReport, match_pending
 from alerts.netguard import AllowList, guarded_client
 from alerts.outbox import Outbox, OutboxReport, RetryPolicy
@@ -26,6 +28,8 @@ from newsmon.logs import configure_logging
 from pipeline.dates import utc_now
 from pipeline.ingest import ArticleIngestor
 from pipeline.storage import Storage
+from pipeline.storage.digests import StoredDigest
+from pipeline.storage.subscriptions import SubscriptionRecord
 from pipeline.story_job import ClusterReport, cluster_pending
 from pipeline.tagging import TaggingReport, tag_pending, tagger_version
 
@@ -141,11 +145,29 @@ class App:
         """Private hosts that may be reached: ``network.allow_hosts`` or NEWSMON_ALLOW_HOSTS."""
         return AllowList.from_settings(self.settings.network.allow_hosts, os.environ)
 
+    def _http_client(self, allow: AllowList) -> httpx.AsyncClient:
+        webhook = self.settings.webhook
+        timeout = httpx.Timeout(webhook.timeout_seconds, connect=webhook.connect_timeout_seconds)
+        return guarded_client(allow, timeout=timeout)
+
+    async def send_digest(
+        self, stored: StoredDigest, subscription: SubscriptionRecord
+    ) -> list[tuple[str, str, DeliveryResult]]:
+        """Send a stored digest on the subscription's active channels; marked sent only when
+        every channel accepted it."""
+        allow = self.allow_list()
+        async with self._http_client(allow) as client:
+            results = await send_digest(stored, subscription, DigestChannels(
+                client, allow, self.settings.email, os.environ,
+                self.settings.webhook.timeout_seconds))
+        if results and all(r.status is DeliveryStatus.SENT for _, _, r in results):
+            self.storage.digests.mark_sent(stored.id, self.clock())
+        return results
+
     async def send_alerts(self) -> OutboxReport:
         """One pass over the outbox with every configured channel."""
         allow, webhook = self.allow_list(), self.settings.webhook
-        timeout = httpx.Timeout(webhook.timeout_seconds, connect=webhook.connect_timeout_seconds)
-        async with guarded_client(allow, timeout=timeout) as client:
+        async with self._http_client(allow) as client:
             channels, missing = build_channels(ChannelDeps(
                 http_client=client, allow=allow, email=self.settings.email, env=os.environ,
                 http_deadline_seconds=webhook.timeout_seconds))

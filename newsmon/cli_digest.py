@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from datetime import date
 from enum import StrEnum
@@ -35,6 +36,9 @@ def digest_command(
     ] = None,
     output_format: Annotated[DigestFormat, typer.Option("--format")] = DigestFormat.TEXT,
     out: Annotated[Path | None, typer.Option(help="Write to this file instead.")] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Deliver it on the subscription's channels (once).")
+    ] = False,
 ) -> None:
     """Show a day's digest (today's so far by default); a past day's is kept once built."""
     with App.open(context.obj, upgrade=True) as application:
@@ -44,10 +48,27 @@ def digest_command(
             today = application.clock().astimezone(ZoneInfo(record.timezone)).date()
             wanted = _parse_day(day) if day else today
             stored = digest_of_day(application.storage, record, wanted,
-                                   clock=application.clock, keep=wanted < today)
+                                   clock=application.clock, keep=send or wanted < today)
+            if send:
+                _send(application, stored, record)
             documents.append((record, _rendering(stored, output_format)))
+    if send:
+        return
     for record, document in documents:
         _emit(record, document, output_format, out, several=len(documents) > 1)
+
+
+def _send(application: App, stored: StoredDigest, record: SubscriptionRecord) -> None:
+    if stored.sent_at is not None:
+        console.print(f"{record.name} {stored.local_date}: already sent at "
+                      f"{stored.sent_at:%Y-%m-%d %H:%M} UTC; not sent again")
+        return
+    results = asyncio.run(application.send_digest(stored, record))
+    if not results:
+        errors.print(f"{record.name}: no active channel to send the digest to")
+    for kind, target, result in results:
+        console.print(f"{record.name} {stored.local_date}: {kind} {target}: "
+                      f"{result.status.value} {result.detail}", markup=False)
 
 
 def _subscriptions(application: App, name: str | None) -> list[SubscriptionRecord]:

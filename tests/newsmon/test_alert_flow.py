@@ -122,7 +122,9 @@ def test_a_query_that_does_not_parse_is_refused_with_its_position(run) -> None: 
     assert json.loads(run("subscriptions", "list", "--json")) == []
 
 
-def test_the_days_digest_shows_the_story_once_with_its_outlets(run) -> None:  # type: ignore[no-untyped-def]
+def test_the_days_digest_shows_the_story_once_with_its_outlets(  # type: ignore[no-untyped-def]
+    run, receiver: Receiver
+) -> None:
     server = RouteServer().start()
     try:
         run("init", "--no-sources")
@@ -131,7 +133,8 @@ def test_the_days_digest_shows_the_story_once_with_its_outlets(run) -> None:  # 
                                                       RSS))
             server.route(f"/o{index}/a", Reply(200, page(title, body, index), HTML))
             run("sources", "add", f"outlet-{index}", server.url(f"/o{index}/feed.xml"))
-        run("subscribe", '"Muse Spark"', "--name", "muse", "--frequency", "daily")
+        run("subscribe", '"Muse Spark"', "--name", "muse", "--frequency", "daily",
+            "--webhook", receiver.url("/digest"))
         run("crawl")
     finally:
         server.stop()
@@ -143,3 +146,9 @@ def test_the_days_digest_shows_the_story_once_with_its_outlets(run) -> None:  # 
     assert any(story["story_id"] in section["story_ids"] for section in document["sections"])
     html = run("digest", "--subscription", "muse", "--format", "html")
     assert "<script" not in html and "Muse Spark" in html
+    assert receiver.requests("/digest") == []  # daily: nothing was sent per alert
+    assert "webhook" in run("digest", "--subscription", "muse", "--send")
+    assert "already sent" in run("digest", "--subscription", "muse", "--send")
+    [posted] = receiver.requests("/digest")
+    assert json.loads(posted.body)["schema"] == "newsmon.digest/1"
+    assert posted.headers["newsmon-delivery"].startswith("digest-")

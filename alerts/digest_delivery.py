@@ -1,0 +1,125 @@
+"""Sending a stored digest on a subscription's channels: email (multipart HTML + text), signed
+webhook (the ``newsmon.digest/1`` JSON), Slack and Discord (the text form, escaped).
+
+``newsmon digest --send`` (and the daemon's digest job) call :func:`send_digest`. A digest is
+sent once: the caller marks it sent when every active channel accepted it. Each attempt carries
+the same id (``digest-<subscription>-<local date>``), so a receiver can drop a repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import httpx
+
+from alerts.channels.chat import discord_escape, slack_escape
+from alerts.channels.email import (
+    EMAIL_POLICY,
+    EmailSettingsLike,
+    SmtpConfig,
+    deliver_email,
+    message_id,
+    mime_boundary,
+)
+from alerts.channels.posting import post_json
+from alerts.channels.types import DeliveryResult
+from alerts.channels.webhook import SIGNING_KEY_ENV, encode_payload, signed_headers
+from alerts.messages import one_line
+from alerts.netguard import AllowList, check_url
+from pipeline.storage.digests import StoredDigest
+from pipeline.storage.subscriptions import SubscriptionRecord
+
+CHAT_LIMIT = 1900
+
+
+@dataclass(frozen=True)
+class DigestChannels:
+    """What sending a digest needs: an HTTP client (guarded), the allow-list, SMTP settings."""
+
+    http_client: httpx.AsyncClient
+    allow: AllowList
+    email: EmailSettingsLike | None
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Where secrets come from (the shell passes ``os.environ``)."""
+    deadline: float = 10.0
+
+
+def digest_key(stored: StoredDigest) -> str:
+    """The stable id every attempt to send this digest carries."""
+    return f"digest-{stored.subscription_id}-{stored.local_date}"
+
+
+async def send_digest(
+    stored: StoredDigest, subscription: SubscriptionRecord, channels: DigestChannels
+) -> list[tuple[str, str, DeliveryResult]]:
+    """Send ``stored`` to every active channel; ``(kind, target, result)`` for each."""
+    results = []
+    for channel in subscription.channels:
+        if channel.disabled_at is None:
+            result = await _send_one(stored, subscription, channel.kind, channel.target, channels)
+            results.append((channel.kind, channel.target, result))
+    return results
+
+
+async def _send_one(stored: StoredDigest, subscription: SubscriptionRecord, kind: str,
+                    target: str, channels: DigestChannels) -> DeliveryResult:
+    if kind == "email":
+        return await _send_email(stored, subscription, target, channels)
+    refused = check_url(target, channels.allow)
+    if refused:
+        return DeliveryResult.failed(refused)
+    body, headers = _http_body(stored, kind, channels.env)
+    if body is None:
+        return DeliveryResult.retry(f"{SIGNING_KEY_ENV} is not set")
+    return await post_json(channels.http_client, target, body, headers, deadline=channels.deadline)
+
+
+def _http_body(stored: StoredDigest, kind: str, env: Mapping[str, str]
+               ) -> tuple[bytes | None, dict[str, str]]:
+    if kind == "webhook":
+        key = env.get(SIGNING_KEY_ENV, "")
+        if not key:
+            return None, {}
+        body = encode_payload(json.loads(stored.json))
+        return body, signed_headers(key.encode(), digest_key(stored), body, int(time.time()))
+    text = stored.text[:CHAT_LIMIT]
+    payload: dict[str, object] = (
+        {"text": slack_escape(text)} if kind == "slack"
+        else {"content": discord_escape(text), "allowed_mentions": {"parse": []}}
+    )
+    return encode_payload(payload), {"Content-Type": "application/json"}
+
+
+async def _send_email(stored: StoredDigest, subscription: SubscriptionRecord, target: str,
+                      channels: DigestChannels) -> DeliveryResult:
+    if channels.email is None:
+        return DeliveryResult.retry("the email channel is not configured ([email] settings)")
+    config = SmtpConfig.from_settings(channels.email, channels.env)
+    email = digest_email(stored, subscription, to=target, config=config)
+    tls = ssl.create_default_context()
+    return await asyncio.to_thread(deliver_email, config, tls, email, target)
+
+
+def digest_email(stored: StoredDigest, subscription: SubscriptionRecord, *, to: str,
+                 config: SmtpConfig) -> EmailMessage:
+    """The multipart email of a digest (pure; the same bytes on every attempt)."""
+    sender = config.sender
+    key = digest_key(stored)
+    email = EmailMessage(policy=EMAIL_POLICY)
+    email["Subject"] = one_line(f"newsmon digest: {subscription.name}, {stored.local_date}")
+    email["From"] = sender
+    email["To"] = to
+    email["Date"] = format_datetime(stored.created_at)
+    email["Message-ID"] = message_id(key, sender.domain)
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(stored.text, cte="quoted-printable")
+    email.add_alternative(stored.html, subtype="html", cte="quoted-printable")
+    email.set_boundary(mime_boundary(key))
+    return email

@@ -1,0 +1,80 @@
+"""Sending a stored digest by email to a real aiosmtpd server: multipart, stable ids, escaping."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+
+from alerts.digest_delivery import DigestChannels, digest_key, send_digest
+from alerts.netguard import AllowList
+from config.settings import EmailSettings
+from pipeline.storage.digests import StoredDigest
+from pipeline.storage.subscriptions import ChannelRecord, SubscriptionRecord
+from tests.alerts.delivery_support import free_port
+
+NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+DIGEST = StoredDigest(
+    id=1, subscription_id=4, local_date="2026-11-20", period_start=NOW, period_end=NOW,
+    created_at=NOW, sent_at=None, html="<p>Meta &amp; Muse &lt;script&gt;</p>",
+    text="1. Meta unveils Muse Spark\n", markdown="", json='{"schema": "newsmon.digest/1"}',
+)
+SUBSCRIPTION = SubscriptionRecord(
+    id=4, name="muse", query='"Muse Spark"', frequency="daily", digest_time="08:00",
+    timezone="Europe/Paris", paused=False, token_secret="x" * 64, created_at=NOW,
+    channels=(ChannelRecord(1, "email", "reader@example.org"),
+              ChannelRecord(2, "email", "gone@example.org", disabled_at=NOW)),
+)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def test_a_digest_is_emailed_as_multipart_to_active_channels_only() -> None:
+    recorder, port = Recorder(), free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    email = EmailSettings(host="127.0.0.1", port=port, security="none",
+                          from_address="digest@newsmon.example.org", helo_name="newsmon.test")
+
+    async def go() -> list[Any]:
+        async with httpx.AsyncClient() as client:
+            channels = DigestChannels(client, AllowList(), email, {})
+            return await send_digest(DIGEST, SUBSCRIPTION, channels)
+
+    try:
+        results = asyncio.run(go())
+    finally:
+        controller.stop()
+    assert [(kind, target, r.status.value) for kind, target, r in results] == [
+        ("email", "reader@example.org", "sent")]
+    [(recipients, content)] = recorder.received
+    assert recipients == ["reader@example.org"]
+    parsed = message_from_bytes(content, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["Subject"] == "newsmon digest: muse, 2026-11-20"
+    assert digest_key(DIGEST) in parsed["Message-ID"]
+    assert parsed.get_content_type() == "multipart/alternative"
+    html = parsed.get_body(("html",))
+    assert html is not None and "&lt;script&gt;" in html.get_content()
+
+
+def test_without_email_settings_the_digest_waits() -> None:
+    async def go() -> list[Any]:
+        async with httpx.AsyncClient() as client:
+            return await send_digest(DIGEST, SUBSCRIPTION, DigestChannels(client, AllowList(),
+                                                                           None, {}))
+
+    [(_, _, result)] = asyncio.run(go())
+    assert result.status.value == "retry" and "not configured" in result.detail

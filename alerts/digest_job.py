@@ -110,3 +110,27 @@ def digest_summary(stored: StoredDigest) -> str:
     count = len(document.get("stories", []))
     sent = f"sent {stored.sent_at:%Y-%m-%d %H:%M} UTC" if stored.sent_at else "not sent"
     return f"{stored.local_date}: {count} stories ({sent})"
+
+
+def due_digest_day(now: datetime, timezone: str, digest_time: str) -> date:
+    """The local day whose digest is due at ``now``: yesterday once today's digest time has
+    passed, else the day before (so a digest is never sent for a day still running)."""
+    local = now.astimezone(ZoneInfo(timezone))
+    hour, minute = (int(part) for part in digest_time.split(":"))
+    passed = (local.hour, local.minute) >= (hour, minute)
+    return local.date() - timedelta(days=1 if passed else 2)
+
+
+def digests_due(
+    storage: Storage, now: datetime
+) -> list[tuple[SubscriptionRecord, date]]:
+    """Daily subscriptions whose due day's digest has not been sent yet."""
+    due = []
+    for subscription in storage.subscriptions.all(active_only=True):
+        if subscription.frequency != "daily":
+            continue
+        day = due_digest_day(now, subscription.timezone, subscription.digest_time)
+        stored = storage.digests.get(subscription.id, day.isoformat())
+        if stored is None or stored.sent_at is None:
+            due.append((subscription, day))
+    return due

@@ -140,6 +140,8 @@ class DaemonSettings(_Frozen):
 
     process_interval: Seconds = Field(default=300, ge=10)
     deliver_interval: Seconds = Field(default=60, ge=5)
+    digest_check_interval: Seconds = Field(default=300, ge=10)
+    """How often the daemon looks for daily digests that are due (at each one's local time)."""
     maintenance_interval: Seconds = Field(default=86400, ge=600)
     crawl_jitter: Seconds = Field(default=60, ge=0)
     """Largest random delay added to each crawl run (at most a quarter of the interval)."""

@@ -27,6 +27,7 @@ from newsmon.daemon.jobs import (
     deliver_alerts,
     process_pending,
     run_maintenance,
+    send_digests,
 )
 from newsmon.daemon.lock import acquire_daemon_lock
 from newsmon.daemon.service import Daemon
@@ -107,10 +108,12 @@ async def run_daemon(job_context: JobContext, loop: asyncio.AbstractEventLoop) -
 
 
 async def run_once(job_context: JobContext) -> int:
-    """Crawl the due sources, process, deliver, maintain; 1 if any step failed, else 0."""
+    """Crawl the due sources, process, deliver, send due digests, maintain; 1 if any step
+    failed, else 0."""
     steps: list[tuple[str, Callable[[JobContext], Awaitable[object]]]] = [
         ("crawl", crawl_due), ("process", process_pending),
-        ("deliver", deliver_alerts), ("maintenance", run_maintenance),
+        ("deliver", deliver_alerts), ("digests", send_digests),
+        ("maintenance", run_maintenance),
     ]
     failed = []
     for name, step in steps:
@@ -132,4 +135,6 @@ def summarise(report: object) -> str:
                 f"{report.matching.new_alerts} new alerts")
     if isinstance(report, OutboxReport):
         return f"{report.sent} sent, {report.retrying} retrying, {report.dead} dead"
+    if isinstance(report, int):
+        return f"{report} sent"
     return "done" if report is None else str(report)

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from alerts.digest_job import digest_of_day, digests_due
 from alerts.outbox import OutboxReport
 from crawler.runner import CrawlReport
 from newsmon.app import App, ProcessReport
@@ -98,6 +99,23 @@ async def deliver_alerts(context: JobContext) -> OutboxReport:
         logger.info("delivery: %d sent, %d retrying, %d dead", report.sent, report.retrying,
                     report.dead)
         return report
+
+
+async def send_digests(context: JobContext) -> int:
+    """Build and send each daily subscription's digest that is due and not yet sent (keyed by
+    its local date, so a day's digest goes out once, also after downtime)."""
+    async with context.job("digests"):
+        app = context.app
+        due = await asyncio.to_thread(digests_due, app.storage, app.clock())
+        sent = 0
+        for subscription, day in due:
+            stored = await asyncio.to_thread(
+                digest_of_day, app.storage, subscription, day, clock=app.clock)
+            results = await app.send_digest(stored, subscription)
+            sent += bool(results) and all(r.status.value == "sent" for _, _, r in results)
+            logger.info("digest of %s for %s: %s", subscription.name, day,
+                        ", ".join(f"{k} {r.status.value}" for k, _, r in results) or "no channel")
+        return sent
 
 
 async def run_maintenance(context: JobContext) -> None:

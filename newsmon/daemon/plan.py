@@ -40,7 +40,8 @@ def plan_jobs(
     now: datetime,
     states: Mapping[str, FetchState] | None = None,
 ) -> list[JobSpec]:
-    """A crawl job per enabled source, then process, deliver and (on SQLite) maintenance."""
+    """A crawl job per enabled source, then process, deliver, digests and (on SQLite)
+    maintenance."""
     daemon = daemon_settings(settings)
     grace = daemon.misfire_grace_time
     known = states or {}
@@ -51,6 +52,7 @@ def plan_jobs(
     ]
     jobs.append(_job("process", "process_pending", daemon.process_interval, now, grace))
     jobs.append(_job("deliver", "deliver_alerts", daemon.deliver_interval, now, grace))
+    jobs.append(_job("digests", "send_digests", daemon.digest_check_interval, now, grace))
     if settings.database_url.startswith("sqlite"):
         first = now + timedelta(seconds=daemon.maintenance_interval)
         jobs.append(_job("maintenance", "run_maintenance", daemon.maintenance_interval, first,

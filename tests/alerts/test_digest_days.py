@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from alerts.digest_job import local_day_period
+from alerts.digest_job import digest_of_day, digests_due, due_digest_day, local_day_period
+from pipeline.storage import Storage
+from pipeline.storage.subscriptions import NewSubscription
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("zone", "day", "hours"), [
@@ -26,3 +30,31 @@ def test_local_days_are_23_24_or_25_hours(zone: str, day: date, hours: int) -> N
 def test_a_day_starts_at_local_midnight() -> None:
     start, _ = local_day_period(date(2026, 11, 20), "Europe/Paris")
     assert start.isoformat() == "2026-11-19T23:00:00+00:00"
+
+
+@pytest.mark.parametrize(("zone", "now", "digest_time", "due"), [
+    ("Europe/Paris", "2026-10-25T07:30:00+00:00", "08:00", date(2026, 10, 24)),  # 08:30 CET
+    ("Europe/Paris", "2026-10-25T06:30:00+00:00", "08:00", date(2026, 10, 23)),  # 07:30 CET
+    ("Europe/Paris", "2026-03-29T06:30:00+00:00", "08:00", date(2026, 3, 28)),   # 08:30 CEST
+    ("America/New_York", "2026-03-08T07:30:00+00:00", "02:30", date(2026, 3, 7)),  # no 02:30
+    ("America/New_York", "2026-11-01T06:30:00+00:00", "01:30", date(2026, 10, 31)),  # 01:30 twice
+])
+def test_the_due_digest_day_follows_local_time(zone: str, now: str, digest_time: str,
+                                               due: date) -> None:
+    assert due_digest_day(datetime.fromisoformat(now), zone, digest_time) == due
+
+
+def test_a_days_digest_is_due_once_even_after_downtime(storage: Storage) -> None:
+    subscription = storage.subscriptions.add(
+        NewSubscription(name="daily", query="x", frequency="daily", digest_time="08:00",
+                        timezone="Europe/Paris"), START)
+    assert subscription is not None
+    late = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)  # three hours after 08:00 local
+    [(found, day)] = digests_due(storage, late)
+    assert found.name == "daily" and day == date(2026, 11, 20)
+    stored = digest_of_day(storage, subscription, day, clock=lambda: late)
+    storage.digests.mark_sent(stored.id, late)
+    assert digests_due(storage, late + timedelta(hours=5)) == []
+    assert digest_of_day(storage, subscription, day, clock=lambda: late).sent_at == late
+    [(_, next_day)] = digests_due(storage, late + timedelta(days=1))
+    assert next_day == date(2026, 11, 21)

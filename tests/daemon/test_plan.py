@@ -28,7 +28,7 @@ def test_jobs_have_explicit_ids_and_resolvable_coroutine_functions(tmp_path: Pat
                                                 source("off", enabled=False)], NOW)
 
     assert [spec.id for spec in specs] == [
-        "crawl:labs", "crawl:wire", "process", "deliver", "maintenance"]
+        "crawl:labs", "crawl:wire", "process", "deliver", "digests", "maintenance"]
     assert all(inspect.iscoroutinefunction(ref_to_obj(spec.function)) for spec in specs)
     assert specs[1].args == ("wire",) and specs[2].args == ()
     assert {spec.trigger for spec in specs} == {"interval"}
@@ -68,7 +68,8 @@ def test_first_crawl_waits_for_the_interval_since_the_last_poll_and_for_any_paus
 def test_postgres_has_no_sqlite_maintenance(tmp_path: Path) -> None:
     url = SecretStr("postgresql+psycopg://postgres@127.0.0.1:5432/test")
     settings = Settings(home=tmp_path, storage=StorageSettings(database_url=url))
-    assert [spec.id for spec in plan_jobs(settings, [], NOW)] == ["process", "deliver"]
+    assert [spec.id for spec in plan_jobs(settings, [], NOW)] == [
+        "process", "deliver", "digests"]
 
 
 def test_is_due_allows_a_tenth_of_the_interval_of_slack() -> None:

@@ -66,7 +66,8 @@ def test_stop_waits_for_the_running_job_then_shuts_the_scheduler_down(tmp_path: 
         events: list[str] = []
         with open_app(tmp_path) as app:
             daemon = Daemon(JobContext(app), asyncio.get_running_loop())
-            assert [s.id for s in daemon.start()] == ["process", "deliver", "maintenance"]
+            assert [s.id for s in daemon.start()] == [
+                "process", "deliver", "digests", "maintenance"]
             release = asyncio.Event()
 
             async def slow_job() -> None:

@@ -9,9 +9,19 @@ import typer
 from sqlalchemy.engine import make_url
 
 from newsmon.app import App
+from newsmon.daemon.lock import acquire_daemon_lock
 from newsmon.output import ago, console, print_json
 
 OUTBOX_STATES = ("pending", "retrying", "sent", "dead")
+
+
+def daemon_state(application: App) -> str:
+    """``running (...)`` when a daemon holds this database's lock, else ``not running``."""
+    lock = acquire_daemon_lock(application.settings)
+    if isinstance(lock, str):
+        return f"running ({lock})"
+    lock.release()
+    return "not running"
 
 
 def status_command(
@@ -31,7 +41,9 @@ def status_command(
         outbox = storage.alerts.outbox_counts() if current else {}
         subscriptions = storage.subscriptions.all() if current else []
     failing = [h for h in health if h.state.consecutive_failures]
+    daemon = daemon_state(application)
     status = {
+        "daemon": daemon,
         "home": str(application.settings.home),
         "database": make_url(application.settings.database_url).render_as_string(
             hide_password=True),
@@ -52,6 +64,7 @@ def status_command(
     if json_output:
         print_json(status)
         return
+    console.print(f"daemon:    {daemon}")
     console.print(f"home:      {status['home']}")
     console.print(f"database:  {status['database']}")
     schema_note = "" if revision == head else "  [yellow](run `newsmon db upgrade`)[/yellow]"

@@ -30,7 +30,7 @@ from pipeline.ingest import ArticleIngestor
 from pipeline.storage import Storage
 from pipeline.storage.digests import StoredDigest
 from pipeline.storage.subscriptions import SubscriptionRecord
-from pipeline.story_job import ClusterReport, cluster_pending
+from pipeline.story_job import ClusterReport, StoryIndex, cluster_pending
 from pipeline.tagging import TaggingReport, tag_pending, tagger_version
 
 if TYPE_CHECKING:
@@ -134,10 +134,15 @@ class App:
             batch_size=self.settings.nlp.batch_size, on_batch=on_batch,
         )
 
+    @cached_property
+    def story_index(self) -> StoryIndex:
+        """The story clusterer, kept for the life of this App (the daemon's whole run)."""
+        return StoryIndex()
+
     def process(self) -> ProcessReport:
         """Everything new through tagging, story clustering and matching, now."""
         tagging = self.tag_pending()
-        clustering = cluster_pending(self.storage, clock=self.clock)
+        clustering = cluster_pending(self.storage, clock=self.clock, index=self.story_index)
         matching = match_pending(self.storage, self.catalog, clock=self.clock)
         return ProcessReport(tagging, clustering, matching)
 

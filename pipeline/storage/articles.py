@@ -116,10 +116,14 @@ class ArticleStore:
         with self._sessions.read() as session:
             return [_record(row) for row in session.scalars(query)]
 
-    def clustered_since(self, since: datetime) -> list[tuple[StoredArticle, bytes | None]]:
-        """Articles fetched since ``since`` that have a story, with their stored signatures."""
+    def clustered_since(
+        self, since: datetime, *, after_id: int = 0
+    ) -> list[tuple[StoredArticle, bytes | None]]:
+        """Articles fetched since ``since`` (with ids above ``after_id``) that have a story,
+        with their stored signatures."""
         query = (select(ArticleRow).where(ArticleRow.story_id.is_not(None),
-                                          ArticleRow.fetched_at >= since)
+                                          ArticleRow.fetched_at >= since,
+                                          ArticleRow.id > after_id)
                  .order_by(ArticleRow.id))
         with self._sessions.read() as session:
             return [(_record(row), row.signature) for row in session.scalars(query)]

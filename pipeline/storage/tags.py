@@ -7,6 +7,7 @@ re-tagging (after a catalog change) is idempotent. Offsets are stored relative t
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from pipeline.storage.sources import SessionSource
 
 TITLE, TEXT = "title", "text"
+IN_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,30 @@ class TagStore:
             statement = statement.where(ArticleRow.fetched_at >= since)
         with self._sessions.write() as session:
             return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+    def of_many(self, article_ids: Sequence[int]) -> dict[int, ArticleTags]:
+        """The stored tags of many articles, two queries per 500 ids."""
+        mentions: dict[int, list[MentionRow]] = defaultdict(list)
+        reactions: dict[int, list[StockReactionRow]] = defaultdict(list)
+        ids = list(article_ids)
+        with self._sessions.read() as session:
+            for start in range(0, len(ids), IN_CHUNK):
+                chunk = ids[start:start + IN_CHUNK]
+                for mention in session.scalars(select(MentionRow).where(
+                        MentionRow.article_id.in_(chunk)).order_by(MentionRow.id)):
+                    mentions[mention.article_id].append(mention)
+                for move in session.scalars(select(StockReactionRow).where(
+                        StockReactionRow.article_id.in_(chunk)).order_by(StockReactionRow.id)):
+                    reactions[move.article_id].append(move)
+        return {
+            article_id: ArticleTags(
+                title_entities=_mentions(mentions[article_id], TITLE),
+                text_entities=_mentions(mentions[article_id], TEXT),
+                title_reactions=_reactions(reactions[article_id], TITLE),
+                text_reactions=_reactions(reactions[article_id], TEXT),
+            )
+            for article_id in ids
+        }
 
     def of(self, article_id: int) -> ArticleTags:
         """The stored tags of one article."""

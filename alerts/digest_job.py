@@ -65,10 +65,12 @@ def digest_input(
 ) -> DigestInput:
     """The stories a subscription's alerts of ``[start, end)`` hold, with the previous period's
     mention counts for comparison."""
-    alerts = storage.alerts.alerts(subscription_id=subscription.id, limit=MAX_ALERTS)
-    before = start - (end - start)
-    stories = _stories(storage, [a for a in alerts if start <= a.created_at < end])
-    previous = _stories(storage, [a for a in alerts if before <= a.created_at < start])
+    def period(since: datetime, until: datetime) -> list[AlertRecord]:
+        return storage.alerts.alerts(subscription_id=subscription.id, limit=MAX_ALERTS,
+                                     created_from=since, created_before=until)
+
+    stories = _stories(storage, period(start, end))
+    previous = _stories(storage, period(start - (end - start), start))
     return DigestInput(
         subscription=subscription.name, query=subscription.query,
         timezone=subscription.timezone, period_start=start, period_end=end,

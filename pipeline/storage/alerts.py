@@ -179,8 +179,10 @@ class AlertStore:
             return {status: count for status, count in session.execute(query)}
 
     def alerts(self, *, subscription_id: int | None = None, limit: int = 50,
-               alert_id: int | None = None) -> list[AlertRecord]:
-        """Alerts newest first (one subscription's, or the one with ``alert_id``)."""
+               alert_id: int | None = None, created_from: datetime | None = None,
+               created_before: datetime | None = None) -> list[AlertRecord]:
+        """Alerts newest first (one subscription's, the one with ``alert_id``, or those created
+        in ``[created_from, created_before)``)."""
         query = (
             select(AlertRow, SubscriptionRow.name, ArticleRow.title, ArticleRow.canonical_url)
             .join(SubscriptionRow, SubscriptionRow.id == AlertRow.subscription_id)
@@ -191,6 +193,10 @@ class AlertStore:
             query = query.where(AlertRow.subscription_id == subscription_id)
         if alert_id is not None:
             query = query.where(AlertRow.id == alert_id)
+        if created_from is not None:
+            query = query.where(AlertRow.created_at >= created_from)
+        if created_before is not None:
+            query = query.where(AlertRow.created_at < created_before)
         with self._sessions.read() as session:
             return [
                 AlertRecord(a.id, a.subscription_id, name, a.story_id, a.article_id, title, url,

@@ -40,6 +40,7 @@ def scrapy_settings(settings: CrawlerSettings) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.PoliteRetryMiddleware": 550,
+            "crawler.middlewares.RobotsServerErrorMiddleware": 560,
         },
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,

@@ -275,3 +275,22 @@ def test_nul_bytes_and_invalid_utf8_from_the_web_store_on_both_databases(
     titles = {a.title for a in storage.articles.latest()}
     assert "Broken bytes" in titles
     assert any(title and title.startswith("Feed") and "only" in title for title in titles)
+
+
+def test_a_robots_txt_server_error_disallows_until_it_answers(
+    server: RouteServer, crawl: Crawl, storage: Storage
+) -> None:
+    server.route("/robots.txt", Reply(503, b"down"))
+    server.route("/feed.xml", Reply(200, rss_feed([]), RSS))
+    crawl.add_source("wire", server.url("/feed.xml"))
+
+    first = crawl(retry_times=0)
+
+    assert server.hits("/feed.xml") == []
+    assert first.results[0].outcome is PollOutcome.FAILED
+    assert "robots.txt" in first.results[0].errors[0]
+    allow = Reply(200, b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"})
+    server.route("/robots.txt", allow)
+    second = crawl(retry_times=0, force=True)
+    assert second.results[0].outcome is PollOutcome.FETCHED
+    assert len(server.hits("/feed.xml")) == 1

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from newsmon.app import App
 from newsmon.daemon.lock import acquire_daemon_lock
-from newsmon.output import ago, console, print_json
+from newsmon.output import ago, console, print_json, to_jsonable
 
 OUTBOX_STATES = ("pending", "retrying", "sent", "dead")
 
@@ -40,6 +40,7 @@ def status_command(
         untagged = storage.tags.count_pending() if current else 0
         outbox = storage.alerts.outbox_counts() if current else {}
         subscriptions = storage.subscriptions.all() if current else []
+        jobs = storage.job_runs.all() if current else []
     failing = [h for h in health if h.state.consecutive_failures]
     daemon = daemon_state(application)
     status = {
@@ -58,6 +59,7 @@ def status_command(
         "subscriptions": len(subscriptions),
         "subscriptions_paused": sum(1 for s in subscriptions if s.paused),
         "outbox": {state: outbox.get(state, 0) for state in OUTBOX_STATES},
+        "jobs": [to_jsonable(job) for job in jobs],
         "last_success_at": max((h.last_success_at for h in health if h.last_success_at),
                                default=None),
     }
@@ -77,6 +79,12 @@ def status_command(
     console.print(f"articles:  {total} stored, {recent} in the last 24 h; last successful poll "
                   f"{ago(status['last_success_at'], now)}")  # type: ignore[arg-type]
     console.print(f"tagging:   {untagged} articles waiting to be tagged")
+    for job in jobs:
+        failed = job.last_outcome == "error" and job.last_error
+        error = f" ({(job.last_error or '')[:80]})" if failed else ""
+        console.print(f"  job {job.job_id}: last {job.last_outcome or '-'} "
+                      f"{ago(job.last_run_at, now)}{error}, next {ago(job.next_run_at, now)}; "
+                      f"{job.runs} runs, {job.errors} errors, {job.missed} missed", markup=False)
     counts = status["outbox"]
     console.print(f"alerts:    {status['subscriptions']} subscriptions "
                   f"({status['subscriptions_paused']} paused); outbox: {counts}", markup=False)

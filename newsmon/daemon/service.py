@@ -79,8 +79,11 @@ class Daemon:
         self.context = context
         self.stats = DaemonStats()
         self.scheduler = build_scheduler(loop, self.stats)
+        self.scheduler.add_listener(self._record_run,
+                                    EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         self.context.on_new_articles = self._wake_process
         self._stopping = False
+        self._run_writes: set[asyncio.Future[None]] = set()
 
     def start(self) -> list[JobSpec]:
         """Plan the jobs from the settings and the stored sources, add them, start."""
@@ -107,6 +110,28 @@ class Daemon:
             logger.warning("jobs still running after %ss: cancelling them", timeout)
         self.scheduler.shutdown(wait=True)
         await asyncio.sleep(0)  # the shutdown runs as a loop callback
+        if self._run_writes:
+            await asyncio.gather(*self._run_writes)
+
+    def _record_run(self, event: JobEvent) -> None:
+        """Keep each job's last run, outcome and next run in the database (for ``status``);
+        written off the event loop, and never allowed to disturb the scheduler."""
+        outcome = {EVENT_JOB_MISSED: "missed", EVENT_JOB_ERROR: "error"}.get(event.code, "ok")
+        error = repr(getattr(event, "exception", None)) if outcome == "error" else None
+        job: Any = self.scheduler.get_job(event.job_id)
+        next_run = job.next_run_time if job is not None else None
+        app = self.context.app
+
+        def write() -> None:
+            try:
+                app.storage.job_runs.record(event.job_id, outcome, at=app.clock(),
+                                            next_run_at=next_run, error=error)
+            except Exception:
+                logger.exception("recording the run of job %s failed", event.job_id)
+
+        pending = asyncio.get_running_loop().run_in_executor(None, write)
+        self._run_writes.add(pending)
+        pending.add_done_callback(self._run_writes.discard)
 
     def _wake_process(self, new_articles: int) -> None:
         """New articles were stored: run the process job now rather than at its next tick."""

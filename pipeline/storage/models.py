@@ -314,3 +314,18 @@ class DigestRow(Base):
     text: Mapped[str] = mapped_column(Text)
     markdown: Mapped[str] = mapped_column(Text)
     json: Mapped[str] = mapped_column(Text)
+
+
+class JobRunRow(Base):
+    """The daemon's record of one scheduled job: its last run and outcome, its next run."""
+
+    __tablename__ = "job_runs"
+
+    job_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    last_run_at: Mapped[datetime | None]
+    last_outcome: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_run_at: Mapped[datetime | None]
+    runs: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    missed: Mapped[int] = mapped_column(default=0)

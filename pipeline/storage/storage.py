@@ -24,6 +24,7 @@ from pipeline.storage.alerts import AlertStore
 from pipeline.storage.articles import ArticleStore
 from pipeline.storage.digests import DigestStore
 from pipeline.storage.engine import WRITE_OPTION, create_database_engine
+from pipeline.storage.job_runs import JobRunStore
 from pipeline.storage.sources import SourceStore
 from pipeline.storage.subscriptions import SubscriptionStore
 from pipeline.storage.tags import TagStore
@@ -72,6 +73,7 @@ class Storage:
         self.subscriptions = SubscriptionStore(self.sessions)
         self.alerts = AlertStore(self.sessions)
         self.digests = DigestStore(self.sessions)
+        self.job_runs = JobRunStore(self.sessions)
 
     @classmethod
     def open(cls, url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> Storage:

@@ -27,5 +27,16 @@ def insert_ignoring_conflicts(
     return int(inserted) if inserted is not None else None
 
 
+def insert_unless_present(
+    session: Session, model: type[DeclarativeBase], values: Mapping[str, Any]
+) -> bool:
+    """Insert one row unless a unique constraint refuses it; ``True`` if it was inserted."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(model.__table__).values(**values).on_conflict_do_nothing()
+    result: Any = session.execute(statement)
+    return bool(result.rowcount)
+
+
 def _pk(table: Any) -> str:
     return str(next(iter(table.primary_key.columns)).name)

@@ -88,3 +88,25 @@ def test_stop_waits_for_the_running_job_then_shuts_the_scheduler_down(tmp_path: 
 
     assert asyncio.run(scenario()) == [
         "stop done before release: False", "job finished", "scheduler running: False"]
+
+
+def test_each_jobs_last_run_outcome_and_next_run_are_kept_for_status(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        with open_app(tmp_path) as app:
+            daemon = Daemon(JobContext(app), asyncio.get_running_loop())
+            finished = asyncio.Event()
+            daemon.scheduler.add_listener(lambda _event: finished.set() if sum(
+                (daemon.stats.executed + daemon.stats.errors).values()) == 2 else None)
+            now = datetime.now(UTC)
+            add_job(daemon.scheduler, spec("good", "succeed", now), daemon.context)
+            add_job(daemon.scheduler, spec("broken", "fail", now), daemon.context)
+            daemon.scheduler.start()
+            await asyncio.wait_for(finished.wait(), 10)
+            await daemon.stop()
+            runs = {run.job_id: run for run in app.storage.job_runs.all()}
+            assert runs["good"].last_outcome == "ok" and runs["good"].runs == 1
+            assert runs["broken"].last_outcome == "error" and runs["broken"].errors == 1
+            assert "feed exploded" in (runs["broken"].last_error or "")
+            assert runs["good"].next_run_at is not None and runs["good"].next_run_at > now
+
+    asyncio.run(scenario())

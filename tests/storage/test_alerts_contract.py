@@ -113,3 +113,15 @@ def test_disabled_channels_and_paused_subscriptions_are_not_sent(storage: Storag
     assert storage.alerts.claim_due(NOW + timedelta(hours=1)) == []
     stored = storage.subscriptions.get("meta-watch")
     assert stored is not None and stored.channels[1].disabled_reason == "410 Gone"
+
+
+def test_job_runs_keep_the_last_outcome_and_count_each_kind(storage: Storage) -> None:
+    later = NOW + timedelta(hours=1)
+    storage.job_runs.record("crawl:wire", "ok", at=NOW, next_run_at=later)
+    storage.job_runs.record("crawl:wire", "error", at=later, next_run_at=later, error="boom\x00")
+    storage.job_runs.record("crawl:wire", "missed", at=later, next_run_at=None)
+    storage.job_runs.record("deliver", "ok", at=NOW, next_run_at=later)
+    wire, deliver = storage.job_runs.all()
+    assert (wire.job_id, wire.runs, wire.errors, wire.missed) == ("crawl:wire", 1, 1, 1)
+    assert wire.last_outcome == "missed" and wire.last_run_at == later
+    assert deliver.next_run_at == later and deliver.last_error is None

@@ -25,7 +25,7 @@ from pipeline.storage.models import (
     DeliveryRow,
     SubscriptionRow,
 )
-from pipeline.storage.upsert import insert_ignoring_conflicts
+from pipeline.storage.upsert import insert_ignoring_conflicts, insert_unless_present
 
 if TYPE_CHECKING:
     from pipeline.storage.sources import SessionSource
@@ -242,8 +242,7 @@ def _fold(session: Session, article_id: int, story_id: int, subscription_id: int
     if alert_id is None:
         return False
     values = {"alert_id": alert_id, "article_id": article_id, "matched_at": at}
-    added = insert_ignoring_conflicts(session, AlertArticleRow, values)
-    if added is None:
+    if not insert_unless_present(session, AlertArticleRow, values):
         return False
     session.execute(update(AlertRow).where(AlertRow.id == alert_id)
                     .values(coverage=AlertRow.coverage + 1, updated_at=at))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, select, update
 
 from pipeline.storage.models import DigestRow
-from pipeline.storage.upsert import insert_ignoring_conflicts
+from pipeline.storage.upsert import insert_unless_present
 
 if TYPE_CHECKING:
     from pipeline.storage.sources import SessionSource
@@ -52,7 +52,7 @@ class DigestStore:
             "text": digest.text, "markdown": digest.markdown, "json": digest.json,
         }
         with self._sessions.write() as session:
-            insert_ignoring_conflicts(session, DigestRow, values)
+            insert_unless_present(session, DigestRow, values)
         stored = self.get(digest.subscription_id, digest.local_date)
         assert stored is not None  # inserted now or earlier; digests are never deleted alone
         return stored

@@ -16,13 +16,10 @@ from sqlalchemy.orm import DeclarativeBase, Session
 def insert_ignoring_conflicts(
     session: Session, model: type[DeclarativeBase], values: Mapping[str, Any]
 ) -> int | None:
-    """Insert one row; return its ``id``, or ``None`` when a unique constraint refused it."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
+    """Insert one row; return its integer ``id``, or ``None`` when a unique constraint refused
+    it."""
     table: Any = model.__table__
-    statement = (
-        module.insert(table).values(**values).on_conflict_do_nothing().returning(table.c[_pk(table)])
-    )
+    statement = _insert_or_nothing(session, model, values).returning(table.c[_pk(table)])
     inserted = session.execute(statement).scalar_one_or_none()
     return int(inserted) if inserted is not None else None
 
@@ -30,12 +27,19 @@ def insert_ignoring_conflicts(
 def insert_unless_present(
     session: Session, model: type[DeclarativeBase], values: Mapping[str, Any]
 ) -> bool:
-    """Insert one row unless a unique constraint refuses it; ``True`` if it was inserted."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(model.__table__).values(**values).on_conflict_do_nothing()
-    result: Any = session.execute(statement)
-    return bool(result.rowcount)
+    """Insert one row unless a unique constraint refuses it; ``True`` if it was inserted (for
+    tables whose key is not an integer id)."""
+    table: Any = model.__table__
+    statement = _insert_or_nothing(session, model, values).returning(table.c[_pk(table)])
+    return session.execute(statement).first() is not None
+
+
+def _insert_or_nothing(
+    session: Session, model: type[DeclarativeBase], values: Mapping[str, Any]
+) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect (SQLite or PostgreSQL)."""
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(model.__table__).values(**values).on_conflict_do_nothing()
 
 
 def _pk(table: Any) -> str:

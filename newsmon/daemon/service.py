@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.events import (
@@ -55,6 +56,40 @@ class DaemonStats:
             self.executed[event.job_id] += 1
 
 
+@dataclass(frozen=True)
+class SchedulerPace:
+    """How fast the app's clock runs against the scheduler's wall clock.
+
+    In production ``speed`` is 1 and the app's clock is the wall clock: schedules pass through
+    unchanged. The offline demo (``newsmon demo``) runs the app on an accelerated clock
+    (``speed`` app seconds per wall second); APScheduler still waits in wall seconds, so each
+    interval and jitter is divided by ``speed`` and each run time is placed as far ahead in wall
+    time as it lies ahead in app time. Misfire grace stays in wall seconds: it tolerates a busy
+    machine, and a busy machine is slow in wall time.
+    """
+
+    speed: float = 1.0
+
+    def wall_seconds(self, app_seconds: float) -> float:
+        """An app-clock duration as the scheduler's wall-clock duration."""
+        return app_seconds / self.speed
+
+    def to_wall(self, app_time: datetime, app_now: datetime) -> datetime:
+        """An app-clock moment as a scheduler moment (unchanged at speed 1)."""
+        if self.speed == 1:
+            return app_time
+        return datetime.now(UTC) + (app_time - app_now) / self.speed
+
+    def to_app(self, wall_time: datetime, app_now: datetime) -> datetime:
+        """A scheduler moment as an app-clock moment (unchanged at speed 1)."""
+        if self.speed == 1:
+            return wall_time
+        return app_now + (wall_time - datetime.now(UTC)) * self.speed
+
+
+REAL_TIME = SchedulerPace()
+
+
 def build_scheduler(loop: asyncio.AbstractEventLoop, stats: DaemonStats) -> AsyncIOScheduler:
     """An AsyncIOScheduler on ``loop`` whose listener feeds ``stats``."""
     scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
@@ -62,21 +97,30 @@ def build_scheduler(loop: asyncio.AbstractEventLoop, stats: DaemonStats) -> Asyn
     return scheduler
 
 
-def add_job(scheduler: AsyncIOScheduler, spec: JobSpec, context: JobContext) -> None:
+def add_job(
+    scheduler: AsyncIOScheduler, spec: JobSpec, context: JobContext,
+    pace: SchedulerPace = REAL_TIME,
+) -> None:
     """Add one planned job, following APScheduler's rules for long-lived schedules."""
-    trigger = IntervalTrigger(seconds=spec.seconds, jitter=spec.jitter, timezone="UTC")
+    jitter = None if spec.jitter is None else pace.wall_seconds(spec.jitter)
+    trigger = IntervalTrigger(seconds=pace.wall_seconds(spec.seconds), jitter=jitter,
+                              timezone="UTC")
     scheduler.add_job(
         spec.function, trigger, args=(context, *spec.args), id=spec.id, name=spec.id,
-        next_run_time=spec.first_run, replace_existing=True, coalesce=True, max_instances=1,
-        misfire_grace_time=spec.misfire_grace_time,
+        next_run_time=pace.to_wall(spec.first_run, context.app.clock()), replace_existing=True,
+        coalesce=True, max_instances=1, misfire_grace_time=spec.misfire_grace_time,
     )
 
 
 class Daemon:
     """The scheduler, its job context and stats, started on the running loop."""
 
-    def __init__(self, context: JobContext, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, context: JobContext, loop: asyncio.AbstractEventLoop,
+        pace: SchedulerPace = REAL_TIME,
+    ) -> None:
         self.context = context
+        self.pace = pace
         self.stats = DaemonStats()
         self.scheduler = build_scheduler(loop, self.stats)
         self.scheduler.add_listener(self._record_run,
@@ -92,7 +136,7 @@ class Daemon:
         states = {source.name: app.storage.sources.fetch_state(source.name) for source in sources}
         specs = plan_jobs(app.settings, sources, app.clock(), states)
         for spec in specs:
-            add_job(self.scheduler, spec, self.context)
+            add_job(self.scheduler, spec, self.context, self.pace)
         self.scheduler.start()
         return specs
 
@@ -119,8 +163,9 @@ class Daemon:
         outcome = {EVENT_JOB_MISSED: "missed", EVENT_JOB_ERROR: "error"}.get(event.code, "ok")
         error = repr(getattr(event, "exception", None)) if outcome == "error" else None
         job: Any = self.scheduler.get_job(event.job_id)
-        next_run = job.next_run_time if job is not None else None
         app = self.context.app
+        wall_next = None if job is None else job.next_run_time
+        next_run = None if wall_next is None else self.pace.to_app(wall_next, app.clock())
 
         def write() -> None:
             try:
@@ -139,5 +184,6 @@ class Daemon:
             return
         job: Any = self.scheduler.get_job("process")
         if job is not None:
-            job.modify(next_run_time=self.context.app.clock())
+            app_now = self.context.app.clock()
+            job.modify(next_run_time=self.pace.to_wall(app_now, app_now))
             self.scheduler.wakeup()

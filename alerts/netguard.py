@@ -9,7 +9,8 @@ address itself, so a name that resolves differently on a second lookup (DNS rebi
 reach a private address. An explicit :class:`AllowList` (``network.allow_hosts``, or
 ``NEWSMON_ALLOW_HOSTS``) admits local receivers and test servers.
 
-Flow: subscription saved -> ``check_url`` ... outbox -> channel ``send`` -> ``GuardedTransport``.
+Flow: subscription saved -> ``check_url`` ... outbox -> channel ``send`` -> ``GuardedTransport``;
+crawls: ``newsmon.app`` hands :class:`NetworkPolicy` to ``crawler.guard`` (request, connect time).
 """
 
 from __future__ import annotations
@@ -94,6 +95,30 @@ class AllowList:
         if address in METADATA_ADDRESSES:
             return any(net.num_addresses == 1 and address in net for net in self.networks)
         return any(address in net for net in self.networks)
+
+
+@dataclass(frozen=True)
+class NetworkPolicy:
+    """This module's rules as the crawler's ``crawler.guard.DestinationPolicy``: the crawler may
+    not import ``alerts``, so the composition root hands it this object."""
+
+    allow: AllowList
+
+    def refuse_url(self, url: str) -> str | None:
+        """:func:`check_url` (no DNS lookup)."""
+        return check_url(url, self.allow)
+
+    def refuse_address(self, host: str, address: str) -> str | None:
+        """:func:`check_address` for an address ``host`` resolved to (or ``host`` itself)."""
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError:
+            return f"refused: {host} resolved to something that is not an IP address"
+        if _ip_literal(host) is not None:
+            return check_address(parsed, self.allow)
+        if self.allow.allows_name(host):
+            return None
+        return check_address(parsed, self.allow, host)
 
 
 def check_url(url: str, allow_hosts: AllowList | Iterable[str] = ()) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerRunner
 
 from config.settings import CrawlerSettings
+from crawler.guard import DestinationPolicy, guarded_resolver
 from crawler.politeness import skip_reason
 from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders import PageSink, PollPlan, SourceSpider
@@ -43,7 +44,11 @@ class CrawlReport:
 
 
 class CrawlRunner:
-    """Crawls sources with Scrapy, storing what it finds through the page sink."""
+    """Crawls sources with Scrapy, storing what it finds through the page sink.
+
+    ``policy`` decides which destinations may be fetched (``alerts.netguard.NetworkPolicy``
+    with the operator's allow-list); every request and every resolved address is checked.
+    """
 
     def __init__(
         self,
@@ -51,12 +56,14 @@ class CrawlRunner:
         storage: Storage,
         sink: PageSink,
         *,
+        policy: DestinationPolicy,
         clock: Callable[[], datetime] = utc_now,
         scrapy_overrides: Mapping[str, Any] | None = None,
     ) -> None:
         self._settings = settings
         self._storage = storage
         self._sink = sink
+        self._policy = policy
         self._clock = clock
         self._scrapy_settings = {**scrapy_settings(settings), **(scrapy_overrides or {})}
 
@@ -72,11 +79,14 @@ class CrawlRunner:
         plans, skipped = self.plan(sources, force=force)
         tally = CrawlTally(listener)
         if plans:
+            from twisted.internet import reactor
+
             runner = AsyncCrawlerRunner(self._scrapy_settings)
-            await runner.crawl(
-                SourceSpider, plans=plans, sink=self._sink, storage=self._storage,
-                settings=self._settings, clock=self._clock, tally=tally,
-            )
+            with guarded_resolver(reactor).enforcing(self._policy) as guard:
+                await runner.crawl(
+                    SourceSpider, plans=plans, sink=self._sink, storage=self._storage,
+                    settings=self._settings, clock=self._clock, tally=tally, guard=guard,
+                )
         results = [tally.result(plan.source.name) for plan in plans] + skipped
         results.sort(key=lambda result: result.source)
         return CrawlReport(tuple(results), started, self._clock())

@@ -1,6 +1,7 @@
 """Scrapy settings derived from newsmon's :class:`config.CrawlerSettings` (declared as data).
 
-Polite and daemon-safe: robots.txt obeyed, AutoThrottle, per-domain concurrency, retries of
+Polite and daemon-safe: every request passes the SSRF guard (``crawler.guard``) and only http(s)
+download handlers exist, robots.txt obeyed, AutoThrottle, per-domain concurrency, retries of
 transient errors (but never of a response that says Retry-After), a total timeout per request,
 a body-size cap that Scrapy also applies after decompression, and no cookies, telnet or caches.
 """
@@ -38,10 +39,12 @@ def scrapy_settings(settings: CrawlerSettings) -> dict[str, Any]:
         "RETRY_TIMES": settings.retry_times,
         "RETRY_HTTP_CODES": list(TRANSIENT_HTTP_CODES),
         "DOWNLOADER_MIDDLEWARES": {
+            "crawler.guard.DestinationGuardMiddleware": 50,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.PoliteRetryMiddleware": 550,
             "crawler.middlewares.RobotsServerErrorMiddleware": 560,
         },
+        "DOWNLOAD_HANDLERS": {scheme: None for scheme in ("file", "data", "s3", "ftp")},
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,

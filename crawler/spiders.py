@@ -19,7 +19,8 @@ import scrapy
 from scrapy.http import Response
 
 from config.settings import CrawlerSettings
-from crawler.failures import describe_failure
+from crawler.failures import FailureReport, describe_failure
+from crawler.guard import DestinationGuard
 from crawler.politeness import after_failure, after_success
 from crawler.sources import SourceDocument, read_source_document
 from crawler.tally import CrawlTally
@@ -63,6 +64,7 @@ class SourceSpider(scrapy.Spider):
         settings: CrawlerSettings,
         clock: Callable[[], datetime],
         tally: CrawlTally,
+        guard: DestinationGuard,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -72,6 +74,7 @@ class SourceSpider(scrapy.Spider):
         self.crawler_settings = settings
         self.clock = clock
         self.tally = tally
+        self.guard = guard
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for plan in self.plans.values():
@@ -122,7 +125,7 @@ class SourceSpider(scrapy.Spider):
     async def on_poll_error(self, failure: Any) -> None:
         """A source could not be polled: record why and postpone its next poll."""
         meta = failure.request.meta
-        report = describe_failure(failure)
+        report = self._describe(failure)
         await self._poll_failed(self.plans[meta["source"]], report.reason, report.status_code,
                                 report.retry_after, child=bool(meta.get("child")))
 
@@ -174,7 +177,15 @@ class SourceSpider(scrapy.Spider):
     async def on_article_error(self, failure: Any) -> None:
         """An article page failed: keep what the feed said about it, and why the page failed."""
         meta = failure.request.meta
-        await self._store_entry(meta["source"], meta["hints"], describe_failure(failure).reason)
+        await self._store_entry(meta["source"], meta["hints"], self._describe(failure).reason)
+
+    def _describe(self, failure: Any) -> FailureReport:
+        """Why a request failed; a connect-time SSRF refusal is named as such."""
+        report = describe_failure(failure)
+        refusal = self.guard.refusal_for(failure.request.url)
+        if refusal and report.reason.startswith("the host name could not be resolved"):
+            return FailureReport(refusal)
+        return report
 
     async def _store_entry(self, source: str, entry: EntryHints, reason: str | None) -> None:
         outcome = await asyncio.to_thread(

@@ -18,7 +18,7 @@ from alerts.channels.types import DeliveryResult, DeliveryStatus
 from alerts.compose import compose_message
 from alerts.digest_delivery import DigestChannels, send_digest
 from alerts.match_job import MatchReport, match_pending
-from alerts.netguard import AllowList, guarded_client
+from alerts.netguard import AllowList, NetworkPolicy, guarded_client
 from alerts.outbox import Outbox, OutboxReport, RetryPolicy
 from config import Settings, load_settings, load_source_specs
 from config.catalog import Catalog, load_catalog
@@ -86,11 +86,12 @@ class App:
         return cls(settings, storage)
 
     def crawl_runner(self) -> CrawlRunner:
-        """A crawler that stores through the article ingestor."""
+        """A crawler that stores through the article ingestor, inside the SSRF guard."""
         return CrawlRunner(
             self.settings.crawler,
             self.storage,
             ArticleIngestor(self.storage, self.clock),
+            policy=NetworkPolicy(self.allow_list()),
             clock=self.clock,
             scrapy_overrides=self.scrapy_overrides,
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from alerts.netguard import AllowList, NetworkPolicy
 from config import SourceSpec
 from config.settings import CrawlerSettings
 from crawler.reactor import ReactorThread, shared_reactor
@@ -23,6 +24,10 @@ TEST_CRAWLER = {
     "concurrent_requests_per_domain": 8,
     "contact_url": "https://example.org/newsmon-tests",
 }
+
+
+LOCAL_SERVER_ONLY = NetworkPolicy(AllowList.parse(["127.0.0.1"]))
+"""The SSRF guard with the test server's address allow-listed (everything else private refused)."""
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +57,8 @@ class Crawl:
 
     def __call__(self, *names: str, force: bool = False, **settings: Any) -> CrawlReport:
         crawler_settings = CrawlerSettings(**{**TEST_CRAWLER, **settings})
-        runner = CrawlRunner(crawler_settings, self.storage, ArticleIngestor(self.storage))
+        runner = CrawlRunner(crawler_settings, self.storage, ArticleIngestor(self.storage),
+                             policy=LOCAL_SERVER_ONLY)
         chosen = [s for s in self.storage.sources.all() if not names or s.name in names]
         return self.reactor.run(lambda: runner.crawl(chosen, force=force), timeout=120)
 

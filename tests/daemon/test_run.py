@@ -44,7 +44,8 @@ def home(tmp_path: Path) -> Path:
 
 def environment() -> dict[str, str]:
     return {**os.environ, "NEWSMON_CRAWLER__DOWNLOAD_DELAY_SECONDS": "0",
-            "NEWSMON_NLP__NER_MODEL": "", "NEWSMON_LOGGING__LEVEL": "INFO"}
+            "NEWSMON_NLP__NER_MODEL": "", "NEWSMON_LOGGING__LEVEL": "INFO",
+            "NEWSMON_ALLOW_HOSTS": "127.0.0.1"}  # the local test server (SSRF guard)
 
 
 def add_feed(home: Path, server: RouteServer, titles: list[str]) -> None:

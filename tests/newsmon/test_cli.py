@@ -19,7 +19,8 @@ RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
 def run(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
     """Invoke ``newsmon --home TMP ...`` against the parametrised database."""
     runner = CliRunner()
-    env = {"NEWSMON_HOME": str(tmp_path / "home"), "NEWSMON_DATABASE_URL": database_url}
+    env = {"NEWSMON_HOME": str(tmp_path / "home"), "NEWSMON_DATABASE_URL": database_url,
+           "NEWSMON_ALLOW_HOSTS": "127.0.0.1"}  # the local test server (SSRF guard)
 
     def invoke(*args: str, code: int = 0) -> str:
         result = runner.invoke(app, list(args), env=env, catch_exceptions=False)

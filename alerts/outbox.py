@@ -20,7 +20,7 @@ from alerts.channels.types import Channel, DeliveryResult, DeliveryStatus
 from alerts.messages import AlertMessage
 from config.settings import DeliverySettings
 from pipeline.storage import Storage
-from pipeline.storage.alerts import DeliveryJob
+from pipeline.storage.alerts import CLAIM_LEASE, DeliveryJob
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +74,15 @@ class Outbox:
     policy: RetryPolicy = RetryPolicy()
     concurrency: int = 8
     batch_size: int = 100
+    lease: timedelta = CLAIM_LEASE
+    """How long claimed deliveries stay hidden from other senders (see ``claim_due``)."""
     rng: random.Random = field(default_factory=random.Random)
     """Jitter only: not used for anything secret."""
 
     async def send_due(self) -> OutboxReport:
         """Claim the due deliveries and send them, a few at a time; one pass."""
-        jobs = await asyncio.to_thread(self.storage.alerts.claim_due, self.clock(), self.batch_size)
+        jobs = await asyncio.to_thread(self.storage.alerts.claim_due, self.clock(), self.batch_size,
+                                       self.lease)
         gate = asyncio.Semaphore(self.concurrency)
 
         async def guarded(job: DeliveryJob) -> str:

@@ -132,6 +132,9 @@ class DeliverySettings(_Frozen):
     backoff_max: Seconds = Field(default=6 * 3600, ge=1)
     concurrency: int = Field(default=8, ge=1, le=256)
     batch_size: int = Field(default=100, ge=1, le=10_000)
+    claim_lease: Seconds = Field(default=300, ge=1)
+    """How long claimed deliveries stay hidden from other senders; after a crash they are
+    sent again once it has passed."""
     public_url: str = "http://127.0.0.1:8080"
 
 

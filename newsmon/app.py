@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -185,6 +185,7 @@ class App:
                 lambda job: compose_message(self.storage, delivery.public_url, job),
                 self.clock, RetryPolicy.from_settings(delivery),
                 concurrency=delivery.concurrency, batch_size=delivery.batch_size,
+                lease=timedelta(seconds=delivery.claim_lease),
             )
             return await outbox.send_due()
 

@@ -111,8 +111,10 @@ class AlertStore:
             )
         return MatchRecord(new, folded, deliveries)
 
-    def claim_due(self, now: datetime, limit: int = 100) -> list[DeliveryJob]:
-        """Deliveries due now, hidden from other senders for a lease while they are sent."""
+    def claim_due(self, now: datetime, limit: int = 100,
+                  lease: timedelta = CLAIM_LEASE) -> list[DeliveryJob]:
+        """Deliveries due now, hidden from other senders for ``lease`` while they are sent (a
+        sender that dies holding them leaves them to be sent again once it has passed)."""
         query = (
             select(DeliveryRow, ChannelRow, AlertRow)
             .join(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
@@ -130,7 +132,7 @@ class AlertStore:
             jobs = [_job(delivery, channel, alert) for delivery, channel, alert in rows]
             if jobs:
                 session.execute(update(DeliveryRow).where(DeliveryRow.id.in_([j.id for j in jobs]))
-                                .values(next_attempt_at=now + CLAIM_LEASE))
+                                .values(next_attempt_at=now + lease))
             return jobs
 
     def mark_sent(self, delivery_id: int, at: datetime, status_code: int | None) -> None:

@@ -1,15 +1,19 @@
-"""Digests from storage: a subscription's alerts of a local day -> DigestInput -> rendered, kept.
+"""Digests from storage: a subscription's alerts of a period -> DigestInput -> rendered, kept.
 
-``newsmon digest`` (and, later, the daemon's digest job) call :func:`digest_of_day`. A day is
-the subscription's local calendar day (its time zone, DST included); a digest already stored for
-that day is returned as it was, so a past day's digest is shown as it was sent.
+``newsmon digest`` calls :func:`digest_of_day` to review a local day: the subscription's local
+calendar day (its time zone, DST included); a digest already stored for that day is returned as
+it was, so a past day's digest is shown as it was sent. The daemon's digest job calls
+:func:`digests_due` and :func:`prepare_due_digest`: hourly subscriptions get a digest per local
+hour, daily ones per local day after their digest time; after downtime only the latest due
+period is sent, and it starts where the last sent digest ended.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from alerts.digest import (
@@ -32,6 +36,7 @@ from pipeline.storage.digests import StoredDigest
 from pipeline.storage.subscriptions import SubscriptionRecord
 
 MAX_ALERTS = 10_000
+HOURLY, DAILY = "hourly", "daily"
 
 
 def local_day_period(day: date, timezone: str) -> tuple[datetime, datetime]:
@@ -123,16 +128,89 @@ def due_digest_day(now: datetime, timezone: str, digest_time: str) -> date:
     return local.date() - timedelta(days=1 if passed else 2)
 
 
-def digests_due(
-    storage: Storage, now: datetime
-) -> list[tuple[SubscriptionRecord, date]]:
-    """Daily subscriptions whose due day's digest has not been sent yet."""
+@dataclass(frozen=True)
+class DigestPeriod:
+    """A digest's period: its key (the local date of a daily digest, the local start of an
+    hourly one's hour with its UTC offset) and its UTC bounds ``[start, end)``."""
+
+    key: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class DueDigest:
+    """A digest to send now: the subscription, the period it is keyed by, and where it starts
+    (the end of the last digest sent, so nothing matched during downtime is left out)."""
+
+    subscription: SubscriptionRecord
+    period: DigestPeriod
+    start: datetime
+
+
+def day_period(day: date, timezone: str) -> DigestPeriod:
+    """The period of a local calendar day."""
+    start, end = local_day_period(day, timezone)
+    return DigestPeriod(day.isoformat(), start, end)
+
+
+def hour_before(now: datetime, timezone: str) -> DigestPeriod:
+    """The last local hour that has ended at ``now``, keyed by its local start and offset
+    (``2026-11-01T01:00-04:00`` and ``...-05:00`` are the two 01:00 hours of a fall-back night;
+    a spring-forward night has no 02:00 hour)."""
+    zone = ZoneInfo(timezone)
+    hour_start = now.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+    end = hour_start.astimezone(UTC)
+    start = end - timedelta(hours=1)
+    return DigestPeriod(start.astimezone(zone).isoformat(timespec="minutes"), start, end)
+
+
+def due_period(subscription: SubscriptionRecord, now: datetime) -> DigestPeriod | None:
+    """The latest period of a digest subscription that is due at ``now`` (``None`` for
+    immediate subscriptions): the last full local hour, or the local day before its digest
+    time."""
+    if subscription.frequency == HOURLY:
+        return hour_before(now, subscription.timezone)
+    if subscription.frequency == DAILY:
+        day = due_digest_day(now, subscription.timezone, subscription.digest_time)
+        return day_period(day, subscription.timezone)
+    return None
+
+
+def digests_due(storage: Storage, now: datetime) -> list[DueDigest]:
+    """Per active hourly or daily subscription, its latest due period if that digest has not
+    been sent: one digest however long the daemon was down, starting where the last sent one
+    ended (or, before any was sent, at the period's start or the subscription's creation,
+    whichever is earlier)."""
     due = []
     for subscription in storage.subscriptions.all(active_only=True):
-        if subscription.frequency != "daily":
+        period = due_period(subscription, now)
+        if period is None:
             continue
-        day = due_digest_day(now, subscription.timezone, subscription.digest_time)
-        stored = storage.digests.get(subscription.id, day.isoformat())
-        if stored is None or stored.sent_at is None:
-            due.append((subscription, day))
+        stored = storage.digests.get(subscription.id, period.key)
+        if stored is not None and stored.sent_at is not None:
+            continue
+        last_end = storage.digests.last_sent_end(subscription.id)
+        if last_end is not None and last_end >= period.end:
+            continue  # already covered (e.g. the subscription went from hourly to daily)
+        start = last_end if last_end is not None else min(period.start, subscription.created_at)
+        due.append(DueDigest(subscription, period, start))
     return due
+
+
+def prepare_due_digest(
+    storage: Storage, due: DueDigest, *, clock: Callable[[], datetime]
+) -> StoredDigest | None:
+    """The digest to send for ``due``, built now over ``[due.start, period end)`` and kept
+    (over an unsent earlier build of the same period). ``None`` for an hourly digest without
+    stories: quiet hours are not sent, the next hour's digest covers them."""
+    subscription, period = due.subscription, due.period
+    digest = build_digest(digest_input(storage, subscription, due.start, period.end))
+    if subscription.frequency == HOURLY and not digest.stories:
+        return None
+    rendered = StoredDigest(
+        id=0, subscription_id=subscription.id, local_date=period.key, period_start=due.start,
+        period_end=period.end, created_at=clock(), sent_at=None, html=render_html(digest),
+        text=render_text(digest), markdown=render_markdown(digest), json=render_json(digest),
+    )
+    return storage.digests.replace_unsent(rendered)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -41,6 +42,46 @@ def parse_duration(value: object) -> int:
 
 
 Seconds = Annotated[int, BeforeValidator(parse_duration)]
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def check_time_window(value: str) -> str:
+    """Normalise ``"6:00-22:00"`` to ``"06:00-22:00"``; start and end must differ (an end
+    before the start spans midnight)."""
+    match = _WINDOW.match(value)
+    if not match:
+        raise ValueError(f"not a time window: {value!r} (use e.g. \"06:00-22:00\")")
+    start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
+    if start_h > 23 or end_h > 24 or start_m > 59 or end_m > 59 or (end_h == 24 and end_m):
+        raise ValueError(f"not a time of day in {value!r}")
+    if (start_h, start_m) == (end_h, end_m):
+        raise ValueError(f"the window {value!r} is empty (start equals end)")
+    return f"{start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"
+
+
+def check_crontab(value: str) -> str:
+    """A five-field crontab expression APScheduler's CronTrigger accepts."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    normalised = " ".join(value.split())
+    if len(normalised.split(" ")) != 5:
+        raise ValueError(f"not a crontab expression: {value!r} (five fields: minute hour day "
+                         "month weekday, e.g. \"*/20 6-21 * * mon-fri\")")
+    try:
+        CronTrigger.from_crontab(normalised, timezone="UTC")
+    except ValueError as error:
+        raise ValueError(f"not a crontab expression: {value!r} ({error})") from error
+    return normalised
+
+
+def check_timezone(value: str) -> str:
+    """An IANA time zone name the system knows."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone: {value!r} (use an IANA name such as "
+                         "Europe/Paris)") from error
+    return value
 
 
 class _Frozen(BaseModel):
@@ -87,6 +128,9 @@ class NlpSettings(_Frozen):
     max_chunk_chars: int = Field(default=20_000, ge=1000, le=1_000_000)
     max_text_chars: int = Field(default=2_000_000, ge=10_000)
     unknown_models: bool = True
+    warm_words: int = Field(default=50_000, ge=0, le=1_000_000)
+    """Recurring words kept in spaCy's vocabulary for good (see ``pipeline.nlp.warm_vocabulary``);
+    0 = every batch starts cold."""
 
 
 class NetworkSettings(_Frozen):
@@ -153,6 +197,10 @@ class DaemonSettings(_Frozen):
     misfire_grace_time: Seconds = Field(default=3600, ge=1)
     stop_timeout: Seconds = Field(default=120, ge=1)
     """How long a stop waits for the running jobs to finish before cancelling them."""
+    retention: Seconds = Field(default=0, ge=0)
+    """Articles fetched longer ago than this are deleted by maintenance; 0 keeps them forever."""
+    retention_batch_size: int = Field(default=500, ge=1, le=100_000)
+    """Articles deleted per transaction by the retention step."""
 
 
 class LoggingSettings(_Frozen):
@@ -173,6 +221,13 @@ class SourceSpec(_Frozen):
     link_selector: str | None = None
     enabled: bool = True
     description: str | None = None
+    window: str | None = None
+    """Poll only between these local times, e.g. ``"06:00-22:00"`` (may span midnight)."""
+    cron: str | None = None
+    """Poll at these times instead of every ``interval`` (crontab: minute hour day month
+    weekday)."""
+    timezone: str = "UTC"
+    """The time zone ``window`` and ``cron`` are read in (an IANA name)."""
 
     @field_validator("name")
     @classmethod
@@ -188,10 +243,27 @@ class SourceSpec(_Frozen):
             raise ValueError(f"not an absolute http(s) URL: {value!r}")
         return value
 
+    @field_validator("window")
+    @classmethod
+    def _check_window(cls, value: str | None) -> str | None:
+        return None if value is None else check_time_window(value)
+
+    @field_validator("cron")
+    @classmethod
+    def _check_cron(cls, value: str | None) -> str | None:
+        return None if value is None else check_crontab(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
     @model_validator(mode="after")
     def _check_selector(self) -> SourceSpec:
         if self.kind == "page" and not self.link_selector:
             raise ValueError("a 'page' source needs a link_selector (CSS or XPath)")
+        if self.window is not None and self.cron is not None:
+            raise ValueError("give a source either a window or a cron schedule, not both")
         return self
 
 

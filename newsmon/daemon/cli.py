@@ -2,7 +2,8 @@
 
 Where it sits: the shell. It takes the one-daemon-per-database lock, opens the app, installs
 Twisted's asyncio reactor and runs it on the main thread; on the reactor's loop it either starts
-the scheduler (until SIGTERM or SIGINT) or, with ``--once``, runs every due job once and stops.
+the scheduler (until SIGTERM or SIGINT; SIGHUP reloads sources and subscriptions) or, with
+``--once``, runs every due job once and stops.
 """
 
 from __future__ import annotations
@@ -90,21 +91,41 @@ async def run_daemon(job_context: JobContext, loop: asyncio.AbstractEventLoop) -
     """Start the scheduler; return after SIGTERM or SIGINT once it has stopped cleanly."""
     daemon = Daemon(job_context, loop)
     stop_requested = asyncio.Event()
+    reloads: set[asyncio.Task[None]] = set()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop_requested.set)
+    loop.add_signal_handler(signal.SIGHUP, request_reload, daemon, reloads)
     try:
         specs = daemon.start()
         console.print(f"newsmon daemon running (pid {os.getpid()}): {len(specs)} jobs; "
-                      "stop with SIGTERM or Ctrl-C")
+                      "reload sources with SIGHUP; stop with SIGTERM or Ctrl-C")
         await stop_requested.wait()
         logger.info("stop requested")
+        if reloads:
+            await asyncio.gather(*reloads)
         await daemon.stop()
     finally:
-        for signum in STOP_SIGNALS:
+        for signum in (*STOP_SIGNALS, signal.SIGHUP):
             loop.remove_signal_handler(signum)
     console.print(f"newsmon daemon stopped: {sum(daemon.stats.executed.values())} job runs, "
                   f"{sum(daemon.stats.errors.values())} errors, "
                   f"{sum(daemon.stats.missed.values())} missed")
+
+
+def request_reload(daemon: Daemon, reloads: set[asyncio.Task[None]]) -> None:
+    """The SIGHUP handler: reload sources and subscriptions on the loop; a failed reload is
+    logged and the daemon keeps its current schedule."""
+    logger.info("reload requested (SIGHUP)")
+
+    async def reload() -> None:
+        try:
+            await daemon.reload()
+        except Exception:
+            logger.exception("reload failed; the current schedule stays")
+
+    task = asyncio.get_running_loop().create_task(reload())
+    reloads.add(task)
+    task.add_done_callback(reloads.discard)
 
 
 async def run_once(job_context: JobContext) -> int:

@@ -2,8 +2,8 @@
 
 Where it sits: each job does one step of the flow through the :class:`newsmon.app.App` it is
 given -- crawl one source, process (tag, cluster, match) in a worker thread, deliver the outbox,
-SQLite maintenance. :class:`JobContext` carries the app and counts the jobs in flight, so a stop
-can wait for the running job to finish.
+send due digests, maintenance (retention of old articles, SQLite checkpoint). :class:`JobContext`
+carries the app and counts the jobs in flight, so a stop can wait for the running job to finish.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from alerts.digest_job import digest_of_day, digests_due
+from alerts.digest_job import digests_due, prepare_due_digest
 from alerts.outbox import OutboxReport
 from crawler.runner import CrawlReport
 from newsmon.app import App, ProcessReport
-from newsmon.daemon.plan import crawl_interval, is_due
+from newsmon.daemon.plan import source_is_due
+from newsmon.daemon.settings import daemon_settings
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +76,8 @@ async def crawl_due(context: JobContext) -> CrawlReport:
         now = app.clock()
         due = [
             source for source in app.storage.sources.all(enabled_only=True)
-            if is_due(crawl_interval(app.settings, source),
-                      app.storage.sources.fetch_state(source.name), now)
+            if source_is_due(app.settings, source, app.storage.sources.fetch_state(source.name),
+                             now)
         ]
         report = await app.crawl_runner().crawl(due)
         log_crawl(report)
@@ -102,37 +104,70 @@ async def deliver_alerts(context: JobContext) -> OutboxReport:
 
 
 async def send_digests(context: JobContext) -> int:
-    """Build and send each daily subscription's digest that is due and not yet sent (keyed by
-    its local date, so a day's digest goes out once, also after downtime)."""
+    """Build and send each hourly or daily subscription's latest due digest not yet sent
+    (keyed by its local hour or date, so a period's digest goes out once; after downtime one
+    digest covers everything since the last one sent)."""
     async with context.job("digests"):
         app = context.app
         due = await asyncio.to_thread(digests_due, app.storage, app.clock())
         sent = 0
-        for subscription, day in due:
-            stored = await asyncio.to_thread(
-                digest_of_day, app.storage, subscription, day, clock=app.clock)
-            results = await app.send_digest(stored, subscription)
+        for item in due:
+            stored = await asyncio.to_thread(prepare_due_digest, app.storage, item,
+                                             clock=app.clock)
+            name, key = item.subscription.name, item.period.key
+            if stored is None:
+                logger.info("digest of %s for %s: no new stories, not sent", name, key)
+                continue
+            results = await app.send_digest(stored, item.subscription)
             sent += bool(results) and all(r.status.value == "sent" for _, _, r in results)
-            logger.info("digest of %s for %s: %s", subscription.name, day,
+            logger.info("digest of %s for %s (since %s): %s", name, key,
+                        f"{item.start:%Y-%m-%d %H:%M} UTC",
                         ", ".join(f"{k} {r.status.value}" for k, _, r in results) or "no channel")
         return sent
 
 
-async def run_maintenance(context: JobContext) -> None:
-    """SQLite housekeeping: checkpoint and truncate the WAL, refresh the planner's statistics."""
+async def run_maintenance(context: JobContext) -> MaintenanceReport:
+    """Delete articles past the retention age (in bounded batches), then, on SQLite,
+    checkpoint and truncate the WAL and refresh the planner's statistics."""
     async with context.job("maintenance"):
-        await asyncio.to_thread(sqlite_maintenance, context.app)
+        app = context.app
+        settings = daemon_settings(app.settings)
+        deleted = 0
+        if settings.retention > 0:
+            cutoff = app.clock() - timedelta(seconds=settings.retention)
+            deleted = await asyncio.to_thread(
+                app.storage.retention.delete_older_than, cutoff,
+                batch_size=settings.retention_batch_size)
+            logger.info("retention: %d articles fetched before %s deleted", deleted,
+                        f"{cutoff:%Y-%m-%d %H:%M} UTC")
+        checkpoint = await asyncio.to_thread(sqlite_maintenance, app)
+        return MaintenanceReport(deleted, checkpoint)
 
 
-def sqlite_maintenance(app: App) -> None:
-    """``PRAGMA wal_checkpoint(TRUNCATE)`` and ``PRAGMA optimize`` (nothing on PostgreSQL)."""
+@dataclass(frozen=True)
+class MaintenanceReport:
+    """What maintenance did: articles deleted by retention, and SQLite's checkpoint result
+    (``None`` on PostgreSQL)."""
+
+    deleted_articles: int
+    checkpoint: tuple[int, int, int] | None
+
+    def __str__(self) -> str:
+        done = f"{self.deleted_articles} old articles deleted"
+        return done + (", WAL checkpointed" if self.checkpoint is not None else "")
+
+
+def sqlite_maintenance(app: App) -> tuple[int, int, int] | None:
+    """``PRAGMA wal_checkpoint(TRUNCATE)`` and ``PRAGMA optimize`` (nothing on PostgreSQL):
+    the checkpoint's ``(busy, log pages, pages moved)``."""
     if app.storage.dialect != "sqlite":
-        return
+        return None
     with app.storage.engine.connect() as connection:
         busy, log_pages, moved = connection.exec_driver_sql(
             "PRAGMA wal_checkpoint(TRUNCATE)").one()
         connection.exec_driver_sql("PRAGMA optimize")
     logger.info("maintenance: WAL checkpoint busy=%s pages=%s moved=%s", busy, log_pages, moved)
+    return int(busy), int(log_pages), int(moved)
 
 
 def log_crawl(report: CrawlReport) -> None:

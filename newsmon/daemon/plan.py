@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from config.settings import Settings
 from newsmon.daemon.settings import daemon_settings
+from newsmon.daemon.triggers import CRON_LOOKBACK, TimeWindow, next_cron_time
 from pipeline.storage import FetchState, SourceRecord
 
 JOBS_MODULE = "newsmon.daemon.jobs"
@@ -27,11 +28,15 @@ class JobSpec:
     """``module:function`` of a module-level job function (APScheduler's textual reference)."""
     args: tuple[str, ...]
     trigger: str
-    """The trigger kind; every daemon job is an ``interval`` trigger."""
+    """The trigger kind: ``interval``; for sources also ``window`` (an interval inside a daily
+    window of local time) or ``cron``."""
     seconds: int
     jitter: int | None
     first_run: datetime
     misfire_grace_time: int
+    cron: str | None = None
+    window: str | None = None
+    timezone: str = "UTC"
 
 
 def plan_jobs(
@@ -40,8 +45,8 @@ def plan_jobs(
     now: datetime,
     states: Mapping[str, FetchState] | None = None,
 ) -> list[JobSpec]:
-    """A crawl job per enabled source, then process, deliver, digests and (on SQLite)
-    maintenance."""
+    """A crawl job per enabled source, then process, deliver, digests and maintenance (on
+    SQLite, and on PostgreSQL when articles have a retention age)."""
     daemon = daemon_settings(settings)
     grace = daemon.misfire_grace_time
     known = states or {}
@@ -53,7 +58,7 @@ def plan_jobs(
     jobs.append(_job("process", "process_pending", daemon.process_interval, now, grace))
     jobs.append(_job("deliver", "deliver_alerts", daemon.deliver_interval, now, grace))
     jobs.append(_job("digests", "send_digests", daemon.digest_check_interval, now, grace))
-    if settings.database_url.startswith("sqlite"):
+    if settings.database_url.startswith("sqlite") or daemon.retention > 0:
         first = now + timedelta(seconds=daemon.maintenance_interval)
         jobs.append(_job("maintenance", "run_maintenance", daemon.maintenance_interval, first,
                          grace))
@@ -82,16 +87,48 @@ def is_due(interval_seconds: int, state: FetchState | None, now: datetime) -> bo
     return due is None or due - slack <= now
 
 
+def source_is_due(settings: Settings, source: SourceRecord, state: FetchState | None,
+                  now: datetime) -> bool:
+    """Whether ``run --once`` polls ``source`` now: its interval has passed (a cron time has
+    come since its last poll, for cron sources), it is not paused, and ``now`` lies in its
+    window."""
+    if source.cron is not None:
+        return source_next_due(settings, source, state, now) <= now
+    if source.window is not None and not TimeWindow.parse(
+            source.window, source.timezone).contains(now):
+        return False
+    return is_due(crawl_interval(settings, source), state, now)
+
+
+def source_next_due(settings: Settings, source: SourceRecord, state: FetchState | None,
+                    now: datetime) -> datetime:
+    """When ``source`` is next due (``now`` or earlier when it is overdue), by its schedule:
+    an interval after its last poll, inside its window, or its next cron time; never before a
+    backoff or Retry-After pause ends."""
+    paused = state.next_poll_at if state is not None else None
+    if source.cron is not None:
+        polled = state.last_polled_at if state is not None else None
+        due = next_cron_time(source.cron, source.timezone, polled or now - CRON_LOOKBACK)
+    else:
+        due = next_due(crawl_interval(settings, source), state) or now
+    due = max(due, paused) if paused is not None else due
+    if source.window is not None:
+        due = TimeWindow.parse(source.window, source.timezone).next_opening(max(due, now))
+    return due
+
+
 def _crawl_job(
     settings: Settings, source: SourceRecord, state: FetchState | None, now: datetime, index: int
 ) -> JobSpec:
     daemon = daemon_settings(settings)
     interval = crawl_interval(settings, source)
     staggered = now + timedelta(seconds=index * daemon.crawl_stagger)
-    first = max(staggered, next_due(interval, state) or staggered)
+    first = max(staggered, source_next_due(settings, source, state, now))
     jitter = min(daemon.crawl_jitter, interval // 4) or None
+    kind = "cron" if source.cron else "window" if source.window else "interval"
     return JobSpec(f"crawl:{source.name}", f"{JOBS_MODULE}:crawl_source", (source.name,),
-                   "interval", interval, jitter, first, daemon.misfire_grace_time)
+                   kind, interval, jitter, first, daemon.misfire_grace_time, cron=source.cron,
+                   window=source.window, timezone=source.timezone)
 
 
 def _job(job_id: str, function: str, seconds: int, first: datetime, grace: int) -> JobSpec:

@@ -1,10 +1,11 @@
 """The running daemon: APScheduler's AsyncIOScheduler on the reactor's loop, and a clean stop.
 
 Where it sits: between ``cli`` (which holds the lock and runs the reactor on the main thread) and
-``jobs``. At start the schedule is derived from the settings and the stored sources
-(:func:`newsmon.daemon.plan.plan_jobs`); job errors and missed runs reach a listener that logs
-and counts them. A stop pauses the scheduler (no new job starts), waits for the running jobs,
-shuts the scheduler down and stops the reactor.
+``jobs``. At start the schedule is derived from the settings and the sources
+(:func:`newsmon.daemon.plan.plan_jobs`), and derived again on SIGHUP (:meth:`Daemon.reload`);
+job errors and missed runs reach a listener that logs and counts them. A stop pauses the
+scheduler (no new job starts), waits for the running jobs, shuts the scheduler down and stops
+the reactor.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from apscheduler.events import (
     JobExecutionEvent,
 )
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from newsmon.daemon.jobs import JobContext
 from newsmon.daemon.plan import JobSpec, plan_jobs
+from newsmon.daemon.reload import ReloadReport, changed_jobs, read_sources
 from newsmon.daemon.settings import daemon_settings
+from newsmon.daemon.triggers import build_trigger
 
 logger = logging.getLogger(__name__)
 
@@ -101,10 +103,13 @@ def add_job(
     scheduler: AsyncIOScheduler, spec: JobSpec, context: JobContext,
     pace: SchedulerPace = REAL_TIME,
 ) -> None:
-    """Add one planned job, following APScheduler's rules for long-lived schedules."""
+    """Add (or replace) one planned job, following APScheduler's rules for long-lived
+    schedules. On an accelerated clock a window or cron schedule cannot be kept in wall time,
+    so such sources are polled at their (accelerated) interval instead."""
     jitter = None if spec.jitter is None else pace.wall_seconds(spec.jitter)
-    trigger = IntervalTrigger(seconds=pace.wall_seconds(spec.seconds), jitter=jitter,
-                              timezone="UTC")
+    kind = spec.trigger if pace.speed == 1 else "interval"
+    trigger = build_trigger(kind, seconds=pace.wall_seconds(spec.seconds), jitter=jitter,
+                            cron=spec.cron, window=spec.window, timezone=spec.timezone)
     scheduler.add_job(
         spec.function, trigger, args=(context, *spec.args), id=spec.id, name=spec.id,
         next_run_time=pace.to_wall(spec.first_run, context.app.clock()), replace_existing=True,
@@ -126,19 +131,47 @@ class Daemon:
         self.scheduler.add_listener(self._record_run,
                                     EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         self.context.on_new_articles = self._wake_process
+        self.specs: dict[str, JobSpec] = {}
         self._stopping = False
         self._run_writes: set[asyncio.Future[None]] = set()
 
     def start(self) -> list[JobSpec]:
-        """Plan the jobs from the settings and the stored sources, add them, start."""
-        app = self.context.app
-        sources = app.storage.sources.all(enabled_only=True)
-        states = {source.name: app.storage.sources.fetch_state(source.name) for source in sources}
-        specs = plan_jobs(app.settings, sources, app.clock(), states)
+        """Plan the jobs from the settings and the sources (the user's ``sources.toml``
+        applied to the database, see :func:`read_sources`), add them, start."""
+        specs = self._plan()
         for spec in specs:
             add_job(self.scheduler, spec, self.context, self.pace)
+        self.specs = {spec.id: spec for spec in specs}
         self.scheduler.start()
         return specs
+
+    async def reload(self) -> ReloadReport:
+        """SIGHUP: read the sources again as at start, then add the jobs of new sources,
+        remove those of removed or disabled ones and replace those whose schedule changed
+        (unchanged jobs keep their next run). Subscriptions are read afresh by every
+        processing and digest run; both run now, so the current ones apply at once."""
+        specs = await asyncio.to_thread(self._plan)
+        planned = {spec.id: spec for spec in specs}
+        added, removed, changed = changed_jobs(self.specs, planned)
+        for job_id in removed:
+            if self.scheduler.get_job(job_id) is not None:
+                self.scheduler.remove_job(job_id)
+        for job_id in (*added, *changed):
+            add_job(self.scheduler, planned[job_id], self.context, self.pace)
+        self.specs = planned
+        subscriptions = await asyncio.to_thread(
+            self.context.app.storage.subscriptions.all, active_only=True)
+        for job_id in ("process", "digests"):
+            self._run_soon(job_id)
+        report = ReloadReport(added, removed, changed, len(subscriptions))
+        logger.info("reloaded: %s", report.summary())
+        return report
+
+    def _plan(self) -> list[JobSpec]:
+        app = self.context.app
+        sources = read_sources(app)
+        states = {source.name: app.storage.sources.fetch_state(source.name) for source in sources}
+        return plan_jobs(app.settings, sources, app.clock(), states)
 
     async def stop(self) -> None:
         """No new job starts; the running ones finish (up to the stop timeout); shut down."""
@@ -180,9 +213,13 @@ class Daemon:
 
     def _wake_process(self, new_articles: int) -> None:
         """New articles were stored: run the process job now rather than at its next tick."""
+        self._run_soon("process")
+
+    def _run_soon(self, job_id: str) -> None:
+        """Bring a job's next run forward to now (unless the daemon is stopping)."""
         if self._stopping:
             return
-        job: Any = self.scheduler.get_job("process")
+        job: Any = self.scheduler.get_job(job_id)
         if job is not None:
             app_now = self.context.app.clock()
             job.modify(next_run_time=self.pace.to_wall(app_now, app_now))

@@ -1,7 +1,8 @@
-"""The digest store: each subscription's digest of a local day, rendered once and kept.
+"""The digest store: each subscription's digest of a local day (or hour), rendered and kept.
 
-Storing is insert-or-keep (a unique key on subscription and local date), so a day's digest is
-built and sent once, and a past day's digest is shown exactly as it was sent.
+Storing is insert-or-keep (a unique key on subscription and period key), so a period's digest is
+sent once, and a past period's digest is shown exactly as it was sent; only a digest never sent
+may be rebuilt (:meth:`DigestStore.replace_unsent`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 
 from pipeline.storage.models import DigestRow
 from pipeline.storage.upsert import insert_unless_present
@@ -64,6 +65,28 @@ class DigestStore:
         with self._sessions.read() as session:
             row = session.scalar(query)
             return _record(row) if row else None
+
+    def replace_unsent(self, digest: StoredDigest) -> StoredDigest:
+        """Store ``digest`` over its period's digest if that one was never sent (rebuilt at
+        send time, so it covers everything up to then); a sent digest is never changed."""
+        values = {
+            "period_start": digest.period_start, "period_end": digest.period_end,
+            "created_at": digest.created_at, "html": digest.html, "text": digest.text,
+            "markdown": digest.markdown, "json": digest.json,
+        }
+        with self._sessions.write() as session:
+            session.execute(update(DigestRow).where(and_(
+                DigestRow.subscription_id == digest.subscription_id,
+                DigestRow.local_date == digest.local_date, DigestRow.sent_at.is_(None),
+            )).values(values))
+        return self.keep(digest)
+
+    def last_sent_end(self, subscription_id: int) -> datetime | None:
+        """Where the subscription's last sent digest ended (the next one starts there)."""
+        query = select(func.max(DigestRow.period_end)).where(and_(
+            DigestRow.subscription_id == subscription_id, DigestRow.sent_at.is_not(None)))
+        with self._sessions.read() as session:
+            return session.scalar(query)
 
     def mark_sent(self, digest_id: int, at: datetime) -> None:
         """Record that a digest went out."""

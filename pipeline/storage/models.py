@@ -77,6 +77,12 @@ class SourceRow(Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    schedule_window: Mapped[str | None] = mapped_column(String(11))
+    """Poll only between these local times (``HH:MM-HH:MM``), or always when ``None``."""
+    schedule_cron: Mapped[str | None] = mapped_column(String(120))
+    """A crontab expression polled instead of the interval, when set."""
+    schedule_timezone: Mapped[str | None] = mapped_column(String(64))
+    """The zone of the window or cron expression (``None`` means UTC)."""
 
 
 class SourceStateRow(Base):
@@ -296,7 +302,7 @@ class DeliveryRow(Base):
 
 
 class DigestRow(Base):
-    """A subscription's digest of one local day, rendered once and kept as it was sent."""
+    """A subscription's digest of one local day (or hour), rendered once and kept as sent."""
 
     __tablename__ = "digests"
     __table_args__ = (UniqueConstraint("subscription_id", "local_date"),)
@@ -305,7 +311,9 @@ class DigestRow(Base):
     subscription_id: Mapped[int] = mapped_column(
         ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
     )
-    local_date: Mapped[str] = mapped_column(String(10))
+    local_date: Mapped[str] = mapped_column(String(32))
+    """The period's key: the local date of a daily digest (``2026-11-20``) or the local start
+    of an hourly one's hour, with its offset (``2026-11-20T14:00+01:00``)."""
     period_start: Mapped[datetime]
     period_end: Mapped[datetime]
     created_at: Mapped[datetime]

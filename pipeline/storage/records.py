@@ -19,6 +19,12 @@ class SourceRecord:
     link_selector: str | None
     enabled: bool
     description: str | None
+    window: str | None = None
+    """Poll only between these local times (``HH:MM-HH:MM``); ``None``: at any time."""
+    cron: str | None = None
+    """Poll at these times (crontab) instead of every ``interval_seconds``."""
+    timezone: str = "UTC"
+    """The zone ``window`` and ``cron`` are read in."""
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,12 @@ class SourceSpecLike(Protocol):
     def enabled(self) -> bool: ...
     @property
     def description(self) -> str | None: ...
+    @property
+    def window(self) -> str | None: ...
+    @property
+    def cron(self) -> str | None: ...
+    @property
+    def timezone(self) -> str: ...
 
 
 class SourceStore:
@@ -84,6 +90,24 @@ class SourceStore:
                     added += 1
             session.add(MetaRow(key=SEEDED_KEY, value=now.isoformat()))
             return added
+
+    def apply(self, spec: SourceSpecLike, now: datetime) -> str:
+        """Make the stored source ``spec.name`` match ``spec`` (adding it if new): ``added``,
+        ``updated`` or ``unchanged``. Its fetch state and health are kept."""
+        values = _source_values(spec, now)
+        del values["created_at"]
+        with self._sessions.write() as session:
+            row = session.scalar(select(SourceRow).where(SourceRow.name == spec.name))
+            if row is None:
+                source_id = insert_ignoring_conflicts(session, SourceRow, {**values,
+                                                                           "created_at": now})
+                if source_id is not None:
+                    session.add(SourceStateRow(source_id=source_id, consecutive_failures=0))
+                return "added"
+            changed = {key: value for key, value in values.items() if getattr(row, key) != value}
+            for key, value in changed.items():
+                setattr(row, key, value)
+            return "updated" if changed else "unchanged"
 
     def remove(self, name: str) -> bool:
         """Delete a source (its articles stay, attributed by name); ``False`` if unknown."""
@@ -190,6 +214,9 @@ def _source_values(spec: SourceSpecLike, now: datetime) -> dict[str, object]:
         "enabled": spec.enabled,
         "description": spec.description,
         "created_at": now,
+        "schedule_window": spec.window,
+        "schedule_cron": spec.cron,
+        "schedule_timezone": None if spec.timezone == "UTC" else spec.timezone,
     }
 
 
@@ -239,6 +266,9 @@ def _source_record(row: SourceRow) -> SourceRecord:
         link_selector=row.link_selector,
         enabled=row.enabled,
         description=row.description,
+        window=row.schedule_window,
+        cron=row.schedule_cron,
+        timezone=row.schedule_timezone or "UTC",
     )
 
 

@@ -25,6 +25,7 @@ from pipeline.storage.articles import ArticleStore
 from pipeline.storage.digests import DigestStore
 from pipeline.storage.engine import WRITE_OPTION, create_database_engine
 from pipeline.storage.job_runs import JobRunStore
+from pipeline.storage.retention import RetentionStore
 from pipeline.storage.sources import SourceStore
 from pipeline.storage.subscriptions import SubscriptionStore
 from pipeline.storage.tags import TagStore
@@ -74,6 +75,7 @@ class Storage:
         self.alerts = AlertStore(self.sessions)
         self.digests = DigestStore(self.sessions)
         self.job_runs = JobRunStore(self.sessions)
+        self.retention = RetentionStore(self.sessions)
 
     @classmethod
     def open(cls, url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> Storage:

@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from alerts.digest_job import digest_of_day, digests_due, due_digest_day, local_day_period
+from alerts.digest_job import (
+    digest_of_day,
+    digests_due,
+    due_digest_day,
+    local_day_period,
+    prepare_due_digest,
+)
 from pipeline.storage import Storage
 from pipeline.storage.subscriptions import NewSubscription
 
@@ -50,11 +56,15 @@ def test_a_days_digest_is_due_once_even_after_downtime(storage: Storage) -> None
                         timezone="Europe/Paris"), START)
     assert subscription is not None
     late = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)  # three hours after 08:00 local
-    [(found, day)] = digests_due(storage, late)
-    assert found.name == "daily" and day == date(2026, 11, 20)
-    stored = digest_of_day(storage, subscription, day, clock=lambda: late)
+    [due] = digests_due(storage, late)
+    assert due.subscription.name == "daily" and due.period.key == "2026-11-20"
+    assert due.start == START  # nothing sent yet: from the subscription's creation
+    stored = prepare_due_digest(storage, due, clock=lambda: late)
+    assert stored is not None
     storage.digests.mark_sent(stored.id, late)
     assert digests_due(storage, late + timedelta(hours=5)) == []
-    assert digest_of_day(storage, subscription, day, clock=lambda: late).sent_at == late
-    [(_, next_day)] = digests_due(storage, late + timedelta(days=1))
-    assert next_day == date(2026, 11, 21)
+    assert digest_of_day(storage, subscription, date(2026, 11, 20),
+                         clock=lambda: late).sent_at == late
+    [following] = digests_due(storage, late + timedelta(days=1))
+    assert following.period.key == "2026-11-21"
+    assert following.start == stored.period_end  # where the last sent digest ended

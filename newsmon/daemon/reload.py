@@ -1,0 +1,91 @@
+"""Reading the daemon's sources (at start and on SIGHUP) and comparing two schedules.
+
+Where it sits: between the database + the user's ``$NEWSMON_HOME/sources.toml`` and ``service``.
+:func:`read_sources` is what the daemon calls at start and again on SIGHUP: the sources named in
+the user's file are applied to the database (added, or updated field by field; their fetch state
+and health are kept), then the enabled sources are read back. Sources the file does not name are
+left as ``newsmon sources`` made them. :func:`changed_jobs` tells which planned jobs a reload must
+add, remove or replace; it is pure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from config.loading import ConfigError, load_source_specs
+from newsmon.app import App
+from newsmon.daemon.plan import JobSpec
+from pipeline.storage import SourceRecord
+
+logger = logging.getLogger(__name__)
+USER_SOURCES_FILE = "sources.toml"
+_ANY_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    """What a reload changed in the schedule, and how many subscriptions are active."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    subscriptions: int
+
+    def summary(self) -> str:
+        """One log line."""
+        def names(ids: tuple[str, ...]) -> str:
+            return ", ".join(ids) if ids else "none"
+        return (f"jobs added: {names(self.added)}; removed: {names(self.removed)}; "
+                f"rescheduled: {names(self.changed)}; {self.subscriptions} active subscriptions")
+
+
+def user_sources_file(app: App) -> Path:
+    """``$NEWSMON_HOME/sources.toml``: the operator's own source list."""
+    return app.settings.home / USER_SOURCES_FILE
+
+
+def apply_user_sources(app: App) -> dict[str, str]:
+    """Apply the user's ``sources.toml`` (if any) to the database: ``{name: added | updated |
+    unchanged}``. An invalid file is logged and ignored: the stored sources stay in force."""
+    path = user_sources_file(app)
+    if not path.is_file():
+        return {}
+    try:
+        specs = load_source_specs(path)
+    except ConfigError as error:
+        logger.error("sources not reloaded, %s is invalid: %s", path, error)
+        return {}
+    outcomes = {spec.name: app.storage.sources.apply(spec, app.clock()) for spec in specs}
+    touched = {name: outcome for name, outcome in outcomes.items() if outcome != "unchanged"}
+    if touched:
+        logger.info("sources from %s: %s", path,
+                    ", ".join(f"{name} {outcome}" for name, outcome in sorted(touched.items())))
+    return outcomes
+
+
+def read_sources(app: App) -> list[SourceRecord]:
+    """The enabled sources the daemon schedules, after applying the user's ``sources.toml``."""
+    apply_user_sources(app)
+    return app.storage.sources.all(enabled_only=True)
+
+
+def changed_jobs(
+    current: Mapping[str, JobSpec], planned: Mapping[str, JobSpec]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """``(added, removed, changed)`` job ids between two schedules; a job whose trigger,
+    interval, window or cron expression differs is changed (its first run alone is not)."""
+    added = tuple(job_id for job_id in planned if job_id not in current)
+    removed = tuple(job_id for job_id in current if job_id not in planned)
+    changed = tuple(
+        job_id for job_id, spec in planned.items()
+        if job_id in current and _schedule(spec) != _schedule(current[job_id])
+    )
+    return added, removed, changed
+
+
+def _schedule(spec: JobSpec) -> JobSpec:
+    return replace(spec, first_run=_ANY_TIME)

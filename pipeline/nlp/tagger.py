@@ -7,7 +7,9 @@ inputs (no database, no files but the spaCy package). For each batch of texts, t
 1. ``chunking.prepare_text``: normalise look-alike characters (offsets kept), drop what lies
    beyond ``max_text_chars``, cut into chunks of at most ``max_chunk_chars``, split sentences;
 2. ``nlp.pipe`` over all chunks inside ``nlp.memory_zone()``: tokenizer, ``catalog_ruler``,
-   ``ticker_ruler``, ``cue_ruler``, optionally the statistical NER (``spacy_pipeline``);
+   ``ticker_ruler``, ``cue_ruler``, optionally the statistical NER (``spacy_pipeline``); words
+   that recur across batches are first made permanent, up to a bound (``warm_vocabulary``), so
+   the zone does not make every batch start cold;
 3. ``reading.DocReader``: each ``Doc`` -> plain facts (catalog hits with their context,
    unknown-model guesses, NER organisations); no spaCy object leaves the zone;
 4. ``resolution.Resolver``: decide ambiguous hits with the whole article as evidence
@@ -31,6 +33,7 @@ from pipeline.nlp.spacy_pipeline import RulerSpec, build_language
 from pipeline.nlp.stock_reactions import find_stock_reactions
 from pipeline.nlp.types import EntityMention, EntityType, StockReaction, TagResult
 from pipeline.nlp.unknown_models import CUE_PATTERNS
+from pipeline.nlp.warm_vocabulary import WarmVocabulary
 
 ReactionFinder = Callable[
     [str, Sequence[tuple[int, int]], Sequence[EntityMention]], tuple[StockReaction, ...]
@@ -49,6 +52,10 @@ class Tagger:
         self._resolver = resolver
         self._settings = settings
         self._find_reactions = find_reactions
+        self._warm = WarmVocabulary(settings.warm_words)
+        # room in the tokenizer's cache (10,000 chunks by default, partly filled by the catalog
+        # patterns) for every promoted word; entries made inside a memory zone are never kept
+        nlp.tokenizer.max_cache_size += settings.warm_words
 
     @classmethod
     def build(cls, catalog: Catalog, settings: NlpSettings) -> Tagger:
@@ -69,6 +76,12 @@ class Tagger:
     def uses_statistical_ner(self) -> bool:
         """Whether the statistical NER runs (``False`` in rules-only mode)."""
         return "ner" in self._nlp.pipe_names
+
+    @property
+    def vocabulary_size(self) -> int:
+        """Strings held for good by spaCy's vocabulary (the catalog's and the promoted words';
+        bounded: the strings a memory zone made are gone)."""
+        return len(self._nlp.vocab.strings)
 
     def tag(self, text: str) -> TagResult:
         """Everything found in one text."""
@@ -94,6 +107,7 @@ class Tagger:
         jobs = [(index, start, end) for index, p in enumerate(prepared) for start, end in p.chunks]
         indexes = [SentenceIndex(p.sentences) for p in prepared]
         facts: list[list[ChunkFacts]] = [[] for _ in prepared]
+        self._promote(p.normalised for p in prepared)
         with self._nlp.memory_zone():
             chunks = (prepared[index].normalised[start:end] for index, start, end in jobs)
             docs = self._nlp.pipe(chunks, batch_size=self._settings.batch_size)
@@ -101,6 +115,12 @@ class Tagger:
                 text = prepared[index].normalised
                 facts[index].append(self._reader.read(doc, text, (start, end), indexes[index]))
         return facts
+
+    def _promote(self, texts: Iterator[str]) -> None:
+        """Tokenize the batch's newly recurring words outside any memory zone: their lexemes and
+        tokenizer-cache entries then outlive the zone (bounded by ``nlp.warm_words``)."""
+        for _ in self._nlp.tokenizer.pipe(self._warm.observe(texts)):
+            pass  # one Doc per word: spaCy caches none of a Doc's chunks after a special case
 
     def _result(self, prepared: PreparedText, facts: list[ChunkFacts]) -> TagResult:
         entities = self._resolver.resolve(prepared, facts)

@@ -49,6 +49,10 @@ def describe_failure(failure: Any) -> FailureReport:
         retry_after = response.headers.get(b"Retry-After")
         text = retry_after.decode("latin-1") if retry_after else None
         reason = f"HTTP {response.status} from {response.url}"
+        location = response.headers.get(b"Location")
+        if 300 <= response.status < 400 and location:
+            target = location.decode("latin-1")[:200]
+            reason += f": redirect to {target!r} not followed (only http and https are)"
         if text:
             reason += f" (Retry-After: {text})"
         return FailureReport(reason, response.status, text)

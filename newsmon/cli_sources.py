@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from alerts.netguard import check_url
 from config import SourceSpec
 from config.loading import format_validation_error
 from crawler.sections import validate_selector
@@ -59,7 +60,8 @@ def add_source(
         str | None, typer.Option(help="For kind=page: CSS or XPath picking article links.")
     ] = None,
 ) -> None:
-    """Add a source after validating its name, URL, kind, interval and selector."""
+    """Add a source after validating its name, URL, kind, interval and selector; URLs naming
+    private addresses are refused unless allow-listed (checked again at every crawl)."""
     try:
         spec = SourceSpec(name=name, url=url, kind=kind, interval=interval,  # type: ignore[arg-type]
                           weight=weight, link_selector=selector)
@@ -71,12 +73,16 @@ def add_source(
         errors.print(f"source: link_selector: {problem}")
         raise typer.Exit(2)
     with App.open(context.obj, upgrade=True) as application:
+        refused = check_url(url, application.allow_list())
+        if refused:
+            errors.print(f"source: url: {refused}", markup=False)
+            raise typer.Exit(2)
         added = application.storage.sources.add(spec, application.clock())
     if added is None:
         errors.print(f"a source named {name!r} already exists")
         raise typer.Exit(1)
     console.print(f"Added {added.kind} source {added.name!r}: {added.url} "
-                  f"every {format_seconds(added.interval_seconds)}")
+                  f"every {format_seconds(added.interval_seconds)}", markup=False)
 
 
 @sources_app.command("remove")

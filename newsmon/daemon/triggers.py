@@ -97,7 +97,9 @@ class WindowTrigger(BaseTrigger):  # type: ignore[misc]
 
 def cron_trigger(expression: str, timezone: str, jitter: float | None = None) -> CronTrigger:
     """APScheduler's trigger for a crontab expression read in ``timezone``."""
-    return CronTrigger.from_crontab(expression, timezone=ZoneInfo(timezone), jitter=jitter)
+    trigger = CronTrigger.from_crontab(expression, timezone=ZoneInfo(timezone))
+    trigger.jitter = jitter
+    return trigger
 
 
 def next_cron_time(expression: str, timezone: str, after: datetime) -> datetime:

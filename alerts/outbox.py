@@ -24,6 +24,9 @@ from pipeline.storage.alerts import CLAIM_LEASE, DeliveryJob
 
 logger = logging.getLogger(__name__)
 
+MAX_BATCHES_PER_PASS = 100
+"""A bound on one pass (100 batches of ``batch_size``), so a pass always ends."""
+
 Composer = Callable[[DeliveryJob], AlertMessage | None]
 """Builds the message of a delivery from storage (``None`` when its alert or article is gone)."""
 
@@ -80,9 +83,20 @@ class Outbox:
     """Jitter only: not used for anything secret."""
 
     async def send_due(self) -> OutboxReport:
-        """Claim the due deliveries and send them, a few at a time; one pass."""
-        jobs = await asyncio.to_thread(self.storage.alerts.claim_due, self.clock(), self.batch_size,
-                                       self.lease)
+        """Send everything due: claim a batch, send it a few at a time, and claim the next one
+        while batches come back full (and sending them gets somewhere), so a burst of alerts
+        goes out in one pass rather than one batch per delivery interval."""
+        report = OutboxReport()
+        for _ in range(MAX_BATCHES_PER_PASS):
+            jobs = await asyncio.to_thread(self.storage.alerts.claim_due, self.clock(),
+                                           self.batch_size, self.lease)
+            batch = await self._send_batch(jobs)
+            report = _merge(report, batch)
+            if len(jobs) < self.batch_size or batch.retrying == len(jobs):
+                break
+        return report
+
+    async def _send_batch(self, jobs: list[DeliveryJob]) -> OutboxReport:
         gate = asyncio.Semaphore(self.concurrency)
 
         async def guarded(job: DeliveryJob) -> str:
@@ -134,3 +148,8 @@ class Outbox:
         wait = max(self.policy.delay(attempt, self.rng), result.retry_after or 0.0)
         alerts.mark_retry(job.id, now + timedelta(seconds=wait), result.detail, result.status_code)
         return "retrying"
+
+
+def _merge(first: OutboxReport, second: OutboxReport) -> OutboxReport:
+    return OutboxReport(first.sent + second.sent, first.retrying + second.retrying,
+                        first.dead + second.dead, first.disabled + second.disabled)

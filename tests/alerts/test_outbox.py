@@ -177,3 +177,30 @@ def test_backoff_grows_with_jitter_and_a_cap() -> None:
         ceiling = min(600, 60 * 2 ** (attempt - 1))
         assert ceiling / 2 <= delay <= ceiling
     assert max(delays) <= 600
+
+
+def test_one_pass_sends_every_due_delivery_batch_after_batch(
+    storage: Storage, receiver: Receiver
+) -> None:
+    clock = Clock()
+    alert_for(storage, tuple(("webhook", receiver.url(f"/hook/{n}")) for n in range(7)))
+    box = outbox(storage, clock)
+    box.batch_size = 3
+    report = run(box)
+    assert (report.sent, report.retrying, report.dead) == (7, 0, 0)
+    assert sorted(r.path for r in receiver.requests()) == [f"/hook/{n}" for n in range(7)]
+    assert run(box).attempted == 0
+
+
+def test_a_pass_stops_when_a_full_batch_only_gets_retried(
+    storage: Storage, receiver: Receiver
+) -> None:
+    clock = Clock()
+    alert_for(storage, tuple(("webhook", receiver.url(f"/down/{n}")) for n in range(4)))
+    for n in range(4):
+        receiver.reply(f"/down/{n}", Reply(503))
+    box = outbox(storage, clock)
+    box.batch_size = 2
+    box.policy = RetryPolicy(5, 0, 0)  # retries due at once: only the stop rule ends the pass
+    report = run(box)
+    assert (report.sent, report.retrying) == (0, 2)

@@ -215,7 +215,8 @@ _NOT_A_PHRASAL_VERB = (
 )
 """Before "up"/"down" without a number: not "ended up", "closed down", "moved up the launch"."""
 
-_TRIGGER = rf"""(?P<trigger>
+_TRIGGER = rf"""(?=[+\-−–]|\b\w)  # starts at a word or a sign: a search skips other places fast
+    (?P<trigger>
     (?P<flat>{FLAT_WORDS})
   | (?:{_MOVE_VERB}\s+)?(?:{QUALIFIERS}{PERCENT}\s+)(?P<pct_dir>higher|lower|up|down)\b
   | (?:\b{_MOVE_VERB}\s+)?\b{_NOT_A_PHRASAL_VERB}(?P<dir>up|down|higher|lower)\b

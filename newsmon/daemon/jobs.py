@@ -31,7 +31,10 @@ class JobContext:
 
     app: App
     on_new_articles: Callable[[int], None] | None = None
+    on_new_deliveries: Callable[[int], None] | None = None
     running: int = 0
+    active: set[str] = field(default_factory=set)
+    """Names of the jobs running now (the scheduler's job ids)."""
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -41,11 +44,13 @@ class JobContext:
     async def job(self, name: str) -> AsyncIterator[None]:
         """Mark a job as running for its duration."""
         self.running += 1
+        self.active.add(name)
         self._idle.clear()
         logger.debug("job %s started", name)
         try:
             yield
         finally:
+            self.active.discard(name)
             self.running -= 1
             if self.running == 0:
                 self._idle.set()
@@ -91,6 +96,8 @@ async def process_pending(context: JobContext) -> ProcessReport:
         logger.info("processed: %d tagged, %d failed, %d clustered, %d new alerts",
                     report.tagging.tagged, report.tagging.failed,
                     report.clustering.clustered, report.matching.new_alerts)
+        if report.matching.deliveries and context.on_new_deliveries is not None:
+            context.on_new_deliveries(report.matching.deliveries)
         return report
 
 

@@ -131,6 +131,9 @@ class Daemon:
         self.scheduler.add_listener(self._record_run,
                                     EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         self.context.on_new_articles = self._wake_process
+        self.context.on_new_deliveries = self._wake_deliver
+        self._run_again: set[str] = set()
+        """Jobs woken while they ran: run once more when they finish (a wake is never lost)."""
         self.specs: dict[str, JobSpec] = {}
         self._stopping = False
         self._run_writes: set[asyncio.Future[None]] = set()
@@ -193,6 +196,9 @@ class Daemon:
     def _record_run(self, event: JobEvent) -> None:
         """Keep each job's last run, outcome and next run in the database (for ``status``);
         written off the event loop, and never allowed to disturb the scheduler."""
+        if event.code != EVENT_JOB_MISSED and event.job_id in self._run_again:
+            self._run_again.discard(event.job_id)
+            self._run_soon(event.job_id)
         outcome = {EVENT_JOB_MISSED: "missed", EVENT_JOB_ERROR: "error"}.get(event.code, "ok")
         error = repr(getattr(event, "exception", None)) if outcome == "error" else None
         job: Any = self.scheduler.get_job(event.job_id)
@@ -215,9 +221,17 @@ class Daemon:
         """New articles were stored: run the process job now rather than at its next tick."""
         self._run_soon("process")
 
+    def _wake_deliver(self, new_deliveries: int) -> None:
+        """Processing queued deliveries: send them now rather than at the next tick."""
+        self._run_soon("deliver")
+
     def _run_soon(self, job_id: str) -> None:
-        """Bring a job's next run forward to now (unless the daemon is stopping)."""
+        """Bring a job's next run forward to now (unless the daemon is stopping); a job that
+        is running now runs again as soon as it ends."""
         if self._stopping:
+            return
+        if job_id in self.context.active:
+            self._run_again.add(job_id)
             return
         job: Any = self.scheduler.get_job(job_id)
         if job is not None:

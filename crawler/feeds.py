@@ -60,6 +60,7 @@ Entry = Any
 
 _FEED_ELEMENT = re.compile(r"<(?:[\w.-]+:)?(?:feed|rss|RDF|channel)[\s>]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _XML_DECLARATION = re.compile(r"<\?xml\s[^>]*\?>")
 _UTF8_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
@@ -158,12 +159,25 @@ def _prepare_xml(text: str) -> _PreparedXml:
     if line_offset:
         warnings.append("blank lines before the XML declaration removed")
     cleaned, removed = _XML_ILLEGAL.subn("", stripped)
+    references = len(_CHARACTER_REFERENCE.findall(cleaned))
+    cleaned = _CHARACTER_REFERENCE.sub(_legal_reference, cleaned)
+    removed += references - len(_CHARACTER_REFERENCE.findall(cleaned))
     if removed:
         warnings.append(f"{removed} character(s) not allowed in XML (such as NUL) removed")
     if declaration := _XML_DECLARATION.match(cleaned):
         cleaned = cleaned[declaration.end() :]
     data = (_UTF8_DECLARATION + cleaned).encode("utf-8", errors="replace")
     return _PreparedXml(data, line_offset, tuple(warnings))
+
+
+def _legal_reference(match: re.Match[str]) -> str:
+    """A character reference kept if it names a character XML allows, else dropped (a reference
+    to a lone surrogate makes feedparser fail on the whole feed)."""
+    hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    legal = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or (
+        0x10000 <= code <= 0x10FFFF)
+    return match.group(0) if legal else ""
 
 
 def _run_feedparser(data: bytes, url: str) -> Entry | str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 
 from config.settings import CrawlerSettings
@@ -30,6 +31,7 @@ from pipeline.storage.records import PollRecord
 from pipeline.types import EntryHints, FetchedPage, IngestOutcome, IngestStatus
 
 MAX_CHILD_SITEMAPS = 10
+RECEIVED = "newsmon_bytes_received"
 logger = logging.getLogger(__name__)
 
 
@@ -65,16 +67,30 @@ class SourceSpider(scrapy.Spider):
         clock: Callable[[], datetime],
         tally: CrawlTally,
         guard: DestinationGuard,
+        validators_due: dict[str, PollRecord] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.plans = {plan.source.name: plan for plan in plans}
+        self.validators_due = validators_due if validators_due is not None else {}
+        """Polls whose new ETag / Last-Modified are stored only once the crawl has finished
+        (see :meth:`_record_poll_success`)."""
         self.sink = sink
         self.storage = storage
         self.crawler_settings = settings
         self.clock = clock
         self.tally = tally
         self.guard = guard
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider: SourceSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.count_received, signal=signals.bytes_received)
+        return spider
+
+    def count_received(self, data: bytes, request: scrapy.Request, **_: Any) -> None:
+        """Count body bytes per request, so a download cut at the size limit can say so."""
+        request.meta[RECEIVED] = request.meta.get(RECEIVED, 0) + len(data)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for plan in self.plans.values():
@@ -182,6 +198,9 @@ class SourceSpider(scrapy.Spider):
     def _describe(self, failure: Any) -> FailureReport:
         """Why a request failed; a connect-time SSRF refusal is named as such."""
         report = describe_failure(failure)
+        limit = self.crawler_settings.max_body_bytes
+        if failure.request.meta.get(RECEIVED, 0) > limit:
+            return FailureReport(f"the response is larger than the size limit ({limit} bytes)")
         refusal = self.guard.refusal_for(failure.request.url)
         if refusal and report.reason.startswith("the host name could not be resolved"):
             return FailureReport(refusal)
@@ -222,19 +241,23 @@ class SourceSpider(scrapy.Spider):
         self.tally.polled(name, PollOutcome.FAILED, status, reason)
 
     def _record_poll_success(self, plan: PollPlan, response: Response) -> None:
+        """Record the poll now, but its new validators only after the crawl (the runner does):
+        a process killed while the entries are still being fetched must not leave validators
+        behind that make the next poll a 304 and lose those entries."""
         now = self.clock()
         next_poll = after_success(
             now, plan.source.interval_seconds, _header(response, "Cache-Control"),
             self.crawler_settings,
         )
-        self.storage.sources.record_poll(
-            plan.source.name,
-            PollRecord(
-                at=now, succeeded=True, status_code=response.status,
-                etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
-                next_poll_at=next_poll.at, next_poll_reason=next_poll.reason,
-            ),
+        poll = PollRecord(
+            at=now, succeeded=True, status_code=response.status,
+            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+            next_poll_at=next_poll.at, next_poll_reason=next_poll.reason,
         )
+        self.storage.sources.record_poll(
+            plan.source.name, replace(poll, etag=None, last_modified=None))
+        if poll.etag or poll.last_modified:
+            self.validators_due[plan.source.name] = poll
 
     def _record_poll_failure(
         self, plan: PollPlan, reason: str, status: int | None, retry_after: str | None

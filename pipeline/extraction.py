@@ -183,6 +183,11 @@ def _extract_candidate(
         url=url, now=now, fast=True, metadata=not complete, extensive_dates=not dated
     )
     candidate = _candidate_from(_run_trafilatura(tree, settings), tree, declared)
+    if candidate is None and settings.metadata:
+        # trafilatura discards the whole page when its metadata step fails on hostile values
+        # (a date with a +99:00 zone); the page's own declarations still give title and dates
+        settings = dataclasses.replace(settings, metadata=False)
+        candidate = _candidate_from(_run_trafilatura(tree, settings), tree, declared)
     if candidate is None or looks_like_navigation(candidate.text):
         slow_settings = dataclasses.replace(settings, fast=False)
         slow = _candidate_from(_run_trafilatura(tree, slow_settings), tree, declared)

@@ -185,8 +185,8 @@ def digests_due(storage: Storage, now: datetime) -> list[DueDigest]:
     due = []
     for subscription in storage.subscriptions.all(active_only=True):
         period = due_period(subscription, now)
-        if period is None:
-            continue
+        if period is None or period.end <= subscription.created_at:
+            continue  # immediate, or a period that ended before the subscription existed
         stored = storage.digests.get(subscription.id, period.key)
         if stored is not None and stored.sent_at is not None:
             continue

@@ -68,3 +68,16 @@ def test_a_days_digest_is_due_once_even_after_downtime(storage: Storage) -> None
     [following] = digests_due(storage, late + timedelta(days=1))
     assert following.period.key == "2026-11-21"
     assert following.start == stored.period_end  # where the last sent digest ended
+
+
+def test_no_digest_is_due_for_a_period_that_ended_before_the_subscription(
+    storage: Storage,
+) -> None:
+    created = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 10:00 in Paris, after 08:00
+    storage.subscriptions.add(NewSubscription(name="new", query="x", frequency="daily",
+                                              digest_time="08:00", timezone="Europe/Paris"),
+                              created)
+    assert digests_due(storage, created + timedelta(minutes=5)) == []  # not for the 19th
+    [due] = digests_due(storage, created + timedelta(days=1))
+    assert due.period.key == "2026-11-20"
+    assert due.start == datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # from local midnight

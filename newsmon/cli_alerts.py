@@ -17,7 +17,7 @@ from alerts.types import MatchReason
 from alerts.views import view_of
 from newsmon.app import App
 from newsmon.cli_articles import parse_since
-from newsmon.output import console, errors, print_json, short_time
+from newsmon.output import console, errors, plain, print_json, short_time
 from pipeline.storage import StoredArticle
 from pipeline.storage.alerts import AlertRecord
 
@@ -70,8 +70,8 @@ def list_alerts(
         table.add_column(column, overflow="fold")
     for alert in alerts:
         why = ", ".join(str(r.get("label", "")) for r in alert.reasons[:3])
-        table.add_row(str(alert.id), short_time(alert.created_at), alert.subscription,
-                      alert.title or alert.url, str(alert.coverage), why)
+        table.add_row(str(alert.id), short_time(alert.created_at), plain(alert.subscription),
+                      plain(alert.title or alert.url), str(alert.coverage), plain(why))
     console.print(table)
 
 
@@ -90,8 +90,8 @@ def dead_letters(
     for column in ("id", "alert", "channel", "target", "attempts", "last error"):
         table.add_column(column, overflow="fold")
     for job in dead:
-        table.add_row(str(job.id), str(job.alert_id), job.channel_kind, job.target,
-                      str(job.attempts), job.last_error or "")
+        table.add_row(str(job.id), str(job.alert_id), job.channel_kind, plain(job.target),
+                      str(job.attempts), plain(job.last_error))
     console.print(table)
 
 

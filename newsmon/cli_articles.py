@@ -10,7 +10,7 @@ from rich.table import Table
 
 from config.settings import parse_duration
 from newsmon.app import App
-from newsmon.output import console, errors, print_json, short_time, to_jsonable
+from newsmon.output import console, errors, literal, plain, print_json, short_time, to_jsonable
 from newsmon.tags_view import tag_result_json
 from pipeline.dates import parse_iso_datetime
 from pipeline.nlp.types import EntityType, TagResult
@@ -53,8 +53,9 @@ def list_articles(
     for column in ("id", "published", "source", "title", "words"):
         table.add_column(column, overflow="fold")
     for article in articles:
-        table.add_row(str(article.id), short_time(article.published_at), article.source_name,
-                      article.title or "(untitled)", str(article.word_count))
+        table.add_row(str(article.id), short_time(article.published_at),
+                      plain(article.source_name), plain(article.title or "(untitled)"),
+                      str(article.word_count))
     console.print(table)
 
 
@@ -75,7 +76,7 @@ def show_article(
         print_json({**to_jsonable(article), **tag_result_json(
             TagResult(tags.entities, tags.stock_reactions))})
         return
-    console.print(f"[bold]{article.title or '(untitled)'}[/bold]", markup=True)
+    console.print(f"[bold]{literal(article.title or '(untitled)')}[/bold]", markup=True)
     for label, value in (
         ("url", article.canonical_url), ("source", article.source_name),
         ("published", short_time(article.published_at)),

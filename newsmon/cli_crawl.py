@@ -13,7 +13,7 @@ from crawler.runner import CrawlReport
 from crawler.types import PollOutcome
 from newsmon.app import App
 from newsmon.cli_tag import run_tagging
-from newsmon.output import console, errors, print_json, to_jsonable
+from newsmon.output import console, errors, plain, print_json, to_jsonable
 from pipeline.storage import SourceRecord
 from pipeline.tagging import TaggingReport
 from pipeline.types import IngestOutcome
@@ -87,9 +87,9 @@ def print_report(report: CrawlReport) -> None:
         table.add_column(column, overflow="fold")
     for result in report.results:
         table.add_row(
-            result.source, result.outcome.value, str(result.status_code or ""),
+            plain(result.source), result.outcome.value, str(result.status_code or ""),
             str(result.entries_seen), str(result.new_articles), str(result.duplicates),
-            str(result.rejected), (result.errors[0] if result.errors else "")[:100],
+            str(result.rejected), plain((result.errors[0] if result.errors else "")[:100]),
         )
     console.print(table)
     seconds = (report.finished_at - report.started_at).total_seconds()

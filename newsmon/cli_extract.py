@@ -15,7 +15,7 @@ from config import load_settings
 from config.settings import CrawlerSettings
 from newsmon.app import AppOptions
 from newsmon.fetch_one import FetchedDocument, fetch_document
-from newsmon.output import console, print_json, short_time
+from newsmon.output import console, literal, print_json, short_time
 from pipeline.dates import utc_now
 from pipeline.extraction import extract_article
 from pipeline.types import ExtractedArticle, NotAnArticle
@@ -106,9 +106,9 @@ def _result_json(result: ExtractedArticle | NotAnArticle) -> dict[str, object]:
 def _print_text(item: str, result: ExtractedArticle | NotAnArticle) -> None:
     console.rule(item)
     if isinstance(result, NotAnArticle):
-        console.print(f"[red]not an article:[/red] {result.reason}")
+        console.print(f"[red]not an article:[/red] {literal(result.reason)}")
         return
-    console.print(f"[bold]{result.title or '(untitled)'}[/bold]")
+    console.print(f"[bold]{literal(result.title or '(untitled)')}[/bold]")
     meta = [short_time(result.published), ", ".join(result.authors), result.language or ""]
     console.print(" | ".join(part for part in meta if part), markup=False)
     console.print()

@@ -14,7 +14,7 @@ from config import SourceSpec
 from config.loading import format_validation_error
 from crawler.sections import validate_selector
 from newsmon.app import App
-from newsmon.output import ago, console, errors, format_seconds, print_json
+from newsmon.output import ago, console, errors, format_seconds, plain, print_json
 from pipeline.storage import SourceHealth
 
 sources_app = typer.Typer(help="Manage the sources newsmon polls.", no_args_is_help=True)
@@ -38,12 +38,12 @@ def list_sources(context: typer.Context, json_output: JsonFlag = False) -> None:
     for item in health:
         source, state = item.source, item.state
         table.add_row(
-            source.name, source.kind, "yes" if source.enabled else "no",
+            plain(source.name), source.kind, "yes" if source.enabled else "no",
             format_seconds(source.interval_seconds), f"{source.weight:g}",
             ago(item.last_success_at, now), str(item.last_status_code or ""),
             str(state.consecutive_failures or ""), f"{item.articles_per_day:g}",
             str(item.articles_last_24h),
-            (item.last_error or "")[:80] if state.consecutive_failures else "",
+            plain((item.last_error or "")[:80] if state.consecutive_failures else ""),
         )
     console.print(table)
 

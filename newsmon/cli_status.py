@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from newsmon.app import App
 from newsmon.daemon.lock import acquire_daemon_lock
-from newsmon.output import ago, console, print_json, to_jsonable
+from newsmon.output import ago, console, literal, print_json, to_jsonable
 
 OUTBOX_STATES = ("pending", "retrying", "sent", "dead")
 
@@ -75,7 +75,7 @@ def status_command(
                   f"{len(failing)} failing")
     for item in failing:
         console.print(f"  [red]{item.source.name}[/red]: {item.state.consecutive_failures} "
-                      f"failures, last: {item.last_error}", markup=True)
+                      f"failures, last: {literal(item.last_error)}", markup=True)
     console.print(f"articles:  {total} stored, {recent} in the last 24 h; last successful poll "
                   f"{ago(status['last_success_at'], now)}")  # type: ignore[arg-type]
     console.print(f"tagging:   {untagged} articles waiting to be tagged")

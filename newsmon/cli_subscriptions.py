@@ -14,7 +14,7 @@ from alerts.netguard import check_url
 from alerts.query import QueryError, parse_query
 from config.settings import SOURCE_NAME
 from newsmon.app import App
-from newsmon.output import console, errors, print_json, short_time
+from newsmon.output import console, errors, plain, print_json, short_time
 from pipeline.storage.subscriptions import NewSubscription, SubscriptionRecord
 
 subscriptions_app = typer.Typer(help="Manage alert subscriptions.", no_args_is_help=True)
@@ -105,7 +105,8 @@ def list_subscriptions(
     for column in ("name", "query", "frequency", "channels", "state", "since"):
         table.add_column(column, overflow="fold")
     for s in subscriptions:
-        table.add_row(s.name, s.query, s.frequency, ", ".join(c.kind for c in s.channels),
+        table.add_row(plain(s.name), plain(s.query), s.frequency,
+                      ", ".join(c.kind for c in s.channels),
                       "paused" if s.paused else "active", short_time(s.created_at))
     console.print(table)
 

@@ -10,9 +10,22 @@ from enum import Enum
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
+
+
+def plain(value: object) -> Text:
+    """A table cell or line shown exactly as stored: text from the web or from users is never
+    read as Rich markup (``[bold red]``, ``[link=file:...]``)."""
+    return Text("" if value is None else str(value))
+
+
+def literal(value: object) -> str:
+    """``value`` escaped for a line that also carries our own markup."""
+    return escape("" if value is None else str(value))
 
 
 def to_jsonable(value: Any) -> Any:

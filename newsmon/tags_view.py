@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from newsmon.output import console
+from newsmon.output import console, plain
 from pipeline.nlp.types import EntityMention, StockReaction, TagResult
 
 
@@ -40,7 +40,8 @@ def print_tag_tables(result: TagResult) -> None:
     for column in ("type", "text", "canonical", "developer / parent", "ticker", "by", "at"):
         entities.add_column(column, overflow="fold")
     for m in result.entities:
-        entities.add_row(m.type.value, m.text, m.canonical, m.developer or m.parent or "",
+        entities.add_row(m.type.value, plain(m.text), plain(m.canonical),
+                         plain(m.developer or m.parent or ""),
                          m.ticker or "", m.decided_by.value, f"{m.start}-{m.end}")
     console.print(entities)
     reactions = Table(title=f"{len(result.stock_reactions)} stock reactions")
@@ -48,6 +49,6 @@ def print_tag_tables(result: TagResult) -> None:
         reactions.add_column(column, overflow="fold")
     for r in result.stock_reactions:
         magnitude = "" if r.magnitude_pct is None else f"{r.magnitude_pct:g}"
-        reactions.add_row(r.company, r.ticker or "", r.direction.value, magnitude, r.text,
-                          r.event or "")
+        reactions.add_row(plain(r.company), plain(r.ticker), r.direction.value, magnitude,
+                          plain(r.text), plain(r.event))
     console.print(reactions)

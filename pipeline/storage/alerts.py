@@ -14,18 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.storage.models import (
     AlertArticleRow,
     AlertRow,
     ArticleRow,
+    Base,
     ChannelRow,
     DeliveryRow,
     SubscriptionRow,
 )
-from pipeline.storage.upsert import insert_ignoring_conflicts, insert_unless_present
+from pipeline.storage.upsert import insert_ignoring_conflicts_statement
 
 if TYPE_CHECKING:
     from pipeline.storage.sources import SessionSource
@@ -96,20 +97,32 @@ class AlertStore:
     def record_matches(
         self, article_id: int, story_id: int, matches: Sequence[SubscriptionMatch], at: datetime
     ) -> MatchRecord:
-        """Record every subscription an article matched, and mark the article matched."""
-        new = folded = deliveries = 0
+        """Record every subscription an article matched, and mark the article matched.
+
+        In bulk, a few statements whatever the number of matches: the alerts the story already
+        has are looked up at once; new alerts are inserted together (the unique key still
+        decides: one inserted meanwhile by another process counts as already there); their
+        first articles and deliveries follow in two inserts; later coverage is folded in."""
         with self._sessions.write() as session:
-            for match in matches:
-                alert_id = _insert_alert(session, article_id, story_id, match, at)
-                if alert_id is not None:
-                    new += 1
-                    deliveries += _add_deliveries(session, alert_id, match.channel_ids, at)
-                elif _fold(session, article_id, story_id, match.subscription_id, at):
-                    folded += 1
+            existing = _alerts_of_story(session, story_id, [m.subscription_id for m in matches])
+            fresh = [m for m in matches if m.subscription_id not in existing]
+            created = _insert_alerts(session, article_id, story_id, fresh, at)
+            existing |= _alerts_of_story(
+                session, story_id, [m.subscription_id for m in fresh if
+                                    m.subscription_id not in created])
+            _insert_rows(session, AlertArticleRow, [
+                {"alert_id": alert_id, "article_id": article_id, "matched_at": at}
+                for alert_id in created.values()])
+            deliveries = _insert_rows(session, DeliveryRow, [
+                _delivery_values(created[m.subscription_id], channel_id, at)
+                for m in fresh if m.subscription_id in created for channel_id in m.channel_ids])
+            folded = _fold_all(session, article_id, [
+                existing[m.subscription_id] for m in matches
+                if m.subscription_id in existing and m.subscription_id not in created], at)
             session.execute(
                 update(ArticleRow).where(ArticleRow.id == article_id).values(matched_at=at)
             )
-        return MatchRecord(new, folded, deliveries)
+        return MatchRecord(len(created), folded, deliveries)
 
     def claim_due(self, now: datetime, limit: int = 100,
                   lease: timedelta = CLAIM_LEASE) -> list[DeliveryJob]:
@@ -224,39 +237,58 @@ class AlertStore:
             session.execute(statement.values(**values))
 
 
-def _insert_alert(
-    session: Session, article_id: int, story_id: int, match: SubscriptionMatch, at: datetime
-) -> int | None:
-    alert_id = insert_ignoring_conflicts(session, AlertRow, {
-        "subscription_id": match.subscription_id, "story_id": story_id, "article_id": article_id,
-        "reasons": list(match.reasons), "coverage": 1, "created_at": at, "updated_at": at,
-    })
-    if alert_id is not None:
-        session.add(AlertArticleRow(alert_id=alert_id, article_id=article_id, matched_at=at))
-    return alert_id
+def _alerts_of_story(session: Session, story_id: int,
+                     subscription_ids: Sequence[int]) -> dict[int, int]:
+    """Subscription id -> alert id, for the given subscriptions' alerts of the story."""
+    if not subscription_ids:
+        return {}
+    query = select(AlertRow.subscription_id, AlertRow.id).where(
+        AlertRow.story_id == story_id, AlertRow.subscription_id.in_(set(subscription_ids)))
+    return {subscription_id: alert_id for subscription_id, alert_id in session.execute(query)}
 
 
-def _fold(session: Session, article_id: int, story_id: int, subscription_id: int,
-          at: datetime) -> bool:
-    """Later coverage of an alerted story: listed and counted on the alert, nothing sent."""
-    alert_id = session.scalar(select(AlertRow.id).where(
-        and_(AlertRow.subscription_id == subscription_id, AlertRow.story_id == story_id)))
-    if alert_id is None:
-        return False
-    values = {"alert_id": alert_id, "article_id": article_id, "matched_at": at}
-    if not insert_unless_present(session, AlertArticleRow, values):
-        return False
-    session.execute(update(AlertRow).where(AlertRow.id == alert_id)
-                    .values(coverage=AlertRow.coverage + 1, updated_at=at))
-    return True
+def _insert_alerts(session: Session, article_id: int, story_id: int,
+                   matches: Sequence[SubscriptionMatch], at: datetime) -> dict[int, int]:
+    """Insert the alerts in one statement; subscription id -> id of each alert inserted (the
+    unique key refuses one another process inserted meanwhile)."""
+    if not matches:
+        return {}
+    rows = [{"subscription_id": m.subscription_id, "story_id": story_id,
+             "article_id": article_id, "reasons": list(m.reasons), "coverage": 1,
+             "created_at": at, "updated_at": at} for m in matches]
+    statement = insert_ignoring_conflicts_statement(session, AlertRow).returning(
+        AlertRow.subscription_id, AlertRow.id)
+    return {subscription_id: alert_id
+            for subscription_id, alert_id in session.execute(statement, rows)}
 
 
-def _add_deliveries(session: Session, alert_id: int, channel_ids: Sequence[int],
-                    at: datetime) -> int:
-    for channel_id in channel_ids:
-        session.add(DeliveryRow(key=uuid.uuid4().hex, alert_id=alert_id, channel_id=channel_id,
-                                status=PENDING, attempts=0, next_attempt_at=at, created_at=at))
-    return len(channel_ids)
+def _insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> int:
+    """Insert plain rows in one executemany; how many."""
+    if rows:
+        session.execute(insert(model), rows)
+    return len(rows)
+
+
+def _delivery_values(alert_id: int, channel_id: int, at: datetime) -> dict[str, Any]:
+    return {"key": uuid.uuid4().hex, "alert_id": alert_id, "channel_id": channel_id,
+            "status": PENDING, "attempts": 0, "next_attempt_at": at, "created_at": at}
+
+
+def _fold_all(session: Session, article_id: int, alert_ids: Sequence[int],
+              at: datetime) -> int:
+    """Later coverage of alerted stories: listed and counted on each alert, nothing sent (an
+    article already listed on an alert is not counted twice)."""
+    if not alert_ids:
+        return 0
+    rows = [{"alert_id": alert_id, "article_id": article_id, "matched_at": at}
+            for alert_id in dict.fromkeys(alert_ids)]
+    statement = insert_ignoring_conflicts_statement(session, AlertArticleRow).returning(
+        AlertArticleRow.alert_id)
+    listed = [alert_id for (alert_id,) in session.execute(statement, rows)]
+    if listed:
+        session.execute(update(AlertRow).where(AlertRow.id.in_(listed))
+                        .values(coverage=AlertRow.coverage + 1, updated_at=at))
+    return len(listed)
 
 
 def _job(delivery: DeliveryRow, channel: ChannelRow, alert: AlertRow) -> DeliveryJob:

@@ -34,6 +34,13 @@ def insert_unless_present(
     return session.execute(statement).first() is not None
 
 
+def insert_ignoring_conflicts_statement(session: Session, model: type[DeclarativeBase]) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` into ``model``'s table in the session's dialect,
+    to execute with many rows at once (add ``RETURNING`` to learn which were inserted)."""
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(model.__table__).on_conflict_do_nothing()
+
+
 def _insert_or_nothing(
     session: Session, model: type[DeclarativeBase], values: Mapping[str, Any]
 ) -> Any:

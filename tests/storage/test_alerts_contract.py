@@ -76,6 +76,29 @@ def test_concurrent_matchers_create_one_alert(storage: Storage) -> None:
     assert storage.alerts.outbox_counts() == {"pending": 2}
 
 
+def test_many_matches_of_one_article_are_recorded_together(storage: Storage) -> None:
+    subscriptions = [subscribe(storage, f"watch-{n}") for n in range(5)]
+    first, second = article(storage, 1), article(storage, 2)
+
+    def matches(chosen: range) -> list[SubscriptionMatch]:
+        return [SubscriptionMatch(subscriptions[n][0], ({"kind": "term", "label": f"w{n}"},),
+                                  subscriptions[n][1]) for n in chosen]
+
+    early = storage.alerts.record_matches(first, first, matches(range(2)), NOW)
+    later = storage.alerts.record_matches(second, first, matches(range(5)), NOW)
+    assert (early.new_alerts, early.folded, early.deliveries) == (2, 0, 4)
+    assert (later.new_alerts, later.folded, later.deliveries) == (3, 2, 6)
+    alerts = {alert.subscription: alert for alert in storage.alerts.alerts()}
+    assert {name: alert.coverage for name, alert in alerts.items()} == {
+        "watch-0": 2, "watch-1": 2, "watch-2": 1, "watch-3": 1, "watch-4": 1}
+    assert alerts["watch-3"].article_id == second
+    assert alerts["watch-3"].reasons == ({"kind": "term", "label": "w3"},)
+    assert storage.alerts.story_articles(alerts["watch-0"].id) == [first, second]
+    assert storage.alerts.story_articles(alerts["watch-4"].id) == [second]
+    assert storage.alerts.outbox_counts() == {"pending": 10}
+    assert storage.alerts.record_matches(second, first, matches(range(5)), NOW).folded == 0
+
+
 def test_outbox_claims_retries_dead_letters_and_replays(storage: Storage) -> None:
     subscription_id, channels = subscribe(storage)
     first = article(storage, 1)

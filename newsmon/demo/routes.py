@@ -34,9 +34,11 @@ class SiteRouter:
     """Answers a path with a :class:`Document`, as the site stands at a given moment."""
 
     def __init__(
-        self, catalog: Catalog, renderer: SiteRenderer, *, base_url: str, start: datetime
+        self, catalog: Catalog, renderer: SiteRenderer, *, base_url: str, start: datetime,
+        listing_size: int | None = None,
     ) -> None:
         self._catalog = catalog
+        self._listing_size = listing_size
         self._renderer = renderer
         self._base_url = base_url
         self._start = start
@@ -49,7 +51,8 @@ class SiteRouter:
 
     def edition(self, now: datetime) -> Edition:
         """The site as it stands at ``now``."""
-        return edition_at(self._catalog, self._scheduled, self._start, now, self._base_url)
+        return edition_at(self._catalog, self._scheduled, self._start, now, self._base_url,
+                          self._listing_size)
 
     def resolve(self, target: str, now: datetime) -> Document:
         """The document for a request target (path and optional query) at ``now``."""

@@ -101,6 +101,8 @@ class SampleNewsSite:
 
     ``start`` is the site's start clock (default: ``clock()`` at construction); each story is
     published at ``start`` plus its offset and is visible once ``clock()`` reaches that time.
+    ``listing_size`` caps each feed, sitemap and section page to its newest stories (for soak
+    runs over thousands of stories; default: no cap).
     """
 
     def __init__(
@@ -109,8 +111,10 @@ class SampleNewsSite:
         clock: Callable[[], datetime] = utc_now,
         start: datetime | None = None,
         catalog: Catalog | None = None,
+        listing_size: int | None = None,
     ) -> None:
         self._clock = clock
+        self._listing_size = listing_size
         self.start_time = to_utc(start if start is not None else clock()).replace(microsecond=0)
         self.catalog = catalog if catalog is not None else load_catalog()
         self.requests = RequestLog()
@@ -127,7 +131,8 @@ class SampleNewsSite:
         server = DemoHTTPServer((HOST, 0), partial(DemoRequestHandler, self))
         base_url = f"http://{HOST}:{server.server_address[1]}"
         self._router = SiteRouter(
-            self.catalog, self._renderer, base_url=base_url, start=self.start_time
+            self.catalog, self._renderer, base_url=base_url, start=self.start_time,
+            listing_size=self._listing_size,
         )
         serve = partial(server.serve_forever, poll_interval=SHUTDOWN_POLL_SECONDS)
         self._thread = threading.Thread(target=serve, name=f"demo-site {base_url}", daemon=True)

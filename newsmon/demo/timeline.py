@@ -71,6 +71,9 @@ class Edition:
     stories: tuple[PublishedStory, ...]
     scheduled: tuple[PublishedStory, ...]
     """Every story, including those not out yet (for syndicated copies, whose times differ)."""
+    listing_size: int | None = None
+    """How many of an outlet's newest stories its feed, sitemap and section page list (``None``:
+    all of them; article pages stay up either way)."""
 
     def url(self, path: str) -> str:
         """The absolute URL of a site path."""
@@ -78,11 +81,12 @@ class Edition:
 
     def of_outlet(self, outlet: Outlet, *, with_page: bool = False) -> tuple[PublishedStory, ...]:
         """The visible stories of one outlet, newest first (only those with a page, if asked)."""
-        return tuple(
+        listed = tuple(
             item
             for item in self.stories
             if item.outlet.key == outlet.key and (item.has_page or not with_page)
         )
+        return listed if self.listing_size is None else listed[: self.listing_size]
 
     def feed_items(self, outlet: Outlet) -> tuple[FeedItem, ...]:
         """An outlet's feed: its visible stories plus due syndicated copies, newest first."""
@@ -126,6 +130,7 @@ def edition_at(
     start: datetime,
     now: datetime,
     base_url: str,
+    listing_size: int | None = None,
 ) -> Edition:
     """The site at ``now``: stories published by then, each showing only updates already made."""
     visible = tuple(
@@ -133,7 +138,7 @@ def edition_at(
         for item in scheduled
         if item.published <= now
     )
-    return Edition(catalog, base_url, start, now, visible, scheduled)
+    return Edition(catalog, base_url, start, now, visible, scheduled, listing_size)
 
 
 def entry_id(outlet: Outlet, slug: str) -> str:

@@ -3,13 +3,13 @@
 Usage: ``python bench/soak.py [--blocks 8] [--cycles 10] [--stories-per-cycle 24]
 [--rules-only] [--tracemalloc] [--home DIR]``
 
-A cycle is one simulated hour of the daemon's work, done by its own job functions
+A cycle is some simulated hours (4 by default) of the daemon's work, done by its own job functions
 (``newsmon.daemon.jobs``, as ``newsmon run --once`` does): crawl the due sources, process (tag,
 cluster, match), deliver the outbox, send due digests, and once a simulated day the SQLite
-maintenance. The clock is a stepped fake clock, so a day passes in 24 cycles. The sample news
+maintenance. The clock is a stepped fake clock, moved one cycle at a time. The sample news
 site (``newsmon.demo``), a local SMTP sink and a webhook receiver run in a child process, so
 the figures are this process's alone; the site publishes ``--stories-per-cycle`` generated
-variants of the sample stories every hour (``newsmon.demo.variants``: new headlines, invented
+variants of the sample stories every cycle (``newsmon.demo.variants``: new headlines, invented
 companies, models, figures and places), so thousands of distinct articles with new words flow
 through spaCy's vocabulary (which the tagger bounds with ``memory_zone``), the story index and
 the caches.
@@ -64,7 +64,6 @@ from newsmon.demo.scenario import (
 )
 from newsmon.demo.site import DemoSource
 
-CYCLE = timedelta(hours=1)
 START = datetime(2026, 11, 2, 6, tzinfo=UTC)
 LISTING_SIZE = 30
 """Stories each outlet's feed, sitemap or section page lists (its newest)."""
@@ -79,6 +78,9 @@ class SoakOptions:
     blocks: int = 8
     cycles: int = 10
     stories_per_cycle: int = 24
+    hours_per_cycle: int = 4
+    """Simulated hours a cycle stands for: at 4, the story index's 7-day window fills in 42
+    cycles, so a default run shows whether memory levels off once it is full."""
     ner: bool = True
     trace: bool = False
     home: Path | None = None
@@ -211,14 +213,16 @@ def run_job(make: Callable[[], Awaitable[T]]) -> T:
     return shared_reactor().run(make)
 
 
-def run_cycle(context: JobContext, clock: SteppedClock, number: int, totals: Totals) -> None:
-    """One simulated hour: crawl, process, deliver, digests; maintenance once a day."""
-    clock.advance(CYCLE)
+def run_cycle(context: JobContext, clock: SteppedClock, number: int, totals: Totals,
+              cycle: timedelta) -> None:
+    """One cycle of simulated time: crawl, process, deliver, digests; maintenance once a day."""
+    clock.advance(cycle)
     steps: list[tuple[str, Callable[[JobContext], Awaitable[Any]]]] = [
         ("crawl", crawl_due), ("process", process_pending), ("deliver", deliver_alerts),
         ("digests", send_digests),
     ]
-    if number % 24 == 23:
+    per_day = max(1, round(timedelta(days=1) / cycle))
+    if number % per_day == per_day - 1:
         steps.append(("maintenance", run_maintenance))
     for name, step in steps:
         began = time.perf_counter()
@@ -245,7 +249,7 @@ def soak(options: SoakOptions, print_line: Callable[[str], None] = print) -> Soa
     os.environ[SIGNING_KEY_ENV] = secrets.token_hex(24)  # webhooks to the local receiver
     home = options.home or Path(tempfile.mkdtemp(prefix="newsmon-soak-"))
     total_stories = options.blocks * options.cycles * options.stories_per_cycle + 1
-    spacing = CYCLE.total_seconds() / options.stories_per_cycle
+    spacing = options.hours_per_cycle * 3600 / options.stories_per_cycle
     spawn = multiprocessing.get_context("spawn")
     shared_clock = spawn.Value("d", START.timestamp())
     clock = SteppedClock(START, shared_clock)
@@ -277,14 +281,15 @@ def _soak_in(
     baseline: tracemalloc.Snapshot | None = None
     with App.from_settings(settings, upgrade=True) as application:
         application.clock = clock
-        add_demo_sources(application, sources, int(CYCLE.total_seconds()))
+        cycle = timedelta(hours=options.hours_per_cycle)
+        add_demo_sources(application, sources, int(cycle.total_seconds()))
         add_demo_subscriptions(application, webhook_url, DIGEST_TIME)
         context = JobContext(application)
         print_line(header(options, home))
         for block in range(1, options.blocks + 1):
             began = time.perf_counter()
-            for cycle in range(options.cycles):
-                run_cycle(context, clock, (block - 1) * options.cycles + cycle, totals)
+            for number in range(options.cycles):
+                run_cycle(context, clock, (block - 1) * options.cycles + number, totals, cycle)
             figures.append(measure(application, block, block * options.cycles, totals,
                                    time.perf_counter() - began))
             print_line(block_line(figures))
@@ -305,8 +310,9 @@ def header(options: SoakOptions, home: Path) -> str:
     """What is soaked, and the column names."""
     tagger = "statistical NER + rules" if options.ner else "rules only"
     heap = "  heap MiB" if options.trace else ""
-    return (f"soak: {options.blocks} blocks x {options.cycles} cycles (1 simulated hour each), "
-            f"{options.stories_per_cycle} new stories an hour, tagger: {tagger}, "
+    return (f"soak: {options.blocks} blocks x {options.cycles} cycles "
+            f"({options.hours_per_cycle} simulated hours each), "
+            f"{options.stories_per_cycle} new stories a cycle, tagger: {tagger}, "
             f"database: {home}\n"
             f"block cycles articles stories alerts  sent digests  RSS MiB  d-block  d-base "
             f" x-base  py-blocks  vocab{heap}  seconds")
@@ -378,19 +384,21 @@ def parse_options(argv: Sequence[str] | None = None) -> SoakOptions:
     """The command line as :class:`SoakOptions`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--blocks", type=int, default=8, help="blocks of cycles (default 8)")
-    parser.add_argument("--cycles", type=int, default=10,
-                        help="cycles (simulated hours) per block (default 10)")
+    parser.add_argument("--cycles", type=int, default=10, help="cycles per block (default 10)")
     parser.add_argument("--stories-per-cycle", type=int, default=24,
-                        help="new stories the site publishes each hour (default 24)")
+                        help="new stories the site publishes each cycle (default 24)")
+    parser.add_argument("--hours-per-cycle", type=int, default=4,
+                        help="simulated hours a cycle stands for (default 4)")
     parser.add_argument("--rules-only", action="store_true", help="tag without the NER model")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="trace the Python heap (slower) and list the lines that grew")
     parser.add_argument("--home", type=Path, help="data directory (default: a new temp dir)")
     args = parser.parse_args(argv)
-    if min(args.blocks, args.cycles, args.stories_per_cycle) < 1:
-        parser.error("--blocks, --cycles and --stories-per-cycle must be at least 1")
-    return SoakOptions(args.blocks, args.cycles, args.stories_per_cycle, not args.rules_only,
-                       args.tracemalloc, args.home)
+    if min(args.blocks, args.cycles, args.stories_per_cycle, args.hours_per_cycle) < 1:
+        parser.error("--blocks, --cycles, --stories-per-cycle and --hours-per-cycle must be "
+                     "at least 1")
+    return SoakOptions(args.blocks, args.cycles, args.stories_per_cycle, args.hours_per_cycle,
+                       not args.rules_only, args.tracemalloc, args.home)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

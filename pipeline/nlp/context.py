@@ -13,7 +13,7 @@ spaCy is untyped here: ``doc`` and tokens are ``Any``. Token indexes are ``Doc``
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,12 +79,16 @@ class HitTokens:
 
 def read_context(
     doc: Any, hit: HitTokens, covered: Collection[int], *, shouted: bool, versioned: bool,
-    ner: bool, tickers: Mapping[str, str],
+    ner: bool, tickers: Mapping[str, str], lowers: Sequence[str] | None = None,
 ) -> Context:
     """The facts around one hit; ``covered`` holds the token indexes of all catalog hits;
     ``versioned`` says whether a version number may follow the name (a record's own name);
-    ``ner`` whether the statistical NER's labels are there and trusted."""
-    nearby = [doc[i].lower_ for i in _nearby(hit) if i not in covered]
+    ``ner`` whether the statistical NER's labels are there and trusted; ``lowers``, when given,
+    the doc's lower-cased tokens (read once per doc instead of once per hit)."""
+    if lowers is None:
+        nearby = [doc[i].lower_ for i in _nearby(hit) if i not in covered]
+    else:
+        nearby = [lowers[i] for i in _nearby(hit) if i not in covered]
     strong, weak = _cues(doc, hit, tickers)
     return Context(
         sentence_initial=is_sentence_initial(doc, hit.start, hit.sentence[0]),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -99,6 +100,11 @@ class _DocView:
 
     def sentence_of_token(self, index: int) -> tuple[int, int]:
         return self.token_range(self.sentence_of_char(self.doc[index].idx))
+
+    @cached_property
+    def lowers(self) -> list[str]:
+        """Every token's lower-case form, read once (hits share their sentences' words)."""
+        return [token.lower_ for token in self.doc]
 
     def sentence_text(self, sentence: int) -> str:
         start, end = self.sentences.spans[sentence]
@@ -190,7 +196,7 @@ class DocReader:
             return hit if guard is None else replace(hit, context=guard)
         context = read_context(
             view.doc, tokens, covered, shouted=hit.shouted, versioned=hit.is_name, ner=ner,
-            tickers=self._names.bare_tickers,
+            tickers=self._names.bare_tickers, lowers=view.lowers,
         )
         return replace(hit, context=context)
 

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,7 +27,7 @@ from pipeline.dates import utc_now
 from pipeline.storage import Storage
 from pipeline.storage.subscriptions import NewSubscription
 from tests.alerts.delivery_support import Receiver
-from tests.daemon.test_run import read_lines, wait_for_line
+from tests.daemon.test_run import wait_for_line
 from tests.support.db import postgres_schema_url
 
 NEWSMON = str(Path(sys.executable).with_name("newsmon"))
@@ -111,8 +112,10 @@ def test_the_daemon_on_postgres_refuses_a_second_stops_mid_crawl_and_loses_nothi
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             logs: queue.Queue[str] = queue.Queue()
-            threading.Thread(target=read_lines, args=(daemon.stderr, logs), daemon=True).start()
-            assert site.held.wait(90), "the daemon never fetched an article"
+            seen: list[str] = []
+            threading.Thread(target=keep_lines, args=(daemon.stderr, logs, seen),
+                             daemon=True).start()
+            assert site.held.wait(90), "the daemon never fetched an article:\n" + "".join(seen)
 
             second = newsmon(tmp_path / "b", url, "run", "--once")
             assert second.returncode == 1
@@ -122,14 +125,14 @@ def test_the_daemon_on_postgres_refuses_a_second_stops_mid_crawl_and_loses_nothi
             daemon.send_signal(signal.SIGTERM)  # an article fetch is in flight
             wait_for_line(logs, "stop requested")
             site.release.set()
-            assert daemon.wait(90) == 0
+            assert daemon.wait(90) == 0, "".join(seen)
         finally:
             site.release.set()
             if daemon.poll() is None:
                 daemon.kill()
                 daemon.wait()
         stdout = daemon.stdout.read() if daemon.stdout else ""
-        assert "newsmon daemon stopped" in stdout and " 0 errors" in stdout
+        assert "newsmon daemon stopped" in stdout and " 0 errors" in stdout, "".join(seen)
 
         storage = Storage.open(url)
         try:
@@ -150,9 +153,16 @@ def test_the_daemon_on_postgres_refuses_a_second_stops_mid_crawl_and_loses_nothi
             storage.close()
     assert alerts, "the sample site's Meta and Nvidia stories matched nothing"
     assert sorted(d.alert_id for d in deliveries) == sorted(a.id for a in alerts)
-    assert {d.status for d in deliveries} == {"sent"}
+    assert {d.status for d in deliveries} == {"sent"}, [d.last_error for d in deliveries]
     assert len(posts) == len(alerts)  # one post per matched story, none repeated
     assert len({p.headers.get("x-newsmon-delivery") or p.body for p in posts}) == len(posts)
+
+
+def keep_lines(stream: IO[str], lines: queue.Queue[str], seen: list[str]) -> None:
+    """Pass the daemon's log lines on, and keep them for failure messages."""
+    for line in stream:
+        seen.append(line)
+        lines.put(line)
 
 
 def stored_or_refused(storage: Storage) -> set[str]:

@@ -174,7 +174,8 @@ class Daemon:
         app = self.context.app
         sources = read_sources(app)
         states = {source.name: app.storage.sources.fetch_state(source.name) for source in sources}
-        return plan_jobs(app.settings, sources, app.clock(), states)
+        last_runs = {run.job_id: run.last_run_at for run in app.storage.job_runs.all()}
+        return plan_jobs(app.settings, sources, app.clock(), states, last_runs)
 
     async def stop(self) -> None:
         """No new job starts; the running ones finish (up to the stop timeout); shut down."""

@@ -80,3 +80,13 @@ def test_is_due_allows_a_tenth_of_the_interval_of_slack() -> None:
     paused = FetchState(last_polled_at=NOW - timedelta(hours=2),
                         next_poll_at=NOW + timedelta(hours=1))
     assert not is_due(1800, paused, NOW)
+
+
+def test_an_overdue_maintenance_catches_up_at_start_once(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    overdue = {"maintenance": NOW - timedelta(days=3)}
+    recent = {"maintenance": NOW - timedelta(hours=6)}
+    by_id = {s.id: s for s in plan_jobs(settings, [], NOW, last_runs=overdue)}
+    assert by_id["maintenance"].first_run == NOW
+    by_id = {s.id: s for s in plan_jobs(settings, [], NOW, last_runs=recent)}
+    assert by_id["maintenance"].first_run == NOW + timedelta(hours=18)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 from datetime import datetime
 from enum import StrEnum
@@ -11,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from alerts.netguard import AllowList
 from config import load_settings
 from config.settings import CrawlerSettings
 from newsmon.app import AppOptions
@@ -37,13 +39,17 @@ def extract_command(
         OutputFormat, typer.Option("--format", help="json: one object per input per line.")
     ] = OutputFormat.TEXT,
 ) -> None:
-    """Extract the article (title, text, date, authors, language) from pages."""
+    """Extract the article (title, text, date, authors, language) from pages.
+
+    URLs are fetched inside the SSRF guard: private and loopback addresses only when
+    allow-listed (``network.allow_hosts`` or NEWSMON_ALLOW_HOSTS)."""
     options: AppOptions = context.obj
     settings = load_settings(home=options.home, config_file=options.config_file)
+    allow = AllowList.from_settings(settings.network.allow_hosts, os.environ)
     failures = 0
     for item in inputs:
         key = "url" if item.startswith(("http://", "https://")) else "path"
-        result = _extract_one(item, key, settings.crawler, utc_now())
+        result = _extract_one(item, key, settings.crawler, allow, utc_now())
         failures += isinstance(result, NotAnArticle)
         if output_format is OutputFormat.JSON:
             print_json({key: item, **_result_json(result)})
@@ -54,10 +60,10 @@ def extract_command(
 
 
 def _extract_one(
-    item: str, key: str, crawler: CrawlerSettings, now: datetime
+    item: str, key: str, crawler: CrawlerSettings, allow: AllowList, now: datetime
 ) -> ExtractedArticle | NotAnArticle:
     if key == "url":
-        fetched = fetch_document(item, crawler)
+        fetched = fetch_document(item, crawler, allow)
         if isinstance(fetched, str):
             return NotAnArticle(item, fetched)
         return _extract_fetched(fetched, now)

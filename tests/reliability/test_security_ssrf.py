@@ -9,6 +9,7 @@ resolver, so no test ever asks a real DNS server or leaves 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -267,3 +268,38 @@ def test_sources_add_refuses_private_feed_urls(tmp_path: Path, url: str) -> None
     result = CliRunner().invoke(cli_app, ["sources", "add", "bad", url], env=env)
     assert result.exit_code == 2, result.output
     assert "refused" in result.output
+
+
+def test_extract_refuses_internal_urls_unless_allow_listed(
+    hostile_server: RouteServer, tmp_path: Path
+) -> None:
+    port = int(hostile_server.base_url.rsplit(":", 1)[1])
+    hostile_server.route("/story", Reply(200, article_html("Local story"), HTML))
+    hostile_server.route("/to-metadata", Reply(302, b"", {"Location": "http://169.254.169.254/"}))
+    hostile_server.route("/to-other-loopback",
+                         Reply(302, b"", {"Location": f"http://127.0.0.2:{port}/story"}))
+    runner = CliRunner()
+    env = {"NEWSMON_HOME": str(tmp_path)}
+
+    def extract(url: str, allow: str | None) -> dict[str, Any]:
+        extra = {} if allow is None else {"NEWSMON_ALLOW_HOSTS": allow}
+        result = runner.invoke(cli_app, ["extract", url, "--format", "json"],
+                               env={**env, **extra})
+        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+        assert len(lines) == 1, result.output
+        parsed: dict[str, Any] = json.loads(lines[0])
+        return parsed
+
+    for url in (hostile_server.url("/story"), f"http://localhost:{port}/story",
+                f"http://2130706433:{port}/story"):
+        refused = extract(url, None)
+        assert refused["text"] is None and refused["error"].startswith("refused:"), refused
+    assert hostile_server.requests == []  # nothing ever connected
+
+    allowed = extract(hostile_server.url("/story"), "127.0.0.1")
+    assert allowed["error"] is None and allowed["title"] == "Local story"
+    for hop in ("/to-metadata", "/to-other-loopback"):  # each redirect hop is checked too
+        redirected = extract(hostile_server.url(hop), "127.0.0.1")
+        assert redirected["error"].startswith("refused:"), redirected
+    assert [seen.path for seen in hostile_server.requests] == [
+        "/story", "/to-metadata", "/to-other-loopback"]

@@ -30,6 +30,7 @@ def inputs():  # type: ignore[no-untyped-def]
     return articles, make_queries(corpus, catalog, 20, seed=5)
 
 
+@pytest.mark.slow
 def test_every_article_is_crawled_stored_tagged_and_matched(inputs) -> None:  # type: ignore[no-untyped-def]
     articles, queries = inputs
     result = run_throughput(articles, 3, queries, ner=False)

@@ -59,12 +59,17 @@ def digest_key(stored: StoredDigest) -> str:
 async def send_digest(
     stored: StoredDigest, subscription: SubscriptionRecord, channels: DigestChannels
 ) -> list[tuple[str, str, DeliveryResult]]:
-    """Send ``stored`` to every active channel; ``(kind, target, result)`` for each."""
+    """Send ``stored`` to every active channel; ``(kind, target as shown, result)`` for each
+    (Slack and Discord URLs redacted)."""
     results = []
     for channel in subscription.channels:
-        if channel.disabled_at is None:
+        if channel.disabled_at is not None:
+            continue
+        if channel.unreadable:
+            result = DeliveryResult.retry(channel.unreadable)
+        else:
             result = await _send_one(stored, subscription, channel.kind, channel.target, channels)
-            results.append((channel.kind, channel.target, result))
+        results.append((channel.kind, channel.shown, result))
     return results
 
 

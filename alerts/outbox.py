@@ -115,6 +115,8 @@ class Outbox:
         if channel is None:
             result = DeliveryResult(DeliveryStatus.RETRY,
                                     f"the {job.channel_kind} channel is not configured")
+        elif job.target_unreadable:
+            result = DeliveryResult(DeliveryStatus.RETRY, job.target_unreadable)
         else:
             message = await asyncio.to_thread(self.compose, job)
             if message is None:

@@ -29,6 +29,7 @@ from pipeline.dates import utc_now
 from pipeline.ingest import ArticleIngestor
 from pipeline.storage import Storage
 from pipeline.storage.digests import StoredDigest
+from pipeline.storage.sealing import TargetCipher, missing_key_message
 from pipeline.storage.subscriptions import SubscriptionRecord
 from pipeline.story_job import ClusterReport, StoryIndex, cluster_pending
 from pipeline.tagging import TaggingReport, tag_pending, tagger_version
@@ -80,10 +81,25 @@ class App:
             settings.database_url,
             busy_timeout_seconds=settings.storage.sqlite_busy_timeout_seconds,
             echo=settings.storage.echo_sql,
+            cipher=TargetCipher.from_env(os.environ),
         )
+        application = cls(settings, storage)
         if upgrade:
             storage.upgrade()
-        return cls(settings, storage)
+            application.seal_clear_targets()
+        return application
+
+    def seal_clear_targets(self) -> int:
+        """After an upgrade: seal Slack and Discord URLs still stored in clear (needs
+        NEWSMON_SECRET_KEY; without it, say so in the log); how many were sealed."""
+        subscriptions = self.storage.subscriptions
+        if subscriptions.can_seal:
+            return subscriptions.seal_clear_targets()
+        clear = subscriptions.count_clear_targets()
+        if clear:
+            logger.warning("%d Slack/Discord webhook URL(s) are stored in clear: %s, then run "
+                           "`newsmon db upgrade`", clear, missing_key_message())
+        return 0
 
     def crawl_runner(self) -> CrawlRunner:
         """A crawler that stores through the article ingestor, inside the SSRF guard."""

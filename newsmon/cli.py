@@ -94,7 +94,11 @@ def db_upgrade_command(
         before = application.storage.current_revision()
         application.storage.upgrade(revision)
         after = application.storage.current_revision()
+        at_head = after == application.storage.head_revision()
+        sealed = application.seal_clear_targets() if at_head else 0
         console.print(f"Database upgraded: {before or 'empty'} -> {after}")
+        if sealed:
+            console.print(f"Sealed {sealed} Slack/Discord webhook URL(s) stored in clear.")
 
 
 @db_app.command("current")

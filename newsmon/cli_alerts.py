@@ -19,7 +19,7 @@ from newsmon.app import App
 from newsmon.cli_articles import parse_since
 from newsmon.output import console, errors, plain, print_json, short_time
 from pipeline.storage import StoredArticle
-from pipeline.storage.alerts import AlertRecord
+from pipeline.storage.alerts import AlertRecord, DeliveryJob
 
 alerts_app = typer.Typer(help="Alerts: list, send, dead letters, test a query, feeds.",
                          no_args_is_help=True)
@@ -84,13 +84,13 @@ def dead_letters(
     with App.open(context.obj, upgrade=True) as application:
         dead = application.storage.alerts.deliveries(status="dead")
     if json_output:
-        print_json(dead)
+        print_json([dead_json(job) for job in dead])
         return
     table = Table(title=f"{len(dead)} dead deliveries")
     for column in ("id", "alert", "channel", "target", "attempts", "last error"):
         table.add_column(column, overflow="fold")
     for job in dead:
-        table.add_row(str(job.id), str(job.alert_id), job.channel_kind, plain(job.target),
+        table.add_row(str(job.id), str(job.alert_id), job.channel_kind, plain(job.target_shown),
                       str(job.attempts), plain(job.last_error))
     console.print(table)
 
@@ -175,3 +175,13 @@ def _entry(alert: AlertRecord, article: StoredArticle | None) -> FeedEntry:
     summary = first_sentences(article.text) if article else ""
     return FeedEntry(alert.id, alert.title or alert.url, alert.url, summary, alert.created_at,
                      alert.coverage)
+
+
+def dead_json(job: DeliveryJob) -> dict[str, object]:
+    """A dead delivery as JSON: its target as people may see it (Slack and Discord redacted)."""
+    return {"id": job.id, "key": job.key, "alert_id": job.alert_id,
+            "subscription_id": job.subscription_id, "article_id": job.article_id,
+            "channel_id": job.channel_id,
+            "channel_kind": job.channel_kind, "target": job.target_shown,
+            "attempts": job.attempts, "status": job.status, "last_error": job.last_error,
+            "created_at": job.created_at}

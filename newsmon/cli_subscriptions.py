@@ -15,6 +15,7 @@ from alerts.query import QueryError, parse_query
 from config.settings import SOURCE_NAME
 from newsmon.app import App
 from newsmon.output import console, errors, plain, print_json, short_time
+from pipeline.storage.sealing import missing_key_message, redact_url
 from pipeline.storage.subscriptions import NewSubscription, SubscriptionRecord
 
 subscriptions_app = typer.Typer(help="Manage alert subscriptions.", no_args_is_help=True)
@@ -56,7 +57,7 @@ def subscribe_command(
     if added is None:
         errors.print(f"a subscription named {name!r} already exists")
         raise typer.Exit(1)
-    targets = ", ".join(f"{c.kind} {c.target}" for c in added.channels) or "no channel (feed only)"
+    targets = ", ".join(f"{c.kind} {c.shown}" for c in added.channels) or "no channel (feed only)"
     console.print(f"Subscribed {added.name!r} ({added.frequency}) to {targets}", markup=False)
 
 
@@ -66,12 +67,17 @@ def _channels(application: App, email: list[str], webhook: list[str], slack: lis
         if not _EMAIL.match(address):
             errors.print(f"not an email address: {address!r}")
             raise typer.Exit(2)
+    if (slack or discord) and not application.storage.subscriptions.can_seal:
+        errors.print(f"refused: {missing_key_message()}", markup=False)
+        raise typer.Exit(2)
     allow = application.allow_list()
-    for url in [*webhook, *slack, *discord]:
-        problem = check_url(url, allow)
-        if problem:
-            errors.print(f"refused {url}: {problem}", markup=False)
-            raise typer.Exit(2)
+    for kind, urls in (("webhook", webhook), ("slack", slack), ("discord", discord)):
+        for url in urls:
+            problem = check_url(url, allow)
+            if problem:
+                shown = url if kind == "webhook" else redact_url(url)
+                errors.print(f"refused {shown}: {problem}", markup=False)
+                raise typer.Exit(2)
     kinds = (("email", email), ("webhook", webhook), ("slack", slack), ("discord", discord))
     return tuple((kind, target) for kind, targets in kinds for target in targets)
 
@@ -132,7 +138,8 @@ def show_subscription(
     console.print(f"  frequency: {found.frequency} (digest {found.digest_time} {found.timezone})")
     for channel in found.channels:
         state = f" [disabled: {channel.disabled_reason}]" if channel.disabled_at else ""
-        console.print(f"  channel:   {channel.kind} {channel.target}{state}", markup=False)
+        state += f" [unreadable: {channel.unreadable}]" if channel.unreadable else ""
+        console.print(f"  channel:   {channel.kind} {channel.shown}{state}", markup=False)
     console.print(f"  alerts:    {len(alerts)} recent")
 
 
@@ -172,13 +179,14 @@ def delete_subscription(context: typer.Context,
 
 
 def subscription_json(subscription: SubscriptionRecord) -> dict[str, object]:
-    """The JSON shape of a subscription (its token secret is never shown)."""
+    """The JSON shape of a subscription (its token secret is never shown; Slack and Discord
+    URLs are redacted)."""
     return {
         "id": subscription.id, "name": subscription.name, "query": subscription.query,
         "frequency": subscription.frequency, "digest_time": subscription.digest_time,
         "timezone": subscription.timezone, "paused": subscription.paused,
         "created_at": subscription.created_at,
-        "channels": [{"id": c.id, "kind": c.kind, "target": c.target,
+        "channels": [{"id": c.id, "kind": c.kind, "target": c.shown,
                       "disabled_at": c.disabled_at, "disabled_reason": c.disabled_reason}
                      for c in subscription.channels],
     }

@@ -26,6 +26,7 @@ from pipeline.storage.models import (
     DeliveryRow,
     SubscriptionRow,
 )
+from pipeline.storage.sealing import TargetCipher, open_target
 from pipeline.storage.upsert import insert_ignoring_conflicts_statement
 
 if TYPE_CHECKING:
@@ -81,18 +82,26 @@ class DeliveryJob:
     channel_id: int
     channel_kind: str
     target: str
+    """The clear destination (never print it: ``target_shown``); empty when unreadable."""
     alert_id: int
     subscription_id: int
     article_id: int
     last_error: str | None = None
     created_at: datetime | None = None
+    target_shown: str = ""
+    """The destination as people may see it (Slack and Discord URLs redacted)."""
+    target_unreadable: str | None = None
+    """Why a sealed destination could not be opened (no or another NEWSMON_SECRET_KEY)."""
+    unsubscribe_epoch: int = 0
+    """The channel's current unsubscribe epoch, carried by the message's unsubscribe link."""
 
 
 class AlertStore:
     """Alerts and the outbox."""
 
-    def __init__(self, sessions: SessionSource) -> None:
+    def __init__(self, sessions: SessionSource, cipher: TargetCipher | None = None) -> None:
         self._sessions = sessions
+        self._cipher = cipher
 
     def record_matches(
         self, article_id: int, story_id: int, matches: Sequence[SubscriptionMatch], at: datetime
@@ -142,7 +151,8 @@ class AlertStore:
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(of=DeliveryRow, skip_locked=True)
             rows = session.execute(query).all()
-            jobs = [_job(delivery, channel, alert) for delivery, channel, alert in rows]
+            jobs = [_job(delivery, channel, alert, self._cipher)
+                    for delivery, channel, alert in rows]
             if jobs:
                 session.execute(update(DeliveryRow).where(DeliveryRow.id.in_([j.id for j in jobs]))
                                 .values(next_attempt_at=now + lease))
@@ -185,7 +195,7 @@ class AlertStore:
         if status is not None:
             query = query.where(DeliveryRow.status == status)
         with self._sessions.read() as session:
-            return [_job(d, c, a) for d, c, a in session.execute(query).all()]
+            return [_job(d, c, a, self._cipher) for d, c, a in session.execute(query).all()]
 
     def outbox_counts(self) -> dict[str, int]:
         """How many deliveries are in each state."""
@@ -291,10 +301,14 @@ def _fold_all(session: Session, article_id: int, alert_ids: Sequence[int],
     return len(listed)
 
 
-def _job(delivery: DeliveryRow, channel: ChannelRow, alert: AlertRow) -> DeliveryJob:
+def _job(delivery: DeliveryRow, channel: ChannelRow, alert: AlertRow,
+         cipher: TargetCipher | None) -> DeliveryJob:
+    opened = open_target(channel.kind, channel.target, channel.target_redacted, cipher)
     return DeliveryJob(
         id=delivery.id, key=delivery.key, attempts=delivery.attempts, status=delivery.status,
-        channel_id=channel.id, channel_kind=channel.kind, target=channel.target,
+        channel_id=channel.id, channel_kind=channel.kind, target=opened.target,
         alert_id=alert.id, subscription_id=alert.subscription_id, article_id=alert.article_id,
         last_error=delivery.last_error, created_at=delivery.created_at,
+        target_shown=opened.shown, target_unreadable=opened.unreadable,
+        unsubscribe_epoch=channel.unsubscribe_epoch,
     )

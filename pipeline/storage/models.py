@@ -242,6 +242,12 @@ class ChannelRow(Base):
     )
     kind: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(Text)
+    """The address or URL; Slack and Discord URLs (bearer secrets) sealed, see
+    :mod:`pipeline.storage.sealing`."""
+    target_redacted: Mapped[str | None] = mapped_column(Text, default=None)
+    """How a sealed target is shown (its secret part elided); ``None`` for clear targets."""
+    unsubscribe_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Unsubscribe links carry it; using one increments it, voiding every earlier link."""
     disabled_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(Text)
 

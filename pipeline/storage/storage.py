@@ -26,6 +26,7 @@ from pipeline.storage.digests import DigestStore
 from pipeline.storage.engine import WRITE_OPTION, create_database_engine
 from pipeline.storage.job_runs import JobRunStore
 from pipeline.storage.retention import RetentionStore
+from pipeline.storage.sealing import TargetCipher
 from pipeline.storage.sources import SourceStore
 from pipeline.storage.subscriptions import SubscriptionStore
 from pipeline.storage.tags import TagStore
@@ -65,28 +66,30 @@ class Sessions:
 class Storage:
     """Everything newsmon keeps, behind one object that stages are given."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cipher: TargetCipher | None = None) -> None:
         self.engine = engine
         self.sessions = Sessions(engine)
         self.sources = SourceStore(self.sessions)
         self.articles = ArticleStore(self.sessions)
         self.tags = TagStore(self.sessions)
-        self.subscriptions = SubscriptionStore(self.sessions)
-        self.alerts = AlertStore(self.sessions)
+        self.subscriptions = SubscriptionStore(self.sessions, cipher)
+        self.alerts = AlertStore(self.sessions, cipher)
         self.digests = DigestStore(self.sessions)
         self.job_runs = JobRunStore(self.sessions)
         self.retention = RetentionStore(self.sessions)
 
     @classmethod
-    def open(cls, url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False) -> Storage:
-        """Connect to the database at ``url`` (SQLite path or PostgreSQL URL)."""
+    def open(cls, url: str, *, busy_timeout_seconds: float = 30.0, echo: bool = False,
+             cipher: TargetCipher | None = None) -> Storage:
+        """Connect to the database at ``url`` (SQLite path or PostgreSQL URL); ``cipher``
+        seals and opens Slack and Discord URLs (:mod:`pipeline.storage.sealing`)."""
         try:
             engine = create_database_engine(
                 url, busy_timeout_seconds=busy_timeout_seconds, echo=echo
             )
         except (SQLAlchemyError, ValueError, ImportError) as error:
             raise StorageError(f"cannot open database: {error}") from error
-        return cls(engine)
+        return cls(engine, cipher)
 
     @property
     def dialect(self) -> str:

@@ -1,4 +1,9 @@
-"""The subscription store: standing queries, their channels, pausing and deleting."""
+"""The subscription store: standing queries, their channels, pausing, deleting, unsubscribing.
+
+Slack and Discord URLs are sealed on the way in and opened on the way out with the
+:class:`~pipeline.storage.sealing.TargetCipher` the store is given (see
+:mod:`pipeline.storage.sealing`); records carry clear targets plus a form safe to show.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,15 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.storage.models import ChannelRow, SubscriptionRow
+from pipeline.storage.sealing import (
+    SEALED_KINDS,
+    SEALED_PREFIX,
+    SecretKeyError,
+    TargetCipher,
+    missing_key_message,
+    open_target,
+    redact_url,
+)
 from pipeline.storage.upsert import insert_ignoring_conflicts
 
 if TYPE_CHECKING:
@@ -24,8 +38,21 @@ class ChannelRecord:
     id: int
     kind: str
     target: str
+    """The clear address or URL (empty when a sealed URL cannot be opened: see
+    ``unreadable``). Never print it: use ``shown``."""
     disabled_at: datetime | None = None
     disabled_reason: str | None = None
+    shown: str = ""
+    """The target as people may see it (Slack and Discord URLs redacted)."""
+    unreadable: str | None = None
+    """Why a sealed target could not be opened (no key, another key), or ``None``."""
+    unsubscribe_epoch: int = 0
+    """Carried by unsubscribe links; using a link increments it (earlier links are void)."""
+
+    def __post_init__(self) -> None:
+        if not self.shown:
+            shown = redact_url(self.target) if self.kind in SEALED_KINDS else self.target
+            object.__setattr__(self, "shown", shown)
 
 
 @dataclass(frozen=True)
@@ -59,11 +86,20 @@ class NewSubscription:
 class SubscriptionStore:
     """Subscriptions and their channels."""
 
-    def __init__(self, sessions: SessionSource) -> None:
+    def __init__(self, sessions: SessionSource, cipher: TargetCipher | None = None) -> None:
         self._sessions = sessions
+        self._cipher = cipher
+
+    @property
+    def can_seal(self) -> bool:
+        """Whether Slack and Discord channels can be stored (a secret key was given)."""
+        return self._cipher is not None
 
     def add(self, new: NewSubscription, now: datetime) -> SubscriptionRecord | None:
-        """Store a subscription with its channels; ``None`` if the name is taken."""
+        """Store a subscription with its channels; ``None`` if the name is taken. Raises
+        :class:`SecretKeyError` for a Slack or Discord channel without a key."""
+        if not self.can_seal and any(kind in SEALED_KINDS for kind, _ in new.channels):
+            raise SecretKeyError(missing_key_message())
         values = {
             "name": new.name, "query": new.query, "frequency": new.frequency,
             "digest_time": new.digest_time, "timezone": new.timezone, "paused": False,
@@ -74,21 +110,27 @@ class SubscriptionStore:
             if subscription_id is None:
                 return None
             for kind, target in dict.fromkeys(new.channels):
-                session.add(ChannelRow(subscription_id=subscription_id, kind=kind, target=target))
+                session.add(self._channel_row(subscription_id, kind, target))
             session.flush()
-            return _record(session, session.get_one(SubscriptionRow, subscription_id))
+            return self._record(session, session.get_one(SubscriptionRow, subscription_id))
+
+    def _channel_row(self, subscription_id: int, kind: str, target: str) -> ChannelRow:
+        if kind not in SEALED_KINDS or self._cipher is None:
+            return ChannelRow(subscription_id=subscription_id, kind=kind, target=target)
+        return ChannelRow(subscription_id=subscription_id, kind=kind,
+                          target=self._cipher.seal(target), target_redacted=redact_url(target))
 
     def get(self, name: str) -> SubscriptionRecord | None:
         """The subscription called ``name``."""
         with self._sessions.read() as session:
             row = session.scalar(select(SubscriptionRow).where(SubscriptionRow.name == name))
-            return _record(session, row) if row else None
+            return self._record(session, row) if row else None
 
     def by_id(self, subscription_id: int) -> SubscriptionRecord | None:
         """The subscription with this id."""
         with self._sessions.read() as session:
             row = session.get(SubscriptionRow, subscription_id)
-            return _record(session, row) if row else None
+            return self._record(session, row) if row else None
 
     def all(self, *, active_only: bool = False) -> list[SubscriptionRecord]:
         """Every subscription by name (only unpaused ones with ``active_only``)."""
@@ -96,7 +138,7 @@ class SubscriptionStore:
         if active_only:
             query = query.where(SubscriptionRow.paused.is_(False))
         with self._sessions.read() as session:
-            return [_record(session, row) for row in session.scalars(query)]
+            return [self._record(session, row) for row in session.scalars(query)]
 
     def set_paused(self, name: str, paused: bool) -> bool:
         """Pause or resume; ``False`` if there is no such subscription."""
@@ -112,6 +154,42 @@ class SubscriptionStore:
             result = session.execute(delete(SubscriptionRow).where(SubscriptionRow.name == name))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def unsubscribe_channel(
+        self, channel_id: int, epoch: int, reason: str, at: datetime
+    ) -> bool:
+        """Disable a channel through one of its unsubscribe links, if ``epoch`` is still its
+        current one and it is active; the epoch moves on, voiding every link sent so far.
+        ``False`` if another request used a link first (the check and the change are one
+        statement, so two requests cannot both succeed)."""
+        with self._sessions.write() as session:
+            result = session.execute(
+                update(ChannelRow)
+                .where(ChannelRow.id == channel_id, ChannelRow.unsubscribe_epoch == epoch,
+                       ChannelRow.disabled_at.is_(None))
+                .values(unsubscribe_epoch=epoch + 1, disabled_at=at, disabled_reason=reason)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def seal_clear_targets(self) -> int:
+        """Seal Slack and Discord URLs stored in clear (by a version before sealing, or by hand);
+        how many. Raises :class:`SecretKeyError` without a key."""
+        if self._cipher is None:
+            raise SecretKeyError(missing_key_message())
+        with self._sessions.write() as session:
+            rows = list(session.scalars(select(ChannelRow).where(
+                ChannelRow.kind.in_(SEALED_KINDS), ~ChannelRow.target.startswith(SEALED_PREFIX))))
+            for row in rows:
+                row.target_redacted = redact_url(row.target)
+                row.target = self._cipher.seal(row.target)
+            return len(rows)
+
+    def count_clear_targets(self) -> int:
+        """How many Slack and Discord URLs are stored in clear (to warn about)."""
+        with self._sessions.read() as session:
+            return len(session.scalars(select(ChannelRow.id).where(
+                ChannelRow.kind.in_(SEALED_KINDS),
+                ~ChannelRow.target.startswith(SEALED_PREFIX))).all())
+
     def disable_channel(self, channel_id: int, reason: str, at: datetime) -> None:
         """Stop using a channel (e.g. its webhook answered 410 Gone)."""
         with self._sessions.write() as session:
@@ -121,16 +199,23 @@ class SubscriptionStore:
             )
 
 
-def _record(session: Session, row: SubscriptionRow) -> SubscriptionRecord:
-    channels = session.scalars(
-        select(ChannelRow).where(ChannelRow.subscription_id == row.id).order_by(ChannelRow.id)
-    )
-    return SubscriptionRecord(
-        id=row.id, name=row.name, query=row.query, frequency=row.frequency,
-        digest_time=row.digest_time, timezone=row.timezone, paused=row.paused,
-        token_secret=row.token_secret, created_at=row.created_at,
-        channels=tuple(
-            ChannelRecord(c.id, c.kind, c.target, c.disabled_at, c.disabled_reason)
-            for c in channels
-        ),
+    def _record(self, session: Session, row: SubscriptionRow) -> SubscriptionRecord:
+        channels = session.scalars(
+            select(ChannelRow).where(ChannelRow.subscription_id == row.id).order_by(ChannelRow.id)
+        )
+        return SubscriptionRecord(
+            id=row.id, name=row.name, query=row.query, frequency=row.frequency,
+            digest_time=row.digest_time, timezone=row.timezone, paused=row.paused,
+            token_secret=row.token_secret, created_at=row.created_at,
+            channels=tuple(channel_record(c, self._cipher) for c in channels),
+        )
+
+
+def channel_record(row: ChannelRow, cipher: TargetCipher | None) -> ChannelRecord:
+    """A channel row as a record, its target opened."""
+    opened = open_target(row.kind, row.target, row.target_redacted, cipher)
+    return ChannelRecord(
+        row.id, row.kind, opened.target, row.disabled_at, row.disabled_reason,
+        shown=opened.shown, unreadable=opened.unreadable,
+        unsubscribe_epoch=row.unsubscribe_epoch,
     )

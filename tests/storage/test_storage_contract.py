@@ -29,7 +29,7 @@ def spec(name: str = "wire", url: str = "https://example.com/feed.xml") -> Sourc
 
 def test_migrations_reach_head_and_match_the_models(storage: Storage) -> None:
     storage.upgrade()  # a second upgrade is a no-op
-    assert storage.current_revision() == storage.head_revision() == "0006"
+    assert storage.current_revision() == storage.head_revision() == "0007"
     with storage.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []

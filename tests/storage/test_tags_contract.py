@@ -87,6 +87,6 @@ def test_migrations_downgrade_and_upgrade_again(storage: Storage) -> None:
         command.downgrade(config, "0001")
     assert storage.current_revision() == "0001"
     storage.upgrade()
-    assert storage.current_revision() == "0006"
+    assert storage.current_revision() == "0007"
     assert storage.articles.count() == 1
     assert storage.tags.count_pending() == 1

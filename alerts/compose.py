@@ -22,7 +22,8 @@ def compose_message(storage: Storage, public_url: str, job: DeliveryJob) -> Aler
     article = article_view(storage, alert.article_id)
     if article is None:
         return None
-    token = make_token(subscription.id, subscription.token_secret, nonce=job.key[:16])
+    token = make_token(subscription.id, job.channel_id, job.unsubscribe_epoch,
+                       subscription.token_secret, nonce=job.key[:16])
     return build_alert_message(
         delivery_id=job.key,
         subscription=subscription.name,

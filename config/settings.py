@@ -182,6 +182,38 @@ class DeliverySettings(_Frozen):
     public_url: str = "http://127.0.0.1:8080"
 
 
+_LISTEN = re.compile(r"^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$")
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``"127.0.0.1:8080"`` or ``"[::1]:8080"`` as ``(host, port)``; raises ``ValueError``."""
+    match = _LISTEN.match(value.strip())
+    if not match or int(match.group(3)) > 65535:
+        raise ValueError(f"not a listen address: {value!r} (use host:port, e.g. "
+                         "\"127.0.0.1:8080\" or \"[::1]:8080\")")
+    return match.group(1) or match.group(2), int(match.group(3))
+
+
+class WebSettings(_Frozen):
+    """The daemon's small HTTP endpoint: the unsubscribe links of alerts (``newsmon.web``)."""
+
+    listen: str = ""
+    """``host:port`` the daemon serves on; empty: no endpoint. Links point at
+    ``delivery.public_url``, which must reach this address (directly or via a reverse proxy)."""
+
+    @field_validator("listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        if value.strip():
+            parse_listen(value)
+        return value.strip()
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """``(host, port)`` to listen on, or ``None`` when the endpoint is off."""
+        return parse_listen(self.listen) if self.listen else None
+
+
 class DaemonSettings(_Frozen):
     """Intervals of the daemon's jobs, crawl jitter, misfire grace and the stop timeout."""
 
@@ -278,6 +310,7 @@ class Settings(_Frozen):
     webhook: WebhookSettings = WebhookSettings()
     delivery: DeliverySettings = DeliverySettings()
     daemon: DaemonSettings = DaemonSettings()
+    web: WebSettings = WebSettings()
     email: EmailSettings | None = None
     """Optional: without an [email] section there is no email channel."""
     logging: LoggingSettings = LoggingSettings()

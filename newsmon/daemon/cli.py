@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
+from twisted.internet.error import CannotListenError
 
 from alerts.outbox import OutboxReport
 from config import load_settings
@@ -33,6 +34,7 @@ from newsmon.daemon.jobs import (
 from newsmon.daemon.lock import acquire_daemon_lock
 from newsmon.daemon.service import Daemon
 from newsmon.output import console, errors
+from newsmon.web import WebServer, start_web_server
 
 logger = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -95,8 +97,10 @@ async def run_daemon(job_context: JobContext, loop: asyncio.AbstractEventLoop) -
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop_requested.set)
     loop.add_signal_handler(signal.SIGHUP, request_reload, daemon, reloads)
+    web: WebServer | None = None
     try:
         specs = daemon.start()
+        web = start_web(job_context.app)
         console.print(f"newsmon daemon running (pid {os.getpid()}): {len(specs)} jobs; "
                       "reload sources with SIGHUP; stop with SIGTERM or Ctrl-C")
         await stop_requested.wait()
@@ -107,9 +111,32 @@ async def run_daemon(job_context: JobContext, loop: asyncio.AbstractEventLoop) -
     finally:
         for signum in (*STOP_SIGNALS, signal.SIGHUP):
             loop.remove_signal_handler(signum)
+        if web is not None:
+            await web.stop()
     console.print(f"newsmon daemon stopped: {sum(daemon.stats.executed.values())} job runs, "
                   f"{sum(daemon.stats.errors.values())} errors, "
                   f"{sum(daemon.stats.missed.values())} missed")
+
+
+def start_web(application: App) -> WebServer | None:
+    """The unsubscribe endpoint on ``[web] listen`` (on the running reactor), or ``None`` when
+    it is off. A port that cannot be bound is logged and the daemon runs on without it."""
+    settings = application.settings
+    address = settings.web.address
+    if address is None:
+        logger.info("[web] listen is off: the unsubscribe links (%s/unsubscribe/...) are not "
+                    "served by this daemon", settings.delivery.public_url.rstrip("/"))
+        return None
+    try:
+        web = start_web_server(application.storage, application.clock, *address,
+                               public_url=settings.delivery.public_url)
+    except CannotListenError as error:
+        logger.error("cannot serve the unsubscribe links on %s: %s", settings.web.listen, error)
+        return None
+    host, port = web.address
+    console.print(f"unsubscribe links served on {host}:{port} "
+                  f"(public address {settings.delivery.public_url})", markup=False)
+    return web
 
 
 def request_reload(daemon: Daemon, reloads: set[asyncio.Task[None]]) -> None:

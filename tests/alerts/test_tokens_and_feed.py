@@ -12,15 +12,20 @@ SECRETS = {1: "a" * 64, 2: "b" * 64}
 
 
 def test_a_token_unsubscribes_only_its_own_subscription() -> None:
-    token = make_token(1, SECRETS[1])
-    assert verify_token(token, SECRETS.get) == 1
-    _, nonce, mac = token.split(".")
-    assert verify_token(f"2.{nonce}.{mac}", SECRETS.get) is None  # another subscription's id
-    assert verify_token(f"1.{nonce}.{'0' * 32}", SECRETS.get) is None  # forged signature
-    assert verify_token(f"1.other.{mac}", SECRETS.get) is None  # tampered nonce
-    assert verify_token(make_token(3, "c" * 64), SECRETS.get) is None  # deleted subscription
+    token = make_token(1, 10, 0, SECRETS[1])
+    claim = verify_token(token, SECRETS.get)
+    assert claim is not None
+    assert (claim.subscription_id, claim.channel_id, claim.epoch) == (1, 10, 0)
+    _, _, _, nonce, mac = token.split(".")
+    assert verify_token(f"2.10.0.{nonce}.{mac}", SECRETS.get) is None  # another subscription
+    assert verify_token(f"1.11.0.{nonce}.{mac}", SECRETS.get) is None  # another channel
+    assert verify_token(f"1.10.1.{nonce}.{mac}", SECRETS.get) is None  # another epoch
+    assert verify_token(f"1.10.0.{nonce}.{'0' * 32}", SECRETS.get) is None  # forged signature
+    assert verify_token(f"1.10.0.other.{mac}", SECRETS.get) is None  # tampered nonce
+    assert verify_token(make_token(3, 30, 0, "c" * 64), SECRETS.get) is None  # deleted
     assert verify_token("garbage", SECRETS.get) is None
-    assert make_token(1, SECRETS[1], nonce="n") == make_token(1, SECRETS[1], nonce="n")
+    assert verify_token(f"1.{nonce}.{mac}", SECRETS.get) is None  # the old three-part shape
+    assert make_token(1, 10, 0, SECRETS[1], nonce="n") == make_token(1, 10, 0, SECRETS[1], "n")
 
 
 def test_the_feed_escapes_article_text_and_lists_alerts() -> None:

@@ -7,6 +7,7 @@ again in one process (the daemon does), because each call starts a new Scrapy cr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from crawler.tally import CrawlListener, CrawlTally
 from crawler.types import PollOutcome, SourceCrawlResult
 from pipeline.dates import utc_now
 from pipeline.storage import SourceRecord, Storage
+from pipeline.storage.records import PollRecord
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,23 @@ class CrawlRunner:
             from twisted.internet import reactor
 
             runner = AsyncCrawlerRunner(self._scrapy_settings)
+            validators_due: dict[str, PollRecord] = {}
             with guarded_resolver(reactor).enforcing(self._policy) as guard:
                 await runner.crawl(
                     SourceSpider, plans=plans, sink=self._sink, storage=self._storage,
                     settings=self._settings, clock=self._clock, tally=tally, guard=guard,
+                    validators_due=validators_due,
                 )
+            await asyncio.to_thread(self._record_validators, validators_due)
         results = [tally.result(plan.source.name) for plan in plans] + skipped
         results.sort(key=lambda result: result.source)
         return CrawlReport(tuple(results), started, self._clock())
+
+    def _record_validators(self, polls: Mapping[str, PollRecord]) -> None:
+        """Every entry of these polls has been handled: their ETag / Last-Modified may now make
+        the next poll conditional (the same poll, recorded again with its validators)."""
+        for name, poll in polls.items():
+            self._storage.sources.record_poll(name, poll)
 
     def plan(
         self, sources: Sequence[SourceRecord], *, force: bool

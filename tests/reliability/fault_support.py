@@ -75,6 +75,8 @@ class SignedReceiver:
     def __init__(self, key: str = SIGNING_KEY) -> None:
         self.key = key.encode()
         self.hits: list[Hit] = []
+        self.truncated = 0
+        """Requests whose body ended before its Content-Length (the sender was killed)."""
         self.scripts: dict[str, list[Answer]] = {}
         self.on_hit: Any = None
         """Called with each :class:`Hit` before it is answered (crash tests kill from here)."""
@@ -92,7 +94,11 @@ class SignedReceiver:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request: nothing was delivered
+                    receiver.truncated += 1
+                    return
                 hit = Hit(self.path, self.headers.get("Newsmon-Delivery", ""),
                           verify_signature(receiver.key, body,
                                            self.headers.get("Newsmon-Timestamp", ""),

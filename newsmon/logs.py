@@ -12,7 +12,7 @@ HANDLER_NAME = "newsmon"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = (
     "alembic", "scrapy", "twisted", "trafilatura", "htmldate", "charset_normalizer", "filelock",
-    "httpx", "httpcore",  # httpx logs every request URL at INFO (Slack and Discord URLs are secrets)
+    "httpx", "httpcore",  # httpx logs each request URL at INFO; Slack/Discord URLs are secrets
 )
 
 

@@ -136,6 +136,9 @@ def start_web(application: App) -> WebServer | None:
     host, port = web.address
     console.print(f"unsubscribe links served on {host}:{port} "
                   f"(public address {settings.delivery.public_url})", markup=False)
+    if not settings.delivery.public_url.startswith("https://"):
+        logger.warning("delivery.public_url is not https: emails carry no one-click "
+                       "unsubscribe (RFC 8058 needs https; see docs/deploy.md)")
     return web
 
 

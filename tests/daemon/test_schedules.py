@@ -4,6 +4,7 @@ schema, stored with the source, and honoured by the plan, the triggers and ``run
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from newsmon.app import App
 from newsmon.daemon.jobs import JobContext
 from newsmon.daemon.plan import plan_jobs, source_is_due, source_next_due
 from newsmon.daemon.service import DaemonStats, add_job, build_scheduler
-from newsmon.daemon.triggers import TimeWindow, WindowTrigger, build_trigger
+from newsmon.daemon.triggers import EvenIntervalTrigger, TimeWindow, WindowTrigger, build_trigger
 from pipeline.storage import FetchState, SourceRecord, Storage
 
 # Friday 2026-11-20, 12:00 UTC = 13:00 in Paris
@@ -105,6 +106,35 @@ def test_the_window_trigger_polls_at_the_interval_inside_and_waits_outside() -> 
         "2026-11-21T05:00:00+00:00",  # 22:00-06:00 local is outside: next morning at 06:00
         "2026-11-21T06:00:00+00:00",
     ]
+
+
+def test_interval_jitter_spreads_runs_without_lengthening_the_mean_interval() -> None:
+    random.seed(11)
+    trigger = EvenIntervalTrigger(seconds=60, jitter=15, timezone="UTC")
+    fire = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    gaps = []
+    for _ in range(2000):
+        following = trigger.get_next_fire_time(fire, fire)
+        assert following is not None
+        gaps.append((following - fire).total_seconds())
+        fire = following
+    assert min(gaps) >= 52.5 and max(gaps) <= 67.5  # 60 s, jitter spread on both sides
+    assert abs(sum(gaps) / len(gaps) - 60) < 0.5  # APScheduler's own jitter: 67.5 on average
+    assert len({round(gap) for gap in gaps}) > 10  # and it does spread them
+
+
+def test_window_jitter_is_spread_on_both_sides_too() -> None:
+    random.seed(3)
+    trigger = WindowTrigger(600, TimeWindow.parse("00:00-24:00"), jitter=120)
+    fire = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    gaps = []
+    for _ in range(500):
+        following = trigger.get_next_fire_time(fire, fire)
+        assert following is not None
+        gaps.append((following - fire).total_seconds())
+        fire = following
+    assert min(gaps) >= 540 and max(gaps) <= 660
+    assert abs(sum(gaps) / len(gaps) - 600) < 6
 
 
 def test_the_plan_gives_windowed_and_cron_sources_their_triggers(tmp_path: Path) -> None:

@@ -5,49 +5,51 @@ Where it sits in the flow: ``Article(tagged) --match--> Alert``. The shell build
 :meth:`MatchIndex.match` for each newly tagged article; each ``(subscription id, reasons)`` it
 returns becomes an alert. Pure: no I/O, no clock (``now`` is given).
 
-How: each distinct query (equal trees are evaluated once, whatever their spelling and however
-many subscribers share them) is filed under the keys of its *trigger set*, the most selective of
-its necessary conditions (:mod:`alerts.query.triggers`). Literal words and phrases go into one
-Aho-Corasick automaton (pyahocorasick) run over the article's folded words; entity, ticker,
-developer, stock and field keys into a dictionary. For an article the index collects the keys
-present, takes the queries filed under them plus the few that no key can trigger (only negations
-and dates), drops those whose other necessary conditions fail (a set test), and evaluates the
-rest. Selectivity comes from :class:`KeyFrequencies` measured on recent articles
+How: equal queries are one query, however many subscribers share them, and equal filters one
+object. Each distinct query becomes a :class:`~alerts.query.plans.Plan` of conditions shared
+between queries (:mod:`alerts.query.plans`). For an article the index
+
+1. computes the keys it contains (:mod:`alerts.query.triggers`: tagged entities, reactions and
+   fields, and the words and phrases of any query, found by one Aho-Corasick automaton run over
+   the folded title and text);
+2. decides the conditions those keys can make true: most by the keys alone, the rest (NEAR,
+   thresholds, dates, filters limited to a field) by evaluating them once;
+3. takes the queries filed under a condition that holds (each query is filed under its most
+   selective required condition) and decides them with two set tests (every other required
+   condition holds, no excluded one does); the few with residual parts are evaluated as trees;
+4. builds each matched query's reasons from its parts' reasons, computed once per article.
+
+Selectivity comes from :class:`KeyFrequencies` measured on recent articles
 (:func:`estimate_key_frequencies`) or, without them, from rough defaults. Trade-offs:
 docs/queries.md.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import repeat
-from operator import itemgetter
+from itertools import chain, compress, repeat
+from operator import and_, itemgetter
 from typing import Any
 
-import ahocorasick
-
 from alerts.query import PreparedArticle, Query, Reasons, evaluate
-from alerts.query.ast import And, Node, Not, Or
+from alerts.query.ast import Node
+from alerts.query.plans import CompiledPlans, compile_plans
 from alerts.query.triggers import (
     ANY_REACTION,
     LITERAL,
+    TITLE_LITERAL,
     Clause,
     Key,
     article_keys,
-    query_clauses,
-    word_keys,
 )
 from alerts.query.words import literal_key
-from alerts.types import ArticleView
+from alerts.types import ArticleView, MatchReason
 
-MAX_CHECKS = 3
-"""How many further necessary conditions are tested (as set lookups) before evaluating."""
-
-_DEFAULT_FREQUENCY = {"e": 0.03, "t": 0.02, "d": 0.03, "r": 0.01, "rt": 0.01, "source": 0.05,
-                      "site": 0.05, "lang": 0.8}
+_DEFAULT_FREQUENCY = {"e": 0.03, "em": 0.03, "t": 0.02, "dm": 0.03, "r": 0.01, "rt": 0.01,
+                      "source": 0.05, "site": 0.05, "lang": 0.8}
 _COMMON_WORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
     "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
@@ -65,10 +67,10 @@ class KeyFrequencies:
     def frequency(self, key: Key) -> float:
         """The share of articles containing ``key``; a phrase counts as half its rarest word;
         a key never seen as half an article."""
-        if key[0] == LITERAL:
+        if key[0] in (LITERAL, TITLE_LITERAL):
             words = key[1].split()
             if len(words) > 1:
-                return 0.5 * min(self.frequency((LITERAL, literal_key((w,)))) for w in words)
+                return 0.5 * min(self.frequency((key[0], literal_key((w,)))) for w in words)
         return self.counts.get(key, 0.5) / max(self.articles, 1)
 
 
@@ -80,6 +82,8 @@ def estimate_key_frequencies(articles: Iterable[ArticleView]) -> KeyFrequencies:
         prepared = PreparedArticle(view)
         words = {word for field in prepared.fields.values() for word in field.words}
         counts.update((LITERAL, literal_key((word,))) for word in words)
+        title = set(prepared.fields["title"].words)
+        counts.update((TITLE_LITERAL, literal_key((word,))) for word in title)
         counts.update(article_keys(prepared))
         total += 1
     return KeyFrequencies(total, dict(counts))
@@ -90,12 +94,12 @@ def default_frequency(key: Key) -> float:
     kind, value = key
     if key == ANY_REACTION:
         return 0.1
-    if kind != LITERAL:
-        return _DEFAULT_FREQUENCY.get(kind, 0.05)
+    if kind not in (LITERAL, TITLE_LITERAL):
+        return _DEFAULT_FREQUENCY.get(kind, 0.005)  # directional reactions: r.up, rt.down...
     words = value.split()
-    if len(words) > 1:
-        return 0.01
-    return 0.5 if words[0] in _COMMON_WORDS or len(words[0]) < 3 else 0.05
+    share = 0.01 if len(words) > 1 else (
+        0.5 if words[0] in _COMMON_WORDS or len(words[0]) < 3 else 0.05)
+    return share if kind == LITERAL else share / 5
 
 
 @dataclass(frozen=True)
@@ -110,30 +114,21 @@ class IndexStats:
     keys: int
     literals: int
     automaton_bytes: int
+    conditions: int = 0
+    """Distinct conditions, decided once per article when their keys are present."""
+    evaluated: int = 0
+    """Queries with a part that is evaluated as a tree (the rest are decided by set tests)."""
 
 
 class MatchIndex:
     """Every subscription's query, indexed so an article meets only the queries it can match."""
 
-    def __init__(
-        self,
-        queries: Sequence[Query],
-        subscribers: Sequence[tuple[int, ...]],
-        postings: Mapping[Key, tuple[int, ...]],
-        checks: Sequence[tuple[Clause, ...]],
-        always: Sequence[int],
-        frequencies: KeyFrequencies | None = None,
-    ) -> None:
+    def __init__(self, queries: list[Query], subscribers: list[tuple[int, ...]],
+                 plans: CompiledPlans, frequencies: KeyFrequencies | None) -> None:
         """Use :meth:`build`."""
         self._queries = tuple(queries)
-        shared: dict[Node, Node] = {}
-        self._roots = tuple(_intern(query.root, shared) for query in queries)
         self._subscribers = tuple(subscribers)
-        self._postings = postings
-        self._checks = tuple(checks)
-        self._always = tuple(always)
-        words = {key for root in self._roots for key in word_keys(root)}
-        self._automaton = _automaton(sorted(words))
+        self._plans = plans
         self._frequencies = frequencies
 
     @classmethod
@@ -146,18 +141,8 @@ class MatchIndex:
         """Compile ``(subscription id, query)`` pairs; ids must be distinct (ValueError)."""
         queries, subscribers = _distinct_queries(subscriptions)
         cost = _clause_cost(frequencies.frequency if frequencies else default_frequency)
-        postings: dict[Key, list[int]] = defaultdict(list)
-        checks: list[tuple[Clause, ...]] = []
-        always: list[int] = []
-        for index, query in enumerate(queries):
-            clauses = sorted(query_clauses(query.root, cost), key=cost)
-            if not clauses:
-                always.append(index)
-            for key in clauses[0] if clauses else ():
-                postings[key].append(index)
-            checks.append(tuple(clauses[1:1 + MAX_CHECKS]))
-        frozen = {key: tuple(found) for key, found in postings.items()}
-        return cls(queries, subscribers, frozen, checks, always, frequencies)
+        plans = compile_plans([query.root for query in queries], cost)
+        return cls(queries, subscribers, plans, frequencies)
 
     def rebuilt(
         self, added: Iterable[tuple[int, Query]] = (), removed: Iterable[int] = ()
@@ -182,12 +167,17 @@ class MatchIndex:
         one reasons tuple; sort the list for id order (not done here: at 100,000 subscriptions
         sorting thousands of matches would cost more than finding them)."""
         prepared = PreparedArticle(article)
+        holding = self._holding(prepared, now)
+        plans, subscribers = self._plans, self._subscribers
+        signature_of = plans.signature
+        known: dict[int, Reasons] = {}
+        explained: dict[int, Reasons] = {}
         found: list[tuple[int, Reasons]] = []
-        roots, subscribers = self._roots, self._subscribers
-        for index in self._candidate_queries(prepared):  # sets prepared.present
-            reasons = evaluate(roots[index], prepared, now)
+        for index in self._matched(holding, prepared, now):
+            signature = signature_of[index]
+            reasons = known.get(signature)
             if reasons is None:
-                continue
+                reasons = known[signature] = self._reasons(signature, explained, prepared, now)
             sharing = subscribers[index]
             if len(sharing) == 1:
                 found.append((sharing[0], reasons))
@@ -196,56 +186,115 @@ class MatchIndex:
         return found
 
     def candidates(self, article: ArticleView) -> set[int]:
-        """The subscriptions whose query :meth:`match` would evaluate for ``article``."""
-        indexes = self._candidate_queries(PreparedArticle(article))
-        return {sid for index in indexes for sid in self._subscribers[index]}
+        """The subscriptions whose query :meth:`match` decides beyond its trigger for
+        ``article``: filed under a condition that holds, every required condition holding (the
+        excluded conditions and residual parts are then checked)."""
+        holding = self._holding(PreparedArticle(article), None)
+        plans = self._plans
+        filed = chain(plans.always, *map(plans.filed_under, holding))
+        return {sid for index in filed if holding.issuperset(plans.required[index])
+                for sid in self._subscribers[index]}
 
     def stats(self) -> IndexStats:
         """Sizes of the index."""
-        literals = len(self._automaton) if self._automaton is not None else 0
-        size = self._automaton.get_stats()["total_size"] if self._automaton is not None else 0
-        return IndexStats(len(self), len(self._queries), len(self._always), len(self._postings),
-                          literals, int(size))
+        plans = self._plans
+        automaton = plans.automaton
+        literals = len(automaton) if automaton is not None else 0
+        size = automaton.get_stats()["total_size"] if automaton is not None else 0
+        return IndexStats(len(self), len(self._queries), len(plans.always) + plans.always_filed,
+                          len(plans.exact_by_key) + len(plans.evaluated_by_key), literals,
+                          int(size), len(plans.conditions), plans.with_residual)
 
     def __len__(self) -> int:
         return sum(len(sids) for sids in self._subscribers)
 
-    def _candidate_queries(self, article: PreparedArticle) -> list[int]:
-        keys = article_keys(article)
-        if self._automaton is not None:
-            keys.update(map(_VALUE, self._automaton.iter(article.folded)))
-        article.present = keys
-        hits: set[int] = set(self._always)
-        postings = self._postings
-        for key in keys:
-            filed = postings.get(key)
-            if filed is not None:
-                hits.update(filed)
-        checks = self._checks
-        candidates: list[int] = []
-        for index in hits:
-            for clause in checks[index]:
-                if clause.isdisjoint(keys):
-                    break
-            else:
-                candidates.append(index)
-        candidates.sort()
-        return candidates
+    def _holding(self, prepared: PreparedArticle, now: datetime | None) -> set[int]:
+        """The conditions the article makes true (``now`` None: every evaluated condition
+        whose keys are present counts as holding, for :meth:`candidates`)."""
+        plans = self._plans
+        present = self._present_keys(prepared)
+        holding = set(chain.from_iterable(map(plans.exact_by_key.__getitem__,
+                                              present & plans.exact_keys)))
+        maybe = set(chain.from_iterable(map(plans.evaluated_by_key.__getitem__,
+                                            present & plans.evaluated_keys)))
+        maybe.update(plans.always_evaluated)
+        conditions = plans.conditions
+        for number in maybe:
+            condition = conditions[number]
+            if any(clause.isdisjoint(present) for clause in condition.checks):
+                continue
+            node = condition.node
+            if now is None or (node is not None and evaluate(node, prepared, now) is not None):
+                holding.add(number)
+        return holding
+
+    def _reasons(self, signature: int, explained: dict[int, Reasons],
+                 prepared: PreparedArticle, now: datetime) -> Reasons:
+        """The reasons of the queries with this signature: their parts' reasons in order (each
+        part is known to hold, and explained once per article), without repeats."""
+        plans = self._plans
+        numbers = plans.signature_parts[signature]
+        joined: list[MatchReason] = []
+        for number in numbers:
+            reasons = explained.get(number)
+            if reasons is None:
+                reasons = explained[number] = evaluate(plans.parts[number], prepared, now) or ()
+            if len(numbers) == 1:
+                return reasons
+            joined += reasons
+        if plans.repeats[signature]:
+            return tuple({id(reason): reason for reason in joined}.values())
+        return tuple(joined)
+
+    def _present_keys(self, prepared: PreparedArticle) -> set[Key]:
+        """The article's keys: tagged and field keys, and the words of queries that occur
+        (where they occur is kept in the prepared article, for reasons and NEAR)."""
+        keys = article_keys(prepared)
+        automaton = self._plans.automaton
+        if automaton is not None:
+            fields = prepared.fields
+            in_title = _scan(automaton, fields["title"].folded)
+            in_text = _scan(automaton, fields["text"].folded)
+            keys.update(in_title)
+            keys.update(map(self._plans.title_key.__getitem__, in_title))
+            keys.update(in_text)
+            prepared.hits = {"title": in_title, "text": in_text}
+        else:
+            prepared.hits = {"title": {}, "text": {}}
+        prepared.present = keys
+        return keys
+
+    def _matched(self, holding: set[int], prepared: PreparedArticle,
+                 now: datetime) -> list[int]:
+        """The distinct queries that match, given the conditions that hold."""
+        plans = self._plans
+        matched = list(chain.from_iterable(map(plans.plain.get, holding, repeat(()))))
+        tested = [condition for condition in holding if condition in plans.tested_ids]
+        indexes = chain.from_iterable(map(plans.tested_ids.__getitem__, tested))
+        required = chain.from_iterable(map(plans.tested_required.__getitem__, tested))
+        excluded = chain.from_iterable(map(plans.tested_excluded.__getitem__, tested))
+        matched.extend(compress(indexes, map(and_, map(holding.issuperset, required),
+                                             map(holding.isdisjoint, excluded))))
+        evaluated = chain(plans.always, *map(plans.with_parts.get, holding, repeat(())))
+        for index in evaluated:
+            if (holding.issuperset(plans.required[index])
+                    and holding.isdisjoint(plans.excluded[index])
+                    and all(evaluate(part, prepared, now) is not None
+                            for part in plans.residual[index])):
+                matched.append(index)
+        return matched
 
 
-_VALUE = itemgetter(1)
-
-
-def _intern(node: Node, shared: dict[Node, Node]) -> Node:
-    """The node with every subtree replaced by the first equal one seen (so filters shared by
-    many queries are one object, answered once per article)."""
-    if isinstance(node, And):
-        node = And(tuple(_intern(child, shared) for child in node.children))
-    elif isinstance(node, Or):
-        node = Or(tuple(_intern(child, shared) for child in node.children))
-    elif isinstance(node, Not):
-        node = Not(_intern(node.child, shared))
-    return shared.setdefault(node, node)
+def _scan(automaton: Any, folded: str) -> dict[Key, list[int]]:
+    """Every word key the automaton finds in ``folded``, with where each occurrence ends."""
+    found: dict[Key, list[int]] = {}
+    for end, key in automaton.iter(folded):
+        ends = found.get(key)
+        if ends is None:
+            found[key] = [end]
+        else:
+            ends.append(end)
+    return found
 
 
 def _distinct_queries(
@@ -282,14 +331,3 @@ def _clause_cost(frequency: Callable[[Key], float]) -> Callable[[Clause], float]
         return total
 
     return cost
-
-
-def _automaton(literals: Iterable[Key]) -> Any:
-    """An Aho-Corasick automaton whose values are the literal keys; None when there are none."""
-    automaton = ahocorasick.Automaton()
-    for key in literals:
-        automaton.add_word(key[1], key)
-    if len(automaton) == 0:
-        return None
-    automaton.make_automaton()
-    return automaton

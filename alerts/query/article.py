@@ -8,16 +8,19 @@ computed on first use and kept for the article's lifetime, so a thousand queries
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
+from itertools import accumulate
 
 from alerts.query.ast import Node, Scope
 from alerts.query.words import CutText, literal_key
 from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
 
 FIELDS = ("title", "text")
+_ONE = 1
 
 Span = tuple[str, int, int]
 """(field, start, end): characters ``[start, end)`` of the article's ``title`` or ``text``."""
@@ -34,19 +37,10 @@ class FieldWords:
         self.folded = f" {' '.join(self.words)} "
         """The folded words between single spaces, with a space at each end."""
 
-    def find(self, words: tuple[str, ...]) -> Iterable[tuple[int, int]]:
-        """``(first, last + 1)`` word indexes of each occurrence of the words, in order.
-
-        Searched in the joined text (C speed); a hit's word index is the number of spaces
-        before it, counted from the previous hit."""
-        key = literal_key(words)
-        index, counted = -1, 0
-        start = self.folded.find(key)
-        while start != -1:
-            index += self.folded.count(" ", counted, start + 1)
-            counted = start + 1
-            yield index, index + len(words)
-            start = self.folded.find(key, start + 1)
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each word starts in :attr:`folded` (ascending), to number a hit's words."""
+        return list(accumulate(map(_ONE.__add__, map(len, self.words)), initial=1))[:-1]
 
     @cached_property
     def offsets(self) -> tuple[list[int], list[int]]:
@@ -66,6 +60,10 @@ class PreparedArticle:
         """Set by :class:`~alerts.matching.MatchIndex` for its own queries only: every key its
         automaton found, which includes every word and phrase of those queries that occurs. A
         word or phrase whose key is missing does not occur, without looking."""
+        self.hits: Mapping[str, Mapping[tuple[str, str], list[int]]] | None = None
+        """Set by the matcher with :attr:`present`: field -> word key -> where its automaton
+        found the words in the field's :attr:`FieldWords.folded` (index of the last
+        character), so occurrences need no search."""
 
     @cached_property
     def fields(self) -> Mapping[str, FieldWords]:
@@ -83,22 +81,52 @@ class PreparedArticle:
         key = (words, scope)
         found = self._occurrences.get(key)
         if found is None:
-            found = tuple(self._find(words, scope))
-            self._occurrences[key] = found
+            found = self._occurrences[key] = self._find(words, scope)
         return found
 
     def spans(self, occurrences: Iterable[Occurrence]) -> tuple[Span, ...]:
         """The character spans of word occurrences."""
         fields = self.fields
-        return tuple(
-            (name, fields[name].offsets[0][first], fields[name].offsets[1][last - 1])
-            for name, first, last in occurrences
-        )
+        spans: list[Span] = []
+        for name, first, last in occurrences:
+            starts, ends = fields[name].offsets
+            spans.append((name, starts[first], ends[last - 1]))
+        return tuple(spans)
 
-    def _find(self, words: tuple[str, ...], scope: Scope) -> Iterable[Occurrence]:
+    def _find(self, words: tuple[str, ...], scope: Scope) -> tuple[Occurrence, ...]:
+        """Searched in each field's joined words (C speed); a hit is numbered by where the
+        words start in the joined text."""
+        literal = literal_key(words)
+        if self.hits is not None:
+            return self._found(literal, len(words), scope, self.hits)
+        found: list[Occurrence] = []
         for name in FIELDS if scope is None else (scope,):
-            for first, last in self.fields[name].find(words):
-                yield name, first, last
+            field = self.fields[name]
+            folded = field.folded
+            start = folded.find(literal)
+            if start == -1:
+                continue
+            starts = field.starts
+            while start != -1:
+                index = bisect_left(starts, start + 1)
+                found.append((name, index, index + len(words)))
+                start = folded.find(literal, start + 1)
+        return tuple(found)
+
+    def _found(self, literal: str, size: int, scope: Scope,
+               hits: Mapping[str, Mapping[tuple[str, str], list[int]]]) -> tuple[Occurrence, ...]:
+        """Occurrences from the matcher's hits: a hit ending at ``end`` starts its first word
+        at ``end - len(literal) + 2``."""
+        found: list[Occurrence] = []
+        key = ("w", literal)
+        for name in FIELDS if scope is None else (scope,):
+            ends = hits[name].get(key)
+            if ends:
+                starts = self.fields[name].starts
+                for end in ends:
+                    index = bisect_left(starts, end - len(literal) + 2)
+                    found.append((name, index, index + size))
+        return tuple(found)
 
     @cached_property
     def by_entity(self) -> Mapping[str, tuple[EntityRef, ...]]:

@@ -36,7 +36,7 @@ class Words:
         """``term`` for one word, ``phrase`` for several."""
         return "term" if len(self.words) == 1 else "phrase"
 
-    @property
+    @cached_property
     def label(self) -> str:
         text = " ".join(self.words)
         shown = text if len(self.words) == 1 else f'"{text}"'

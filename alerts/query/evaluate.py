@@ -10,7 +10,7 @@ alternative that holds; NOT contributes none.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,6 +104,8 @@ def _near(node: Near, article: PreparedArticle, now: datetime) -> Reasons | None
         return None
     lefts = article.occurrences(node.left.words, node.left.scope)
     rights = article.occurrences(node.right.words, node.right.scope) if lefts else ()
+    if not rights or not _any_within(lefts, rights, node.distance):
+        return None
     close = {
         occurrence
         for left in lefts for right in rights if _within(left, right, node.distance)
@@ -120,6 +122,29 @@ def _within(left: Occurrence, right: Occurrence, distance: int) -> bool:
         return False
     gap = right[1] - left[2] if right[1] >= left[2] else left[1] - right[2]
     return 0 <= gap <= distance
+
+
+def _any_within(lefts: Sequence[Occurrence], rights: Sequence[Occurrence],
+                distance: int) -> bool:
+    """Whether some pair is within ``distance`` (:func:`_within`), without trying every pair:
+    the longer side's starts and ends are put in sets, and each occurrence of the shorter side
+    looks for a start just after it or an end just before it (fields far apart as numbers)."""
+    if len(lefts) * len(rights) <= 16 or distance > 64:
+        return any(_within(left, right, distance) for left in lefts for right in rights)
+    short, long = (lefts, rights) if len(lefts) <= len(rights) else (rights, lefts)
+    starts = {_FIELD_BASE[field] + first for field, first, _ in long}
+    ends = {_FIELD_BASE[field] + last for field, _, last in long}
+    for field, first, last in short:
+        base = _FIELD_BASE[field]
+        if not starts.isdisjoint(range(base + last, base + last + distance + 1)):
+            return True
+        if not ends.isdisjoint(range(base + first - distance, base + first + 1)):
+            return True
+    return False
+
+
+_FIELD_BASE = {"title": 0, "text": 1 << 40}
+"""Word numbers of the two fields as one line, so far apart that no distance spans both."""
 
 
 def _field_order(occurrence: Occurrence) -> tuple[int, int]:

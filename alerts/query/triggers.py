@@ -1,21 +1,27 @@
-"""What an article must contain for a query to have a chance: keys and clauses, for indexing.
+"""What an article must contain for a query to have a chance: keys, clauses and exact filters.
 
-Where it sits in the flow: :class:`alerts.matching.MatchIndex` asks :func:`query_clauses` for the
-necessary conditions of each query and files the query under the keys of its most selective
-condition (its *trigger set*); for each article it computes the keys present
-(:func:`article_keys`, plus the words its automaton finds) and evaluates only the queries filed
-under one of them. A key names one checkable fact:
+Where it sits in the flow: :mod:`alerts.query.plans` asks :func:`leaf_clause` and
+:func:`query_clauses` for the necessary conditions of each query;
+:class:`alerts.matching.MatchIndex` computes the keys an article contains (:func:`article_keys`,
+plus the words its automaton finds) and decides or evaluates only the queries those keys can
+trigger. A key names one checkable fact:
 
 - ``("w", " muse spark ")``: the words occur, adjacent (found by the Aho-Corasick automaton);
+  ``("wt", " muse spark ")``: they occur in the title;
 - ``("e", id)``: a mention of the entity, or of a sub-organisation of it (by ``parent_id``);
-- ``("t", ticker)``, ``("d", developer id)``: a mention with that ticker / model by that developer;
+  ``("em", id)``: the same, by a mention tagged as a model;
+- ``("t", ticker)``: a mention with that ticker; ``("dm", developer id)``: a model mention by
+  that developer;
 - ``("r", company id)``, ``("rt", ticker)``, ``("r", "*")``: a stock reaction of it / of anyone;
+  ``("r.up", ...)``, ``("rt.down", ...)`` and so on: a reaction in that direction;
 - ``("source", name)``, ``("site", domain)``, ``("lang", code)``: the article's fields.
 
 A clause is a set of keys of which an article must contain at least one. Words, NEAR and filters
 give one clause each; AND concatenates its children's clauses; OR gives one clause, the union of
 each alternative's most selective clause (none if any alternative has none); NOT and date windows
-give none. A query with no clause (only negations and dates) is checked for every article.
+give none. For most filters the clause is also sufficient (:func:`decided_by_keys`): holding one
+of its keys *is* the filter holding, so the matcher decides it with a set test, without
+evaluating anything.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from alerts.query.ast import (
 Key = tuple[str, str]
 Clause = frozenset[Key]
 LITERAL = "w"
+TITLE_LITERAL = "wt"
 ANY_REACTION: Key = ("r", "*")
 
 
@@ -58,18 +65,31 @@ def query_clauses(node: Node, cost: Callable[[Clause], float]) -> tuple[Clause, 
 def leaf_clause(node: Node) -> Clause:
     """The keys one of which an article must contain for a filter to hold (empty: none)."""
     if isinstance(node, Words):
-        return frozenset({node.key})
+        kind = TITLE_LITERAL if node.scope == "title" else LITERAL
+        return frozenset({(kind, node.key[1])})
     if isinstance(node, Mentions):
         return frozenset({("e", key) for key in node.entity_ids} | {
             ("t", ticker) for ticker in node.tickers})
     if isinstance(node, Developer):
-        return frozenset({("d", key) for key in node.developer_ids} | {
-            ("e", key) for key in node.model_ids})
+        return frozenset({("dm", key) for key in node.developer_ids} | {
+            ("em", key) for key in node.model_ids})
     if isinstance(node, Stock):
         return _stock_clause(node)
     if isinstance(node, FieldIs):
         return frozenset({(node.field, node.value)})
     return frozenset()
+
+
+def decided_by_keys(node: Node) -> bool:
+    """Whether ``node`` is a filter that holds exactly when the article contains one of the keys
+    of its :func:`leaf_clause` (so deciding it is a set test)."""
+    if isinstance(node, Words):
+        return node.scope != "text"
+    if isinstance(node, Mentions | Developer):
+        return node.scope is None
+    if isinstance(node, Stock):
+        return node.scope is None and node.threshold is None
+    return isinstance(node, FieldIs)
 
 
 def _or_clauses(node: Or, cost: Callable[[Clause], float]) -> tuple[Clause, ...]:
@@ -84,10 +104,16 @@ def _or_clauses(node: Or, cost: Callable[[Clause], float]) -> tuple[Clause, ...]
 
 
 def _stock_clause(node: Stock) -> Clause:
+    company, ticker = _reaction_kinds(node.direction)
     if node.company_ids is None:
-        return frozenset({ANY_REACTION})
-    return frozenset({("r", key) for key in node.company_ids} | {
-        ("rt", ticker) for ticker in node.tickers})
+        return frozenset({(company, "*")})
+    return frozenset({(company, key) for key in node.company_ids} | {
+        (ticker, symbol) for symbol in node.tickers})
+
+
+def _reaction_kinds(direction: str | None) -> tuple[str, str]:
+    """The key kinds of reactions of a company and of a ticker, in any or one direction."""
+    return ("r", "rt") if direction is None else (f"r.{direction}", f"rt.{direction}")
 
 
 def word_keys(node: Node) -> Iterator[Key]:
@@ -110,11 +136,14 @@ def article_keys(article: PreparedArticle) -> set[Key]:
     keys.update(("site", site) for site in article.sites)
     keys.update(("lang", code) for code in article.languages)
     for ref in view.entities:
-        _add(keys, (("e", ref.canonical_id), ("e", ref.parent_id), ("t", ref.ticker),
-                    ("d", ref.developer_id)))
+        _add(keys, (("e", ref.canonical_id), ("e", ref.parent_id), ("t", ref.ticker)))
+        if ref.type == "MODEL":
+            _add(keys, (("em", ref.canonical_id), ("em", ref.parent_id),
+                        ("dm", ref.developer_id)))
     for reaction in view.reactions:
-        keys.add(ANY_REACTION)
-        _add(keys, (("r", reaction.company_id), ("rt", reaction.ticker)))
+        for company, ticker in (_reaction_kinds(None), _reaction_kinds(reaction.direction)):
+            keys.add((company, "*"))
+            _add(keys, ((company, reaction.company_id), (ticker, reaction.ticker)))
     return keys
 
 

@@ -190,7 +190,8 @@ def test_candidates_are_the_queries_whose_keys_the_article_contains(catalog: Cat
         12: "lang:en", 13: "meta OR launch", 14: "nvidia -export", 15: "title:shares",
     }
     index = MatchIndex.build((sid, parse(text, catalog)) for sid, text in texts.items())
-    assert index.candidates(ARTICLE) == {1, 2, 5, 6, 8, 9, 11, 12, 14, 15}
+    # 15: "shares" is in the text, and title words have keys of their own
+    assert index.candidates(ARTICLE) == {1, 2, 5, 6, 8, 9, 11, 12, 14}
     assert sorted(sid for sid, _ in index.match(ARTICLE, NOW)) == [1, 2, 5, 6, 8, 9, 11, 12]
 
 

@@ -219,7 +219,8 @@ class MatchIndex:
                                             present & plans.evaluated_keys)))
         maybe.update(plans.always_evaluated)
         conditions = plans.conditions
-        for number in maybe:
+        ready = compress(maybe, map(present.issuperset, map(plans.needs.__getitem__, maybe)))
+        for number in ready:
             condition = conditions[number]
             if any(clause.isdisjoint(present) for clause in condition.checks):
                 continue
@@ -269,7 +270,7 @@ class MatchIndex:
         """The distinct queries that match, given the conditions that hold."""
         plans = self._plans
         matched = list(chain.from_iterable(map(plans.plain.get, holding, repeat(()))))
-        tested = [condition for condition in holding if condition in plans.tested_ids]
+        tested = list(holding & plans.tested_keys)
         indexes = chain.from_iterable(map(plans.tested_ids.__getitem__, tested))
         required = chain.from_iterable(map(plans.tested_required.__getitem__, tested))
         excluded = chain.from_iterable(map(plans.tested_excluded.__getitem__, tested))

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 import ahocorasick
@@ -204,6 +205,13 @@ class CompiledPlans:
     title_key: dict[Key, Key]
     """``w`` key -> the ``wt`` key of the same words."""
 
+    needs: dict[int, frozenset[Key]]
+    """Evaluated condition -> keys it needs besides one of its own (its one-key checks)."""
+
+    @cached_property
+    def tested_keys(self) -> frozenset[int]:
+        return frozenset(self.tested_ids)
+
     def filed_under(self, condition: int) -> tuple[int, ...]:
         """Every query filed under ``condition``."""
         return (*self.plain.get(condition, ()), *self.tested_ids.get(condition, ()),
@@ -234,7 +242,7 @@ def compile_plans(roots: Sequence[Node], cost: Callable[[Clause], float]) -> Com
         _frozen(filing.tested_excluded), _frozen(filing.with_parts), tuple(filing.always),
         filing.always_filed, tuple(filing.required), tuple(filing.excluded),
         tuple(plan.residual for plan in plans), signature, signature_parts, parts, repeats,
-        automaton, title_key,
+        automaton, title_key, _needs(conditions),
     )
 
 
@@ -277,6 +285,12 @@ class _Filing:
             self.tested_ids[trigger].append(index)
             self.tested_required[trigger].append(self.shared(required - {trigger}))
             self.tested_excluded[trigger].append(excluded)
+
+
+def _needs(conditions: Sequence[Condition]) -> dict[int, frozenset[Key]]:
+    return {number: frozenset(key for clause in condition.checks if len(clause) == 1
+                              for key in clause)
+            for number, condition in enumerate(conditions) if condition.node is not None}
 
 
 def _conditions_by_key(

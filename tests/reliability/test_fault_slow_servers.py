@@ -58,7 +58,8 @@ class StalledServer:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.05)
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/feed.xml"
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
 
     def _accept(self) -> None:
         while not self._stop.is_set():
@@ -83,6 +84,7 @@ class StalledServer:
 
     def stop(self) -> None:
         self._stop.set()
+        self._thread.join()
         self._listener.close()
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -25,20 +23,12 @@ from pipeline.storage.alerts import SubscriptionMatch
 from pipeline.storage.subscriptions import NewSubscription
 from pipeline.types import ArticleOrigin, ExtractedArticle
 from tests.alerts.delivery_support import Receiver, Reply, free_port
+from tests.support.clock import START, ManualClock
 
 KEY = "k" * 40
-START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+Clock = ManualClock
 
 
 class Recorder:

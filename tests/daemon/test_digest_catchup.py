@@ -28,18 +28,9 @@ from pipeline.storage.digests import StoredDigest
 from pipeline.storage.subscriptions import NewSubscription, SubscriptionRecord
 from pipeline.types import ArticleOrigin, ExtractedArticle
 from tests.alerts.delivery_support import Receiver
+from tests.support.clock import ManualClock
 
 KEY = "k" * 40
-
-
-class FrozenClock:
-    """A clock the test sets by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +93,7 @@ def headlines(document: dict[str, Any]) -> list[str]:
 
 
 def run_job(app: App, at: datetime) -> int:
-    app.clock = FrozenClock(at)
+    app.clock = ManualClock(at)
     return asyncio.run(send_digests(JobContext(app)))
 
 

@@ -29,28 +29,19 @@ from newsmon.demo.catalog import DemoDataError, build_catalog
 from newsmon.demo.responses import accepts_gzip, etag_matches, is_not_modified
 from pipeline.dates import from_struct_time, parse_iso_datetime
 from pipeline.urls import canonicalize_url
+from tests.support.clock import ManualClock
 
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def clock(fixed_now: datetime) -> ManualClock:
+    return ManualClock(fixed_now)
 
 
 @pytest.fixture
-def clock(fixed_now: datetime) -> FakeClock:
-    return FakeClock(fixed_now)
-
-
-@pytest.fixture
-def site(clock: FakeClock) -> Iterator[SampleNewsSite]:
+def site(clock: ManualClock) -> Iterator[SampleNewsSite]:
     with SampleNewsSite(clock=clock, start=clock.now) as running:
         yield running
 
@@ -224,7 +215,7 @@ def test_ledger_pages_show_eastern_time(site: SampleNewsSite, client: httpx.Clie
 
 
 def test_story_released_later_appears_everywhere_when_the_clock_reaches_it(
-    site: SampleNewsSite, client: httpx.Client, clock: FakeClock
+    site: SampleNewsSite, client: httpx.Client, clock: ManualClock
 ) -> None:
     databricks = story(site, "databricks-spark-pilot-agents")
 
@@ -327,7 +318,7 @@ def test_trafilatura_extracts_the_story_without_the_boilerplate(
 )
 def test_poll_urls_answer_304_until_a_new_story_is_released(
     client: httpx.Client,
-    clock: FakeClock,
+    clock: ManualClock,
     fixed_now: datetime,
     path: str,
     next_release_minutes: int,
@@ -398,7 +389,7 @@ def test_requests_are_recorded_with_method_path_and_headers(
     assert len(site.requests) == 0
 
 
-def test_stop_closes_the_port_and_kept_alive_connections(clock: FakeClock) -> None:
+def test_stop_closes_the_port_and_kept_alive_connections(clock: ManualClock) -> None:
     site = SampleNewsSite(clock=clock)
     with pytest.raises(RuntimeError):
         _ = site.base_url

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,23 +29,14 @@ from pipeline.storage import Storage
 from pipeline.storage.alerts import SubscriptionMatch
 from pipeline.storage.subscriptions import NewSubscription
 from pipeline.types import ArticleOrigin, ExtractedArticle
+from tests.support.clock import START, ManualClock
 
 SIGNING_KEY = "reliability-signing-key-0123456789abcdef"
-START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LOCAL = AllowList.parse(["127.0.0.1"])
 
 
-@dataclass
-class Clock:
-    """A clock the test moves by hand."""
-
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+Clock = ManualClock
+"""The tests' hand-moved clock (``tests.support.clock``)."""
 
 
 @dataclass(frozen=True)

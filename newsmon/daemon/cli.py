@@ -31,13 +31,15 @@ from newsmon.daemon.jobs import (
     run_maintenance,
     send_digests,
 )
-from newsmon.daemon.lock import acquire_daemon_lock
+from newsmon.daemon.lock import DaemonLock, acquire_daemon_lock
 from newsmon.daemon.service import Daemon
 from newsmon.output import console, errors
 from newsmon.web import WebServer, start_web_server
 
 logger = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+LOCK_CHECK_SECONDS = 30.0
+"""How often the running daemon verifies it still holds its lock (PostgreSQL restarts free it)."""
 
 
 def run_command(
@@ -55,14 +57,14 @@ def run_command(
         raise typer.Exit(1)
     try:
         with App.from_settings(settings, upgrade=True) as application:
-            code = run_on_reactor(application, once=once)
+            code = run_on_reactor(application, once=once, lock=lock)
     finally:
         lock.release()
     if code:
         raise typer.Exit(code)
 
 
-def run_on_reactor(application: App, *, once: bool) -> int:
+def run_on_reactor(application: App, *, once: bool, lock: DaemonLock | None = None) -> int:
     """Run the reactor on this (the main) thread until the daemon or the one pass ends."""
     loop = install_asyncio_reactor()
     from twisted.internet import reactor as installed
@@ -76,7 +78,7 @@ def run_on_reactor(application: App, *, once: bool) -> int:
             if once:
                 exit_code.append(await run_once(job_context))
             else:
-                await run_daemon(job_context, loop)
+                exit_code.append(await run_daemon(job_context, loop, lock))
         except Exception:
             logger.exception("the daemon failed")
             exit_code.append(1)
@@ -89,10 +91,15 @@ def run_on_reactor(application: App, *, once: bool) -> int:
     return exit_code[0] if exit_code else 0
 
 
-async def run_daemon(job_context: JobContext, loop: asyncio.AbstractEventLoop) -> None:
-    """Start the scheduler; return after SIGTERM or SIGINT once it has stopped cleanly."""
+async def run_daemon(
+    job_context: JobContext, loop: asyncio.AbstractEventLoop, lock: DaemonLock | None = None,
+) -> int:
+    """Start the scheduler; after SIGTERM or SIGINT (0), or once the daemon lock was lost to
+    another daemon (1), stop it cleanly and return the exit code."""
     daemon = Daemon(job_context, loop)
     stop_requested = asyncio.Event()
+    lost: list[str] = []
+    watchdog = loop.create_task(watch_lock(lock, stop_requested, lost)) if lock else None
     reloads: set[asyncio.Task[None]] = set()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop_requested.set)
@@ -104,11 +111,13 @@ async def run_daemon(job_context: JobContext, loop: asyncio.AbstractEventLoop) -
         console.print(f"newsmon daemon running (pid {os.getpid()}): {len(specs)} jobs; "
                       "reload sources with SIGHUP; stop with SIGTERM or Ctrl-C")
         await stop_requested.wait()
-        logger.info("stop requested")
+        logger.info("stop requested" if not lost else "stopping: %s", *lost)
         if reloads:
             await asyncio.gather(*reloads)
         await daemon.stop()
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         for signum in (*STOP_SIGNALS, signal.SIGHUP):
             loop.remove_signal_handler(signum)
         if web is not None:
@@ -116,6 +125,22 @@ async def run_daemon(job_context: JobContext, loop: asyncio.AbstractEventLoop) -
     console.print(f"newsmon daemon stopped: {sum(daemon.stats.executed.values())} job runs, "
                   f"{sum(daemon.stats.errors.values())} errors, "
                   f"{sum(daemon.stats.missed.values())} missed")
+    if lost:
+        errors.print(f"error: {lost[0]}", markup=False, highlight=False)
+        return 1
+    return 0
+
+
+async def watch_lock(lock: DaemonLock, stop_requested: asyncio.Event, lost: list[str]) -> None:
+    """Verify the daemon lock every ``LOCK_CHECK_SECONDS``; once it is lost to another daemon,
+    note why and request the stop (two daemons must never run on one database)."""
+    while not stop_requested.is_set():
+        await asyncio.sleep(LOCK_CHECK_SECONDS)
+        reason = await asyncio.to_thread(lock.verify)
+        if reason is not None:
+            logger.error("%s", reason)
+            lost.append(reason)
+            stop_requested.set()
 
 
 def start_web(application: App) -> WebServer | None:

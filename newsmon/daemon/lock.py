@@ -5,11 +5,17 @@ are guarded by ``fcntl.flock`` on ``$NEWSMON_HOME/daemon.lock`` (which holds the
 PostgreSQL databases by a session advisory lock on a connection kept open until release, keyed
 by the schema so several newsmon schemas can share one server. The kernel or the server frees
 either lock when the process dies, so a crash never leaves a stale lock behind.
+
+The advisory lock lives only as long as its connection: a PostgreSQL restart frees it while the
+daemon runs on. The daemon therefore verifies its lock periodically (:meth:`AdvisoryLock.verify`):
+a lost connection is replaced and the lock taken again; if another daemon took it meanwhile, the
+answer says so and the daemon stops.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from config.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 LOCK_FILE_NAME = "daemon.lock"
 # The key: this database and schema, so newsmon schemas sharing a server do not collide.
@@ -38,6 +46,10 @@ class DaemonLock(Protocol):
     @property
     def description(self) -> str: ...
 
+    def verify(self) -> str | None:
+        """``None`` while the lock is (or may still be) ours; why not, once it is lost."""
+        ...
+
     def release(self) -> None: ...
 
 
@@ -52,6 +64,10 @@ class FileLock:
     def description(self) -> str:
         return f"lock file {self.path}"
 
+    def verify(self) -> str | None:
+        """A ``flock`` lasts as long as the process: always still ours."""
+        return None
+
     def release(self) -> None:
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -64,10 +80,46 @@ class AdvisoryLock:
     """A PostgreSQL session advisory lock, held as long as its connection stays open."""
 
     connection: Connection | None
+    url: str = ""
+    """Where to take the lock again after its connection was lost."""
 
     @property
     def description(self) -> str:
         return "PostgreSQL advisory lock"
+
+    def verify(self) -> str | None:
+        """Check the lock's connection; after a lost one (a server restart frees the lock), take
+        the lock again on a new connection. ``None``: ours (or the server cannot be reached, so
+        nobody else can take it now either); a message once another daemon holds it."""
+        if self.connection is None:
+            return "the daemon lock was released"
+        try:
+            self.connection.execute(text("SELECT 1"))
+            return None
+        except SQLAlchemyError:
+            logger.warning("the connection holding the daemon lock was lost; taking it again")
+        self._drop_connection()
+        try:
+            again = acquire_advisory_lock(self.url)
+        except SQLAlchemyError as error:
+            logger.warning("cannot take the daemon lock again yet: %s", error)
+            return None
+        if isinstance(again, str):
+            return f"lost the daemon lock: {again}"
+        self.connection = again.connection
+        logger.info("daemon lock taken again")
+        return None
+
+    def _drop_connection(self) -> None:
+        if self.connection is not None:
+            engine = self.connection.engine
+            try:
+                self.connection.invalidate()
+                self.connection.close()
+            except SQLAlchemyError:
+                pass
+            engine.dispose()
+            self.connection = None
 
     def release(self) -> None:
         if self.connection is not None:
@@ -114,7 +166,7 @@ def acquire_advisory_lock(url: str) -> AdvisoryLock | str:
         engine.dispose()
         raise
     if held:
-        return AdvisoryLock(connection)
+        return AdvisoryLock(connection, url)
     owner = connection.execute(_OWNER).scalar()
     connection.close()
     engine.dispose()

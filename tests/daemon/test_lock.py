@@ -3,12 +3,17 @@ refused with a reason, and the lock is free again once released."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from config.settings import Settings, StorageSettings
+from newsmon.daemon import cli as daemon_cli
 from newsmon.daemon.lock import AdvisoryLock, FileLock, acquire_daemon_lock
 from tests.support.db import postgres_schema_url
 
@@ -58,3 +63,81 @@ def test_second_advisory_lock_on_the_same_postgres_schema_is_refused(tmp_path: P
         again = acquire_daemon_lock(settings)
         assert isinstance(again, AdvisoryLock)
         again.release()
+
+
+def _end_session_of(lock: AdvisoryLock, url: str) -> None:
+    """What a PostgreSQL restart does to the lock: its session ends (from another connection)."""
+    assert lock.connection is not None
+    backend = lock.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with engine.connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar()
+    engine.dispose()
+
+
+def test_an_advisory_lock_whose_session_ended_is_taken_again(tmp_path: Path) -> None:
+    with postgres_schema_url() as url:
+        settings = Settings(home=tmp_path, storage=StorageSettings(database_url=SecretStr(url)))
+        lock = acquire_daemon_lock(settings)
+        assert isinstance(lock, AdvisoryLock)
+        assert lock.verify() is None  # healthy: nothing to do
+        _end_session_of(lock, url)
+
+        assert lock.verify() is None  # the lost session is replaced and the lock taken again
+        second = acquire_daemon_lock(settings)
+        assert isinstance(second, str)  # so a second daemon is still refused
+        lock.release()
+
+
+def test_an_advisory_lock_taken_by_another_daemon_meanwhile_is_reported_lost(
+    tmp_path: Path,
+) -> None:
+    with postgres_schema_url() as url:
+        settings = Settings(home=tmp_path, storage=StorageSettings(database_url=SecretStr(url)))
+        lock = acquire_daemon_lock(settings)
+        assert isinstance(lock, AdvisoryLock)
+        _end_session_of(lock, url)
+        usurper = acquire_daemon_lock(settings)  # started while the first one's lock was free
+        assert isinstance(usurper, AdvisoryLock)
+
+        reason = lock.verify()
+
+        assert reason is not None and reason.startswith("lost the daemon lock")
+        assert "another newsmon daemon" in reason
+        usurper.release()
+        lock.release()
+
+
+def test_a_file_lock_stays_verified(tmp_path: Path) -> None:
+    lock = acquire_daemon_lock(Settings(home=tmp_path))
+    assert isinstance(lock, FileLock)
+    assert lock.verify() is None
+    lock.release()
+
+
+def test_the_running_daemon_stops_once_another_daemon_took_its_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(daemon_cli, "LOCK_CHECK_SECONDS", 0.05)
+    with postgres_schema_url() as url:
+        settings = Settings(home=tmp_path, storage=StorageSettings(database_url=SecretStr(url)))
+        lock = acquire_daemon_lock(settings)
+        assert isinstance(lock, AdvisoryLock)
+
+        async def scenario() -> tuple[list[str], bool]:
+            stop_requested, lost = asyncio.Event(), list[str]()
+            watching = asyncio.create_task(daemon_cli.watch_lock(lock, stop_requested, lost))
+            await asyncio.sleep(0.2)
+            assert not stop_requested.is_set()  # verified a few times: still ours
+            _end_session_of(lock, url)
+            usurper = acquire_daemon_lock(settings)
+            assert isinstance(usurper, AdvisoryLock)
+            await asyncio.wait_for(stop_requested.wait(), 5)
+            await watching
+            usurper.release()
+            return lost, stop_requested.is_set()
+
+        lost, stopped = asyncio.run(scenario())
+
+        assert stopped and len(lost) == 1 and "lost the daemon lock" in lost[0]
+        lock.release()

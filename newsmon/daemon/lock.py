@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -82,6 +83,9 @@ class AdvisoryLock:
     connection: Connection | None
     url: str = ""
     """Where to take the lock again after its connection was lost."""
+    _released: bool = field(default=False, repr=False)
+    _mutex: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """``verify`` runs in a worker thread; ``release`` may come from the main thread."""
 
     @property
     def description(self) -> str:
@@ -91,17 +95,23 @@ class AdvisoryLock:
         """Check the lock's connection; after a lost one (a server restart frees the lock), take
         the lock again on a new connection. ``None``: ours (or the server cannot be reached, so
         nobody else can take it now either); a message once another daemon holds it."""
-        if self.connection is None:
-            return "the daemon lock was released"
-        try:
-            self.connection.execute(text("SELECT 1"))
-            return None
-        except SQLAlchemyError:
-            logger.warning("the connection holding the daemon lock was lost; taking it again")
-        self._drop_connection()
+        with self._mutex:
+            if self._released:
+                return "the daemon lock was released"
+            if self.connection is not None:
+                try:
+                    self.connection.execute(text("SELECT 1"))
+                    return None
+                except SQLAlchemyError:
+                    logger.warning("the connection holding the daemon lock was lost; "
+                                   "taking the lock again")
+                self._drop_connection()
+            return self._take_again()
+
+    def _take_again(self) -> str | None:
         try:
             again = acquire_advisory_lock(self.url)
-        except SQLAlchemyError as error:
+        except SQLAlchemyError as error:  # the server is still away: try at the next check
             logger.warning("cannot take the daemon lock again yet: %s", error)
             return None
         if isinstance(again, str):
@@ -122,14 +132,16 @@ class AdvisoryLock:
             self.connection = None
 
     def release(self) -> None:
-        if self.connection is not None:
-            engine = self.connection.engine
-            try:
-                self.connection.execute(_UNLOCK)
-            finally:
-                self.connection.close()
-                engine.dispose()
-                self.connection = None
+        with self._mutex:
+            self._released = True
+            if self.connection is not None:
+                engine = self.connection.engine
+                try:
+                    self.connection.execute(_UNLOCK)
+                finally:
+                    self.connection.close()
+                    engine.dispose()
+                    self.connection = None
 
 
 def acquire_daemon_lock(settings: Settings) -> DaemonLock | str:

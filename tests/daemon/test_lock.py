@@ -89,6 +89,23 @@ def test_an_advisory_lock_whose_session_ended_is_taken_again(tmp_path: Path) -> 
         lock.release()
 
 
+def test_while_the_server_stays_away_the_lock_is_retaken_once_it_is_back(tmp_path: Path) -> None:
+    with postgres_schema_url() as url:
+        settings = Settings(home=tmp_path, storage=StorageSettings(database_url=SecretStr(url)))
+        lock = acquire_daemon_lock(settings)
+        assert isinstance(lock, AdvisoryLock)
+        _end_session_of(lock, url)
+        lock.url = "postgresql+psycopg://postgres@127.0.0.1:1/test"  # the server is away
+
+        assert lock.verify() is None  # cannot tell yet: keep running, try again later
+        assert lock.verify() is None  # still away: not mistaken for a released lock
+        lock.url = url  # the server is back
+        assert lock.verify() is None
+        assert isinstance(acquire_daemon_lock(settings), str)  # the lock is ours again
+        lock.release()
+        assert lock.verify() == "the daemon lock was released"
+
+
 def test_an_advisory_lock_taken_by_another_daemon_meanwhile_is_reported_lost(
     tmp_path: Path,
 ) -> None:

@@ -9,6 +9,7 @@ the same id (``digest-<subscription>-<local date>``), so a receiver can drop a r
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import ssl
 import time
@@ -27,14 +28,16 @@ from alerts.channels.email import (
     deliver_email,
     message_id,
     mime_boundary,
+    one_click_uri,
 )
 from alerts.channels.posting import post_json
 from alerts.channels.types import DeliveryResult
 from alerts.channels.webhook import SIGNING_KEY_ENV, encode_payload, signed_headers
 from alerts.messages import one_line
 from alerts.netguard import AllowList, check_url
+from alerts.unsubscribe import make_token
 from pipeline.storage.digests import StoredDigest
-from pipeline.storage.subscriptions import SubscriptionRecord
+from pipeline.storage.subscriptions import ChannelRecord, SubscriptionRecord
 
 CHAT_LIMIT = 1900
 
@@ -49,6 +52,8 @@ class DigestChannels:
     env: Mapping[str, str] = field(default_factory=dict)
     """Where secrets come from (the shell passes ``os.environ``)."""
     deadline: float = 10.0
+    public_url: str = ""
+    """Base of the unsubscribe links (``delivery.public_url``); none when empty."""
 
 
 def digest_key(stored: StoredDigest) -> str:
@@ -68,15 +73,16 @@ async def send_digest(
         if channel.unreadable:
             result = DeliveryResult.retry(channel.unreadable)
         else:
-            result = await _send_one(stored, subscription, channel.kind, channel.target, channels)
+            result = await _send_one(stored, subscription, channel, channels)
         results.append((channel.kind, channel.shown, result))
     return results
 
 
-async def _send_one(stored: StoredDigest, subscription: SubscriptionRecord, kind: str,
-                    target: str, channels: DigestChannels) -> DeliveryResult:
+async def _send_one(stored: StoredDigest, subscription: SubscriptionRecord,
+                    channel: ChannelRecord, channels: DigestChannels) -> DeliveryResult:
+    kind, target = channel.kind, channel.target
     if kind == "email":
-        return await _send_email(stored, subscription, target, channels)
+        return await _send_email(stored, subscription, channel, channels)
     refused = check_url(target, channels.allow)
     if refused:
         return DeliveryResult.failed(refused)
@@ -102,19 +108,34 @@ def _http_body(stored: StoredDigest, kind: str, env: Mapping[str, str]
     return encode_payload(payload), {"Content-Type": "application/json"}
 
 
-async def _send_email(stored: StoredDigest, subscription: SubscriptionRecord, target: str,
-                      channels: DigestChannels) -> DeliveryResult:
+async def _send_email(stored: StoredDigest, subscription: SubscriptionRecord,
+                      channel: ChannelRecord, channels: DigestChannels) -> DeliveryResult:
     if channels.email is None:
         return DeliveryResult.retry("the email channel is not configured ([email] settings)")
     config = SmtpConfig.from_settings(channels.email, channels.env)
-    email = digest_email(stored, subscription, to=target, config=config)
+    unsubscribe = digest_unsubscribe_url(stored, subscription, channel, channels.public_url)
+    email = digest_email(stored, subscription, to=channel.target, config=config,
+                         unsubscribe_url=unsubscribe)
     tls = ssl.create_default_context()
-    return await asyncio.to_thread(deliver_email, config, tls, email, target)
+    return await asyncio.to_thread(deliver_email, config, tls, email, channel.target)
+
+
+def digest_unsubscribe_url(stored: StoredDigest, subscription: SubscriptionRecord,
+                           channel: ChannelRecord, public_url: str) -> str | None:
+    """The link that unsubscribes ``channel`` (the same on every attempt: its nonce comes from
+    the digest's id); ``None`` without a public URL."""
+    if not public_url:
+        return None
+    nonce = hashlib.sha256(digest_key(stored).encode()).hexdigest()[:16]
+    token = make_token(subscription.id, channel.id, channel.unsubscribe_epoch,
+                       subscription.token_secret, nonce=nonce)
+    return f"{public_url.rstrip('/')}/unsubscribe/{token}"
 
 
 def digest_email(stored: StoredDigest, subscription: SubscriptionRecord, *, to: str,
-                 config: SmtpConfig) -> EmailMessage:
-    """The multipart email of a digest (pure; the same bytes on every attempt)."""
+                 config: SmtpConfig, unsubscribe_url: str | None = None) -> EmailMessage:
+    """The multipart email of a digest (pure; the same bytes on every attempt), with a one-click
+    ``List-Unsubscribe`` (RFC 8058) when ``unsubscribe_url`` is https."""
     sender = config.sender
     key = digest_key(stored)
     email = EmailMessage(policy=EMAIL_POLICY)
@@ -124,6 +145,10 @@ def digest_email(stored: StoredDigest, subscription: SubscriptionRecord, *, to: 
     email["Date"] = format_datetime(stored.created_at)
     email["Message-ID"] = message_id(key, sender.domain)
     email["Auto-Submitted"] = "auto-generated"
+    one_click = one_click_uri(unsubscribe_url)
+    if one_click:
+        email.set_raw("List-Unsubscribe", one_click)
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(stored.text, cte="quoted-printable")
     email.add_alternative(stored.html, subtype="html", cte="quoted-printable")
     email.set_boundary(mime_boundary(key))

@@ -181,7 +181,7 @@ class App:
         async with self._http_client(allow) as client:
             results = await send_digest(stored, subscription, DigestChannels(
                 client, allow, self.settings.email, os.environ,
-                self.settings.webhook.timeout_seconds))
+                self.settings.webhook.timeout_seconds, self.settings.delivery.public_url))
         if results and all(r.status is DeliveryStatus.SENT for _, _, r in results):
             self.storage.digests.mark_sent(stored.id, self.clock())
         return results

@@ -209,14 +209,23 @@ def message_id(delivery_id: str, domain: str) -> str:
 def list_unsubscribe(message: AlertMessage, mailto: str | None) -> str | None:
     """``<https://...>, <mailto:...>`` for RFC 2369 / 8058, from validated parts only."""
     uris = []
-    url = web_url(message.unsubscribe_url)
-    if url and url.startswith("https://") and _URI.fullmatch(url):
-        uris.append(f"<{url}>")
+    one_click = one_click_uri(message.unsubscribe_url)
+    if one_click:
+        uris.append(one_click)
     if mailto and _MAILBOX.fullmatch(mailto):
         token = one_line(message.unsubscribe_token or "")
         subject = quote(f"unsubscribe {token}".strip(), safe="")
         uris.append(f"<mailto:{mailto}?subject={subject}>")
     return ", ".join(uris) or None
+
+
+def one_click_uri(unsubscribe_url: str | None) -> str | None:
+    """``<https://...>`` for ``List-Unsubscribe`` when the link can be a one-click (RFC 8058)
+    unsubscribe: https and a plain URI; else ``None``."""
+    url = web_url(unsubscribe_url)
+    if url and url.startswith("https://") and _URI.fullmatch(url):
+        return f"<{url}>"
+    return None
 
 
 def check_email_address(target: str) -> str | None:

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from alerts.digest_delivery import DigestChannels, digest_key, send_digest
 from alerts.netguard import AllowList
+from alerts.unsubscribe import verify_token
 from config.settings import EmailSettings
 from pipeline.storage.digests import StoredDigest
 from pipeline.storage.subscriptions import ChannelRecord, SubscriptionRecord
@@ -78,3 +79,33 @@ def test_without_email_settings_the_digest_waits() -> None:
 
     [(_, _, result)] = asyncio.run(go())
     assert result.status.value == "retry" and "not configured" in result.detail
+
+
+def test_a_digest_email_carries_a_one_click_unsubscribe_for_its_channel() -> None:
+    recorder, port = Recorder(), free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    email = EmailSettings(host="127.0.0.1", port=port, security="none",
+                          from_address="digest@newsmon.example.org", helo_name="newsmon.test")
+
+    async def go(public_url: str) -> None:
+        async with httpx.AsyncClient() as client:
+            channels = DigestChannels(client, AllowList(), email, {}, public_url=public_url)
+            await send_digest(DIGEST, SUBSCRIPTION, channels)
+
+    try:
+        asyncio.run(go("https://news.example.org/newsmon"))
+        asyncio.run(go("https://news.example.org/newsmon"))  # a second attempt
+        asyncio.run(go("http://127.0.0.1:8080"))  # not https: no one-click header
+    finally:
+        controller.stop()
+    first, again, plain = (message_from_bytes(content, policy=policy.default)
+                           for _, content in recorder.received)
+    header = first["List-Unsubscribe"]
+    assert header.startswith("<https://news.example.org/newsmon/unsubscribe/")
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    token = header.strip("<>").rsplit("/", 1)[1]
+    claim = verify_token(token, {SUBSCRIPTION.id: SUBSCRIPTION.token_secret}.get)
+    assert claim is not None and claim.channel_id == 1  # the channel the digest went to
+    assert again["List-Unsubscribe"] == header  # the same bytes on every attempt
+    assert plain["List-Unsubscribe"] is None and plain["List-Unsubscribe-Post"] is None

@@ -15,7 +15,7 @@ from config.loading import format_validation_error
 from crawler.sections import validate_selector
 from newsmon.app import App
 from newsmon.output import ago, console, errors, format_seconds, plain, print_json
-from pipeline.storage import SourceHealth
+from pipeline.storage import SourceHealth, SourceRecord
 
 sources_app = typer.Typer(help="Manage the sources newsmon polls.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def list_sources(context: typer.Context, json_output: JsonFlag = False) -> None:
         source, state = item.source, item.state
         table.add_row(
             plain(source.name), source.kind, "yes" if source.enabled else "no",
-            format_seconds(source.interval_seconds), f"{source.weight:g}",
+            plain(schedule_text(source).removeprefix("every ")), f"{source.weight:g}",
             ago(item.last_success_at, now), str(item.last_status_code or ""),
             str(state.consecutive_failures or ""), f"{item.articles_per_day:g}",
             str(item.articles_last_24h),
@@ -59,12 +59,24 @@ def add_source(
     selector: Annotated[
         str | None, typer.Option(help="For kind=page: CSS or XPath picking article links.")
     ] = None,
+    window: Annotated[
+        str | None, typer.Option(help="Poll only between these local times, e.g. 06:00-22:00.")
+    ] = None,
+    cron: Annotated[
+        str | None,
+        typer.Option(help="Poll at these times instead of the interval (crontab, e.g. "
+                          "'5 16 * * mon-fri').")
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option(help="The time zone --window and --cron are read in (IANA name).")
+    ] = "UTC",
 ) -> None:
-    """Add a source after validating its name, URL, kind, interval and selector; URLs naming
-    private addresses are refused unless allow-listed (checked again at every crawl)."""
+    """Add a source after validating its name, URL, kind, interval, selector and schedule; URLs
+    naming private addresses are refused unless allow-listed (checked again at every crawl)."""
     try:
         spec = SourceSpec(name=name, url=url, kind=kind, interval=interval,  # type: ignore[arg-type]
-                          weight=weight, link_selector=selector)
+                          weight=weight, link_selector=selector, window=window, cron=cron,
+                          timezone=timezone)
     except ValidationError as error:
         errors.print(format_validation_error(error, None, "source"))
         raise typer.Exit(2) from error
@@ -82,7 +94,7 @@ def add_source(
         errors.print(f"a source named {name!r} already exists")
         raise typer.Exit(1)
     console.print(f"Added {added.kind} source {added.name!r}: {added.url} "
-                  f"every {format_seconds(added.interval_seconds)}", markup=False)
+                  f"{schedule_text(added)}", markup=False)
 
 
 @sources_app.command("remove")
@@ -147,11 +159,21 @@ def disable_source(
     _set_enabled(context, name, False)
 
 
+def schedule_text(source: SourceRecord) -> str:
+    """When a source is polled: "every 30m", "every 30m, 06:00-22:00 Europe/Paris", or
+    "cron 5 16 * * mon-fri America/New_York"."""
+    if source.cron:
+        return f"cron {source.cron} {source.timezone}"
+    every = f"every {format_seconds(source.interval_seconds)}"
+    return f"{every}, {source.window} {source.timezone}" if source.window else every
+
+
 def _health_json(item: SourceHealth) -> dict[str, object]:
     source, state = item.source, item.state
     return {
         "name": source.name, "kind": source.kind, "url": source.url, "enabled": source.enabled,
-        "interval_seconds": source.interval_seconds, "weight": source.weight,
+        "interval_seconds": source.interval_seconds, "window": source.window,
+        "cron": source.cron, "timezone": source.timezone, "weight": source.weight,
         "link_selector": source.link_selector, "last_success_at": item.last_success_at,
         "last_error": item.last_error, "last_error_at": item.last_error_at,
         "last_status_code": item.last_status_code,
@@ -169,8 +191,8 @@ def _print_health(item: SourceHealth, now: datetime) -> None:
     console.print(f"  url:           {source.url}")
     if source.link_selector:
         console.print(f"  selector:      {source.link_selector}")
-    console.print(f"  every:         {format_seconds(source.interval_seconds)}, "
-                  f"weight {source.weight:g}")
+    console.print(f"  schedule:      {schedule_text(source)}, weight {source.weight:g}",
+                  markup=False)
     console.print(f"  last poll:     {ago(state.last_polled_at, now)} "
                   f"(status {item.last_status_code or '-'})")
     console.print(f"  last success:  {ago(item.last_success_at, now)}")

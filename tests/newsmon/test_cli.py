@@ -60,6 +60,29 @@ def test_sources_add_validates_url_kind_and_selector(run) -> None:  # type: igno
     assert "no source named" in run("sources", "remove", "mine", code=1)
 
 
+def test_sources_add_takes_a_time_window_or_a_cron_schedule(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--no-sources")
+    added = run("sources", "add", "day", "https://example.com/day.xml", "--interval", "15m",
+                "--window", "06:00-22:00", "--timezone", "Europe/Paris")
+    assert "every 15m, 06:00-22:00 Europe/Paris" in " ".join(added.split())  # unwrapped
+    run("sources", "add", "close", "https://example.com/close.xml", "--cron", "5 16 * * mon-fri",
+        "--timezone", "America/New_York")
+    day = json.loads(run("sources", "show", "day", "--json"))
+    close = json.loads(run("sources", "show", "close", "--json"))
+    assert (day["window"], day["cron"], day["timezone"]) == ("06:00-22:00", None, "Europe/Paris")
+    assert (close["window"], close["cron"]) == (None, "5 16 * * mon-fri")
+    shown = " ".join(run("sources", "show", "close").split())
+    assert "cron 5 16 * * mon-fri America/New_York" in shown
+    listed = {item["name"]: item for item in json.loads(run("sources", "list", "--json"))}
+    assert listed["day"]["window"] == "06:00-22:00" and listed["close"]["cron"] is not None
+    assert "not a crontab expression" in run("sources", "add", "c", "https://e.com/", "--cron",
+                                             "whenever", code=2)
+    assert "not a time window" in run("sources", "add", "w", "https://e.com/", "--window",
+                                      "morning", code=2)
+    assert "window" in run("sources", "add", "b", "https://e.com/", "--window", "06:00-22:00",
+                           "--cron", "0 * * * *", code=2)  # one or the other
+
+
 def test_crawl_then_list_and_show_articles(run) -> None:  # type: ignore[no-untyped-def]
     server = RouteServer().start()
     try:

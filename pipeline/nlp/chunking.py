@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.nlp.vocabulary import SENTENCE_ABBREVIATIONS
+from pipeline.nlp.vocabulary import CORPORATE_SUFFIXES, SENTENCE_ABBREVIATIONS
 
 _SAME_LENGTH = str.maketrans({
     "\u2019": "'", "\u2018": "'", "\u201b": "'", "\u2032": "'",
@@ -134,6 +134,8 @@ def _line_sentences(text: str, start: int, end: int) -> list[Span]:
 def _ends_in_abbreviation(text: str, line_start: int, period: int) -> bool:
     word_start = max(text.rfind(" ", line_start, period), text.rfind("\t", line_start, period))
     word = text[word_start + 1 : period].lstrip("\"'([").lower()
+    if word in CORPORATE_SUFFIXES and text[period + 1 : period + 3].lstrip().startswith("("):
+        return True
     return word in SENTENCE_ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 

@@ -179,3 +179,8 @@ SENTENCE_ABBREVIATIONS = _words("""
     mr mrs ms dr prof sr jr st vs no fig approx gen gov sen rep e.g i.e u.s u.k u.n
 """)
 """Words ending in a period that do not end a sentence (``Dr. Smith``, ``e.g. Llama``)."""
+
+CORPORATE_SUFFIXES = _words("corp inc co cos ltd plc llc lp bhd")
+"""Legal suffixes that end a company name, not a sentence, when a bracket follows
+(``Microsoft Corp. (MSFT) gained``); before a capital they may well end one (``... Apple Inc.
+The deal``), so there they still count as a sentence end."""

@@ -53,6 +53,17 @@ def test_sentences_split_at_ends_and_line_breaks_not_abbreviations() -> None:
     ]
 
 
+def test_a_legal_suffix_before_a_ticker_does_not_end_the_sentence() -> None:
+    text = "Microsoft Corp. (MSFT) gained 0.9% today. The deal closed with Apple Inc. Shares rose."
+
+    spans = split_sentences(text)
+    assert [text[start:end] for start, end in spans] == [
+        "Microsoft Corp. (MSFT) gained 0.9% today.",
+        "The deal closed with Apple Inc.",  # before a capital it may end one: it does here
+        "Shares rose.",
+    ]
+
+
 def test_chunks_cover_the_text_and_end_at_boundaries() -> None:
     text = PARAGRAPH * 40
 

@@ -39,6 +39,9 @@ _MAX_LOOKBACK_SENTENCES = 2
 """How far back "the stock" may look for its company."""
 _MAX_EVENT_WORDS = 12
 """Longer event phrases are cut (the rest is usually a clause about something else)."""
+_TICKER_IN_BRACKETS = re.compile(rf"\(\s*{vocab.MASK_HEAD}{vocab.MASK_TAIL}{{0,13}}\s*\)")
+"""A short company mention alone in brackets after a bare name, before its move: its ticker
+("(GOOG)", "(NASDAQ: GOOGL)"), so the name is a listed company's and its move a stock move."""
 _TICKER_FORM = re.compile(r"\$?(?:[A-Z]+:\s?)?[A-Z]{1,5}(?:\.[A-Z]{1,2})?")
 _HAS_STOCK_WORDS = re.compile(
     r"\b(?:shares?|stocks?|ADRs?|market|sending|sent|pushing|pushed|lifting|lifted|driving|drove"
@@ -195,6 +198,8 @@ def _bare_move_counts(sentence: str, subject: Subject, move: Move) -> bool:
     if move.magnitudes:
         return not vocab.NOT_A_STOCK_PERCENT_AFTER.match(sentence, move.magnitude_end)
     if subject.with_peers or any(_looks_like_ticker(mention) for mention in subject.mentions):
+        return True
+    if _TICKER_IN_BRACKETS.search(sentence, subject.start, move.start):  # "Alphabet (GOOG) was"
         return True
     if vocab.MARKET_VERB.search(sentence, subject.end, move.end):
         return True

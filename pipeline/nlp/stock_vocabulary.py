@@ -308,7 +308,8 @@ NOT_A_STOCK_PERCENT_AFTER = re.compile(
 
 INDEX_NAME = re.compile(
     r"^(?:the\s+)?(?:S&P|Nasdaq(?:\s+Composite|\s+100)?|Dow(?:\s+Jones)?|Nikkei|Hang\s+Seng|FTSE"
-    r"|DAX|KOSPI|Stoxx|CAC|Russell|Topix|Sensex|Nifty|Philadelphia\s+Semiconductor|SOX)\b",
+    r"|DAX|KOSPI|Stoxx|CAC|Russell|Topix|Sensex|Nifty|Philadelphia\s+Semiconductor|SOX)\b"
+    r"(?!\s?:)",  # "NASDAQ:NVDA" names a listed company, not the index
     re.IGNORECASE,
 )
 """Index names, which move without being a company's stock ("the Nasdaq rose")."""

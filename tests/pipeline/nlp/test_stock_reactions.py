@@ -24,6 +24,7 @@ COMPANIES: dict[str, tuple[str, str, str | None, str | None]] = {
     "Nvidia": ("Nvidia", "nvidia", "NVDA", None),
     "NVDA": ("Nvidia", "nvidia", "NVDA", None),
     "$NVDA": ("Nvidia", "nvidia", "NVDA", None),
+    "NASDAQ:NVDA": ("Nvidia", "nvidia", "NVDA", None),
     "AMD": ("AMD", "amd", "AMD", None),
     "Broadcom": ("Broadcom", "broadcom", "AVGO", None),
     "AVGO": ("Broadcom", "broadcom", "AVGO", None),
@@ -229,6 +230,11 @@ POSITIVE = [
     ),
     ("Nvidia (NVDA -3.2%) fell after the report.", [("Nvidia", DOWN, 3.2)]),
     ("Meta’s stock slipped about 1% in after-hours trading.", [("Meta", DOWN, 1.0)]),
+    ("Alphabet (GOOGL) was flat.", [("Alphabet", FLAT, None)]),
+    ("NASDAQ:NVDA fell 2.9% in premarket trading.", [("Nvidia", DOWN, 2.9)]),
+    ("Alphabet (NASDAQ: GOOGL) was little changed.", [("Alphabet", FLAT, None)]),
+    ("Shares of Meta rose 1.2%, while Alphabet (GOOGL) was flat.",
+     [("Meta", UP, 1.2), ("Alphabet", FLAT, None)]),
 ]
 
 
@@ -276,6 +282,7 @@ NEGATIVE = [
     "Meta closed down its VR studio in early trading hours.",
     "Nvidia shares are cheap after revenue fell.",
     "Nvidia said its GPUs are back in stock and prices dropped.",
+    "Alphabet (and Google) was flat on hiring.",
 ]
 
 

@@ -258,6 +258,8 @@ BARE_MOVE = re.compile(
       | :
       | ,(?=\s*(?:up|down)\s+{QUALIFIERS}[\d+])
       | \bamong\s+(?:the\s+)?(?:(?:top|biggest|best|worst|largest|big|notable)\s+)*
+      | \b(?:closed|ended|finished|started|opened)\s+(?:the|its)\s+(?:session|day|week|month
+          |quarter|year)\b
       | \b{_BARE_GAP_WORD}\b
       | \bon\s+{_DAY}\b
     ))*\s*{_TRIGGER}""",

@@ -232,6 +232,8 @@ POSITIVE = [
     ("Meta’s stock slipped about 1% in after-hours trading.", [("Meta", DOWN, 1.0)]),
     ("Alphabet (GOOGL) was flat.", [("Alphabet", FLAT, None)]),
     ("NASDAQ:NVDA fell 2.9% in premarket trading.", [("Nvidia", DOWN, 2.9)]),
+    ("Alphabet finished the session flat.", [("Alphabet", FLAT, None)]),
+    ("Nvidia closed the week 3% higher.", [("Nvidia", UP, 3.0)]),
     ("Alphabet (NASDAQ: GOOGL) was little changed.", [("Alphabet", FLAT, None)]),
     ("Shares of Meta rose 1.2%, while Alphabet (GOOGL) was flat.",
      [("Meta", UP, 1.2), ("Alphabet", FLAT, None)]),
@@ -283,6 +285,7 @@ NEGATIVE = [
     "Nvidia shares are cheap after revenue fell.",
     "Nvidia said its GPUs are back in stock and prices dropped.",
     "Alphabet (and Google) was flat on hiring.",
+    "Meta ended the year with 3,000 more staff.",
 ]
 
 

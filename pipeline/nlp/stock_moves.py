@@ -61,6 +61,7 @@ _SUPPORTED = re.compile(
 another noun phrase, unless a verb makes it the stock's ("posted its best day", "a 2% gain")."""
 _INSERTION = re.compile(r"\s*,[^,;]{1,120}?,")
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+_RANGE_BEFORE = re.compile(r"\bbetween\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ def _magnitudes_after(
     found = list(_PERCENT.finditer(sentence, start, end))
     if not found or len(sentence[start : found[0].start()].split()) > _MAX_WORDS_BEFORE_PERCENT:
         return None
+    if _RANGE_BEFORE.search(sentence, start, found[0].start()):
+        return None  # "fell between 2% and 4%": no one company's size
     sizes = tuple(percent_value(match) for match in found)
     respectively = bool(_RESPECTIVELY.search(sentence, start, end))
     return found[-1].end(), sizes, found[0].end(), respectively

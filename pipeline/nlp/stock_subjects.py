@@ -40,6 +40,13 @@ _SHARES_OF = re.compile(
     _FLAGS,
 )
 _BARE = re.compile(rf"(?P<group>{vocab.COMPANY_GROUP})", _FLAGS)
+_STOCKS_INCLUDING = re.compile(
+    rf"\b(?:stocks|shares)\b[^,;.]{{0,60}},\s*(?:including|such\s+as|like)\s+"
+    rf"(?P<group>{vocab.COMPANY_GROUP})\s*,",
+    _FLAGS,
+)
+"""Stocks named as examples of the subject: "Stocks tied to AI, including Nvidia and Oracle,
+fell"."""
 _POSSESSIVE_AFTER = re.compile(r"\s*['’]")
 
 _NOT_THE_COMPANY_S = (
@@ -142,7 +149,7 @@ def find_subjects(sentence: SentenceView) -> list[Subject]:
     """Every subject in the sentence, without overlaps, in text order."""
     subjects = _Subjects(len(sentence.text))
     _add_complete_moves(sentence, subjects)
-    for pattern in (_LIST_WITH_OTHER_STOCKS, _NAMED, _SHARES_OF):
+    for pattern in (_LIST_WITH_OTHER_STOCKS, _STOCKS_INCLUDING, _NAMED, _SHARES_OF):
         for match in pattern.finditer(sentence.text):
             companies = companies_in(sentence, match.span("group"))
             subjects.add(Subject(match.start(), match.end(), companies))

@@ -233,6 +233,9 @@ POSITIVE = [
     ("Alphabet (GOOGL) was flat.", [("Alphabet", FLAT, None)]),
     ("NASDAQ:NVDA fell 2.9% in premarket trading.", [("Nvidia", DOWN, 2.9)]),
     ("Alphabet finished the session flat.", [("Alphabet", FLAT, None)]),
+    ("Stocks tied to AI, including Nvidia, Broadcom and Oracle, fell between 2% and 4%.",
+     [("Nvidia", DOWN, None), ("Broadcom", DOWN, None), ("Oracle", DOWN, None)]),
+    ("Chip stocks, such as Nvidia and AMD, rallied 3%.", [("Nvidia", UP, 3.0), ("AMD", UP, 3.0)]),
     ("Nvidia closed the week 3% higher.", [("Nvidia", UP, 3.0)]),
     ("Alphabet (NASDAQ: GOOGL) was little changed.", [("Alphabet", FLAT, None)]),
     ("Shares of Meta rose 1.2%, while Alphabet (GOOGL) was flat.",
@@ -286,6 +289,7 @@ NEGATIVE = [
     "Nvidia said its GPUs are back in stock and prices dropped.",
     "Alphabet (and Google) was flat on hiring.",
     "Meta ended the year with 3,000 more staff.",
+    "Stocks of companies like Nvidia, whose chips power AI, are expensive.",
 ]
 
 

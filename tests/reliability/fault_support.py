@@ -30,6 +30,7 @@ from pipeline.storage.alerts import SubscriptionMatch
 from pipeline.storage.subscriptions import NewSubscription
 from pipeline.types import ArticleOrigin, ExtractedArticle
 from tests.support.clock import START, ManualClock
+from tests.support.sockets import ConnectionServer
 
 SIGNING_KEY = "reliability-signing-key-0123456789abcdef"
 LOCAL = AllowList.parse(["127.0.0.1"])
@@ -186,37 +187,26 @@ class FaultySmtpServer:
 
     def __init__(self, mode: str, port: int = 0) -> None:
         self.mode = mode
-        self.connections = 0
-        self._stop = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
-        self._listener.settimeout(0.05)
-        self.port = int(self._listener.getsockname()[1])
-        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._server = ConnectionServer(self._serve, port)
+        self.port = self._server.port
+
+    @property
+    def connections(self) -> int:
+        return self._server.connections
 
     def start(self) -> FaultySmtpServer:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._listener.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _address = self._listener.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+        self._server.stop()
 
     def _serve(self, connection: socket.socket) -> None:
         with connection:
             connection.settimeout(5)
             try:
                 if self.mode == "silent":
-                    self._stop.wait(10)
+                    self._server.stopping.wait(10)
                 elif self.mode == "greet-421":
                     connection.sendall(b"421 4.3.2 try again later\r\n")
                 else:

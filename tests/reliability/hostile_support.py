@@ -10,7 +10,6 @@ address is allow-listed unless a test says otherwise.
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from pipeline.storage import Storage
 from tests.crawler.pages import article_html, rss_feed
 from tests.support.db import sqlite_url
 from tests.support.http import Reply, RouteServer
+from tests.support.sockets import ConnectionServer
 
 LOCAL_ONLY = NetworkPolicy(AllowList.parse(["127.0.0.1"]))
 """The policy of a daemon whose operator allow-listed 127.0.0.1 (the test servers)."""
@@ -114,31 +114,21 @@ class RawServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, RawReply] = {}
-        self.connections = 0
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._running = True
+        self._server = ConnectionServer(self._answer)
+
+    @property
+    def connections(self) -> int:
+        return self._server.connections
 
     def url(self, path: str) -> str:
-        host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}{path}"
+        return f"http://127.0.0.1:{self._server.port}{path}"
 
     def start(self) -> RawServer:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._running = False
-        self._socket.close()
-
-    def _serve(self) -> None:
-        while self._running:
-            try:
-                client, _ = self._socket.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._answer, args=(client,), daemon=True).start()
+        self._server.stop()
 
     def _answer(self, client: socket.socket) -> None:
         with client:

@@ -33,12 +33,12 @@ from sqlalchemy.pool import NullPool
 from pipeline.storage import Storage
 from pipeline.types import ArticleOrigin, ExtractedArticle, IngestStatus
 from tests.reliability.fault_support import (
-    START,
     Clock,
     SignedReceiver,
     build_outbox,
     store_alert,
 )
+from tests.support.clock import START
 from tests.support.db import POSTGRES_URL
 
 PG_CLUSTER = ["pg_ctlcluster", "--skip-systemctl-redirect"]

@@ -10,7 +10,6 @@ keeps running every job on time meanwhile; a SIGTERM then stops the daemon clean
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -25,6 +24,7 @@ from pipeline.storage import Storage
 from tests.crawler.pages import article_html, rss_feed
 from tests.reliability.daemon_support import DaemonProcess, open_home_storage
 from tests.support.http import Reply, RouteServer
+from tests.support.sockets import ConnectionServer
 
 pytestmark = pytest.mark.slow
 
@@ -53,22 +53,12 @@ class StalledServer:
 
     def __init__(self, drip: bool) -> None:
         self.drip = drip
-        self.connections = 0
-        self._stop = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/feed.xml"
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        self._server = ConnectionServer(self._hold).start()
+        self.url = f"http://127.0.0.1:{self._server.port}/feed.xml"
 
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _address = self._listener.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            threading.Thread(target=self._hold, args=(connection,), daemon=True).start()
+    @property
+    def connections(self) -> int:
+        return self._server.connections
 
     def _hold(self, connection: socket.socket) -> None:
         response = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n<rss>"
@@ -79,13 +69,11 @@ class StalledServer:
                         connection.sendall(bytes([byte]))
                     except OSError:
                         return
-                if self._stop.wait(10):
+                if self._server.stopping.wait(10):
                     return
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._listener.close()
+        self._server.stop()
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ from pipeline.storage import Storage
 from pipeline.storage.models import ChannelRow, SubscriptionRow
 from pipeline.storage.subscriptions import NewSubscription, SubscriptionRecord
 from tests.alerts.delivery_support import free_port
-from tests.alerts.test_outbox import START, Clock, Recorder, alert_for, outbox, run
+from tests.alerts.test_outbox import Clock, Recorder, alert_for, outbox, run
+from tests.support.clock import START
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 PUBLIC_URL = "https://news.example.org/newsmon"

@@ -14,6 +14,7 @@ from config import SourceSpec
 from config.loading import format_validation_error
 from crawler.sections import validate_selector
 from newsmon.app import App
+from newsmon.daemon.reload import explicitly_enabled_in_file, user_sources_file
 from newsmon.output import ago, console, errors, format_seconds, plain, print_json
 from pipeline.storage import SourceHealth, SourceRecord
 
@@ -137,10 +138,15 @@ def show_source(
 def _set_enabled(context: typer.Context, name: str, enabled: bool) -> None:
     with App.open(context.obj, upgrade=True) as application:
         found = application.storage.sources.set_enabled(name, enabled)
+        overridden = found and not enabled and explicitly_enabled_in_file(application, name)
     if not found:
         errors.print(f"no source named {name!r}")
         raise typer.Exit(1)
     console.print(f"Source {name!r} {'enabled' if enabled else 'disabled'}.")
+    if overridden:
+        errors.print(f"warning: {user_sources_file(application)} sets enabled = true for "
+                     f"{name!r}; the daemon turns it back on at its next start or reload. "
+                     "Remove that line or set enabled = false there.")
 
 
 @sources_app.command("enable")

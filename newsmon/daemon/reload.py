@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from config import SourceSpec
 from config.loading import ConfigError, load_source_specs
 from newsmon.app import App
 from newsmon.daemon.plan import JobSpec
@@ -59,12 +60,34 @@ def apply_user_sources(app: App) -> dict[str, str]:
     except ConfigError as error:
         logger.error("sources not reloaded, %s is invalid: %s", path, error)
         return {}
-    outcomes = {spec.name: app.storage.sources.apply(spec, app.clock()) for spec in specs}
+    outcomes = {
+        spec.name: app.storage.sources.apply(spec, app.clock(), set_enabled=states_enabled(spec))
+        for spec in specs
+    }
     touched = {name: outcome for name, outcome in outcomes.items() if outcome != "unchanged"}
     if touched:
         logger.info("sources from %s: %s", path,
                     ", ".join(f"{name} {outcome}" for name, outcome in sorted(touched.items())))
     return outcomes
+
+
+def states_enabled(spec: SourceSpec) -> bool:
+    """Whether the file gave ``enabled`` itself: only then does it override what ``newsmon
+    sources enable|disable`` set (a source disabled at the command line stays disabled)."""
+    return "enabled" in spec.model_fields_set
+
+
+def explicitly_enabled_in_file(app: App, name: str) -> bool:
+    """Whether the user's ``sources.toml`` names ``name`` with ``enabled = true`` (so the daemon
+    turns it back on at its next start or reload); False when the file is absent or invalid."""
+    path = user_sources_file(app)
+    if not path.is_file():
+        return False
+    try:
+        specs = load_source_specs(path)
+    except ConfigError:
+        return False
+    return any(spec.name == name and states_enabled(spec) and spec.enabled for spec in specs)
 
 
 def read_sources(app: App) -> list[SourceRecord]:

@@ -91,9 +91,11 @@ class SourceStore:
             session.add(MetaRow(key=SEEDED_KEY, value=now.isoformat()))
             return added
 
-    def apply(self, spec: SourceSpecLike, now: datetime) -> str:
+    def apply(self, spec: SourceSpecLike, now: datetime, *, set_enabled: bool = True) -> str:
         """Make the stored source ``spec.name`` match ``spec`` (adding it if new): ``added``,
-        ``updated`` or ``unchanged``. Its fetch state and health are kept."""
+        ``updated`` or ``unchanged``. Its fetch state and health are kept. With ``set_enabled``
+        False an existing source keeps its on/off flag (the spec did not state one, so what
+        ``newsmon sources enable|disable`` made it stands)."""
         values = _source_values(spec, now)
         del values["created_at"]
         with self._sessions.write() as session:
@@ -104,6 +106,8 @@ class SourceStore:
                 if source_id is not None:
                     session.add(SourceStateRow(source_id=source_id, consecutive_failures=0))
                 return "added"
+            if not set_enabled:
+                del values["enabled"]
             changed = {key: value for key, value in values.items() if getattr(row, key) != value}
             for key, value in changed.items():
                 setattr(row, key, value)

@@ -189,3 +189,42 @@ def test_a_real_sighup_makes_the_running_daemon_crawl_a_source_added_to_sources_
         assert {s.name for s in storage.sources.all()} == {"wire", "late"}
     finally:
         storage.close()
+
+
+def test_a_source_disabled_at_the_command_line_stays_disabled_unless_the_file_says_enabled(
+    tmp_path: Path, database_url: str
+) -> None:
+    """``newsmon sources disable`` is not undone by the next start or SIGHUP when the user's
+    sources.toml names the source without an ``enabled`` line; an explicit line wins, and the
+    CLI warns about it when disabling."""
+    from typer.testing import CliRunner
+
+    from newsmon.cli import app as cli
+    from newsmon.daemon.reload import apply_user_sources
+
+    home = tmp_path / "home"
+    write_sources(home, source_table("alpha", "https://alpha.example/feed"),
+                  source_table("beta", "https://beta.example/feed", "enabled = true"))
+    env = {"NEWSMON_HOME": str(home), "NEWSMON_DATABASE_URL": database_url}
+
+    def enabled() -> dict[str, bool]:
+        with open_app(home, database_url) as app:
+            apply_user_sources(app)  # what the daemon does at start and on SIGHUP
+            return {source.name: source.enabled for source in app.storage.sources.all()}
+
+    assert enabled() == {"alpha": True, "beta": True}
+    runner = CliRunner()
+    quiet = runner.invoke(cli, ["sources", "disable", "alpha"], env=env, catch_exceptions=False)
+    warned = runner.invoke(cli, ["sources", "disable", "beta"], env=env, catch_exceptions=False)
+    assert quiet.exit_code == warned.exit_code == 0
+    assert "warning" not in quiet.output
+    assert "sets enabled = true for 'beta'" in warned.output
+
+    assert enabled() == {"alpha": False, "beta": True}  # beta's file line re-enabled it
+
+    write_sources(home, source_table("alpha", "https://alpha.example/feed", 'interval = "2h"'),
+                  source_table("beta", "https://beta.example/feed", "enabled = false"))
+    assert enabled() == {"alpha": False, "beta": False}  # other fields still applied
+    with open_app(home, database_url) as app:
+        alpha = app.storage.sources.get("alpha")
+        assert alpha is not None and alpha.interval_seconds == 7200

@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 import httpx
+import markupsafe
 
 from alerts.channels.chat import discord_escape, slack_escape
 from alerts.channels.email import (
@@ -40,6 +41,8 @@ from pipeline.storage.digests import StoredDigest
 from pipeline.storage.subscriptions import ChannelRecord, SubscriptionRecord
 
 CHAT_LIMIT = 1900
+UNSUBSCRIBE_MARK = "<!--newsmon:unsubscribe-->"
+"""Where the digest HTML template leaves room for a channel's unsubscribe link."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,25 @@ def digest_email(stored: StoredDigest, subscription: SubscriptionRecord, *, to: 
     if one_click:
         email.set_raw("List-Unsubscribe", one_click)
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(stored.text, cte="quoted-printable")
-    email.add_alternative(stored.html, subtype="html", cte="quoted-printable")
+    text, html = with_unsubscribe_link(stored.text, stored.html, unsubscribe_url)
+    email.set_content(text, cte="quoted-printable")
+    email.add_alternative(html, subtype="html", cte="quoted-printable")
     email.set_boundary(mime_boundary(key))
     return email
+
+
+def with_unsubscribe_link(text: str, html: str, unsubscribe_url: str | None) -> tuple[str, str]:
+    """The stored digest bodies with a visible unsubscribe link for one channel appended (the
+    stored digest is shared by every channel and never holds a channel's link). The HTML link
+    goes where the template marks it (older stored digests: before ``</body>``)."""
+    if not unsubscribe_url:
+        return text, html
+    link = markupsafe.escape(unsubscribe_url)
+    paragraph = (f'<p style="margin:8px 0 0;font-size:12px;color:#59636e">No longer want this '
+                 f'digest here? <a href="{link}" style="color:#59636e">Unsubscribe</a>.</p>')
+    if UNSUBSCRIBE_MARK in html:
+        html = html.replace(UNSUBSCRIBE_MARK, paragraph, 1)
+    else:
+        head, found, tail = html.rpartition("</body>")
+        html = f"{head}{paragraph}\n{found}{tail}" if found else f"{html}\n{paragraph}"
+    return f"{text.rstrip()}\nUnsubscribe: {unsubscribe_url}\n", html

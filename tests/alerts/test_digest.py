@@ -27,6 +27,7 @@ from alerts.digest import (
     render_markdown,
     render_text,
 )
+from alerts.digest_delivery import UNSUBSCRIBE_MARK
 from alerts.types import EntityRef
 
 START = datetime(2026, 11, 25, tzinfo=UTC)
@@ -242,6 +243,8 @@ def test_renderers_show_story_fields() -> None:
     assert r"First sentence of 1\. Second sentence\." in markdown
     assert "[outlet\\-0](<https://o0.example/1>)" in markdown
     assert '<a href="https://news.example/1"' in render_html(digest)
+    # where sending puts each channel's own unsubscribe link (alerts.digest_delivery)
+    assert render_html(digest).count(UNSUBSCRIBE_MARK) == 1
     assert "[Story 1](<https://news.example/1>)" in render_markdown(digest)
 
 

@@ -11,7 +11,12 @@ from typing import Any
 import httpx
 from aiosmtpd.controller import Controller
 
-from alerts.digest_delivery import DigestChannels, digest_key, send_digest
+from alerts.digest_delivery import (
+    DigestChannels,
+    digest_key,
+    send_digest,
+    with_unsubscribe_link,
+)
 from alerts.netguard import AllowList
 from alerts.unsubscribe import verify_token
 from config.settings import EmailSettings
@@ -109,3 +114,23 @@ def test_a_digest_email_carries_a_one_click_unsubscribe_for_its_channel() -> Non
     assert claim is not None and claim.channel_id == 1  # the channel the digest went to
     assert again["List-Unsubscribe"] == header  # the same bytes on every attempt
     assert plain["List-Unsubscribe"] is None and plain["List-Unsubscribe-Post"] is None
+    link = header.strip("<>")
+    for message, url in ((first, link), (plain, "http://127.0.0.1:8080/unsubscribe/")):
+        html = message.get_body(("html",))
+        text = message.get_body(("plain",))
+        assert html is not None and text is not None
+        assert f'<a href="{url}' in html.get_content()  # visible, for readers without the button
+        assert html.get_content().count(">Unsubscribe</a>") == 1
+        assert "<!--newsmon:unsubscribe-->" not in html.get_content()
+        assert f"Unsubscribe: {url}" in text.get_content()
+    assert DIGEST.html.count("newsmon/unsubscribe") == 0  # the stored digest holds no link
+
+
+def test_an_older_stored_digest_without_the_mark_gets_the_link_before_the_body_ends() -> None:
+    text, html = with_unsubscribe_link("Digest.\n", "<html><body><p>x</p></body></html>",
+                                       'https://n.example/unsubscribe/a"b')
+    assert html == ('<html><body><p>x</p><p style="margin:8px 0 0;font-size:12px;color:#59636e">'
+                    'No longer want this digest here? <a href="https://n.example/unsubscribe/'
+                    'a&#34;b" style="color:#59636e">Unsubscribe</a>.</p>\n</body></html>')
+    assert text == 'Digest.\nUnsubscribe: https://n.example/unsubscribe/a"b\n'
+    assert with_unsubscribe_link("t", "h", None) == ("t", "h")

@@ -29,8 +29,13 @@ from pipeline.dates import utc_now
 from pipeline.ingest import ArticleIngestor
 from pipeline.storage import Storage
 from pipeline.storage.digests import StoredDigest
-from pipeline.storage.sealing import TargetCipher, missing_key_message
-from pipeline.storage.subscriptions import SubscriptionRecord
+from pipeline.storage.sealing import (
+    OLD_SECRET_KEYS_ENV,
+    SECRET_KEY_ENV,
+    TargetCipher,
+    missing_key_message,
+)
+from pipeline.storage.subscriptions import SealingOutcome, SubscriptionRecord
 from pipeline.story_job import ClusterReport, StoryIndex, cluster_pending
 from pipeline.tagging import TaggingReport, tag_pending, tagger_version
 
@@ -89,17 +94,23 @@ class App:
             application.seal_clear_targets()
         return application
 
-    def seal_clear_targets(self) -> int:
-        """After an upgrade: seal Slack and Discord URLs still stored in clear (needs
-        NEWSMON_SECRET_KEY; without it, say so in the log); how many were sealed."""
+    def seal_clear_targets(self) -> SealingOutcome:
+        """After an upgrade: seal Slack and Discord URLs still stored in clear and re-seal those
+        sealed with a key being rotated out (needs NEWSMON_SECRET_KEY; without it, say so in
+        the log)."""
         subscriptions = self.storage.subscriptions
         if subscriptions.can_seal:
-            return subscriptions.seal_clear_targets()
+            outcome = subscriptions.seal_clear_targets()
+            if outcome.unreadable:
+                logger.warning("%d Slack/Discord webhook URL(s) were sealed with a key that is "
+                               "neither %s nor in %s: they cannot be used until that key is "
+                               "given", outcome.unreadable, SECRET_KEY_ENV, OLD_SECRET_KEYS_ENV)
+            return outcome
         clear = subscriptions.count_clear_targets()
         if clear:
             logger.warning("%d Slack/Discord webhook URL(s) are stored in clear: %s, then run "
                            "`newsmon db upgrade`", clear, missing_key_message())
-        return 0
+        return SealingOutcome(0, 0, 0)
 
     def crawl_runner(self) -> CrawlRunner:
         """A crawler that stores through the article ingestor, inside the SSRF guard."""

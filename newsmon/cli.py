@@ -95,10 +95,16 @@ def db_upgrade_command(
         application.storage.upgrade(revision)
         after = application.storage.current_revision()
         at_head = after == application.storage.head_revision()
-        sealed = application.seal_clear_targets() if at_head else 0
+        sealing = application.seal_clear_targets() if at_head else None
         console.print(f"Database upgraded: {before or 'empty'} -> {after}")
-        if sealed:
-            console.print(f"Sealed {sealed} Slack/Discord webhook URL(s) stored in clear.")
+        if sealing and sealing.sealed:
+            console.print(f"Sealed {sealing.sealed} Slack/Discord webhook URL(s) stored in clear.")
+        if sealing and sealing.resealed:
+            console.print(f"Re-sealed {sealing.resealed} Slack/Discord webhook URL(s) with the "
+                          "current NEWSMON_SECRET_KEY (sealed with an old key).")
+        if sealing and sealing.unreadable:
+            errors.print(f"{sealing.unreadable} Slack/Discord webhook URL(s) were sealed with a "
+                         "key that is neither NEWSMON_SECRET_KEY nor in NEWSMON_OLD_SECRET_KEYS.")
 
 
 @db_app.command("current")

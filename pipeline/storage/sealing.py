@@ -12,6 +12,11 @@ The key comes from ``NEWSMON_SECRET_KEY`` (at least 32 characters, e.g.
 HMAC-SHA256, from ``cryptography``) is derived from it with HKDF-SHA256. Without a key newsmon
 refuses to store Slack and Discord channels; a sealed target read without the right key is
 *unreadable* (a value carried on the record), never an exception.
+
+Rotation: put the new key in ``NEWSMON_SECRET_KEY`` and the old one(s) in
+``NEWSMON_OLD_SECRET_KEYS`` (separated by spaces or commas). Targets sealed with an old key are
+still opened, and ``newsmon db upgrade`` (or any start that upgrades) re-seals them with the new
+key; once it reports none left on the old keys, drop ``NEWSMON_OLD_SECRET_KEYS``.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from config.errors import NewsmonError
 
 SECRET_KEY_ENV = "NEWSMON_SECRET_KEY"  # noqa: S105 (the variable's name, not a key)
+OLD_SECRET_KEYS_ENV = "NEWSMON_OLD_SECRET_KEYS"  # noqa: S105 (a name, not a key)
+"""Earlier keys, separated by spaces or commas: still opened, re-sealed with the current key."""
 SEALED_KINDS = frozenset({"slack", "discord"})
 """Channel kinds whose target is a credential (the URL itself grants posting)."""
 SEALED_PREFIX = "sealed:v1:"
@@ -50,35 +57,61 @@ def missing_key_message() -> str:
 
 @dataclass(frozen=True)
 class TargetCipher:
-    """Seals and opens channel targets with one key."""
+    """Seals with the current key; opens with the current key or an earlier one."""
 
     fernet: Fernet
+    earlier: tuple[Fernet, ...] = ()
+    """Keys being rotated out: they open targets, never seal them."""
 
     @classmethod
-    def from_key(cls, key: str) -> TargetCipher:
-        """Derive the cipher from the operator's key; raises :class:`SecretKeyError`."""
-        if len(key.strip()) < MIN_KEY_CHARS:
-            raise SecretKeyError(f"{SECRET_KEY_ENV} must be at least {MIN_KEY_CHARS} characters")
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO)
-        raw = derived.derive(key.strip().encode("utf-8"))
-        return cls(Fernet(base64.urlsafe_b64encode(raw)))
+    def from_key(cls, key: str, earlier: tuple[str, ...] = ()) -> TargetCipher:
+        """Derive the cipher from the operator's key (and earlier keys still to be rotated
+        out); raises :class:`SecretKeyError`."""
+        return cls(_fernet(key, SECRET_KEY_ENV),
+                   tuple(_fernet(old, OLD_SECRET_KEYS_ENV) for old in earlier))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TargetCipher | None:
-        """The cipher of ``NEWSMON_SECRET_KEY``, or ``None`` when it is not set."""
+        """The cipher of ``NEWSMON_SECRET_KEY`` (plus ``NEWSMON_OLD_SECRET_KEYS``), or ``None``
+        when the key is not set; earlier keys without a current one are an error."""
         key = env.get(SECRET_KEY_ENV, "")
-        return cls.from_key(key) if key.strip() else None
+        earlier = tuple(env.get(OLD_SECRET_KEYS_ENV, "").replace(",", " ").split())
+        if not key.strip():
+            if earlier:
+                raise SecretKeyError(f"{OLD_SECRET_KEYS_ENV} is set but {SECRET_KEY_ENV} is not: "
+                                     "give the new key too")
+            return None
+        return cls.from_key(key, earlier)
 
     def seal(self, clear: str) -> str:
-        """The stored form of ``clear``."""
+        """The stored form of ``clear``, sealed with the current key."""
         return SEALED_PREFIX + self.fernet.encrypt(clear.encode("utf-8")).decode("ascii")
 
     def open(self, stored: str) -> str | None:
-        """The clear target, or ``None`` if this key did not seal it (or it was altered)."""
+        """The clear target, or ``None`` if no key of this cipher sealed it (or it was altered)."""
+        token = stored.removeprefix(SEALED_PREFIX)
+        for fernet in (self.fernet, *self.earlier):
+            try:
+                return fernet.decrypt(token).decode("utf-8")
+            except (InvalidToken, ValueError):
+                continue
+        return None
+
+    def sealed_with_current_key(self, stored: str) -> bool:
+        """Whether the current key opens ``stored`` (else it needs re-sealing, or is lost)."""
         try:
-            return self.fernet.decrypt(stored.removeprefix(SEALED_PREFIX)).decode("utf-8")
+            self.fernet.decrypt(stored.removeprefix(SEALED_PREFIX))
         except (InvalidToken, ValueError):
-            return None
+            return False
+        return True
+
+
+def _fernet(key: str, variable: str) -> Fernet:
+    """The Fernet key derived from one operator key; raises :class:`SecretKeyError`."""
+    if len(key.strip()) < MIN_KEY_CHARS:
+        raise SecretKeyError(f"{variable}: every key must be at least {MIN_KEY_CHARS} characters")
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO)
+    return Fernet(base64.urlsafe_b64encode(derived.derive(key.strip().encode("utf-8"))))
 
 
 @dataclass(frozen=True)
@@ -111,7 +144,8 @@ def open_target(
     clear = cipher.open(stored)
     if clear is None:
         return OpenedTarget("", shown, f"the {kind} URL was sealed with another "
-                                       f"{SECRET_KEY_ENV}; it cannot be opened")
+                                       f"{SECRET_KEY_ENV}; it cannot be opened (after a key "
+                                       f"change, give the old key in {OLD_SECRET_KEYS_ENV})")
     return OpenedTarget(clear, shown)
 
 

@@ -21,6 +21,7 @@ from pipeline.storage.sealing import (
     SEALED_PREFIX,
     SecretKeyError,
     TargetCipher,
+    is_sealed,
     missing_key_message,
     open_target,
     redact_url,
@@ -170,18 +171,29 @@ class SubscriptionStore:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def seal_clear_targets(self) -> int:
-        """Seal Slack and Discord URLs stored in clear (by a version before sealing, or by hand);
-        how many. Raises :class:`SecretKeyError` without a key."""
-        if self._cipher is None:
+    def seal_clear_targets(self) -> SealingOutcome:
+        """Seal Slack and Discord URLs stored in clear (by a version before sealing, or by hand)
+        and re-seal those sealed with a key being rotated out (``NEWSMON_OLD_SECRET_KEYS``), in
+        one transaction. Raises :class:`SecretKeyError` without a key."""
+        cipher = self._cipher
+        if cipher is None:
             raise SecretKeyError(missing_key_message())
+        sealed = resealed = unreadable = 0
         with self._sessions.write() as session:
-            rows = list(session.scalars(select(ChannelRow).where(
-                ChannelRow.kind.in_(SEALED_KINDS), ~ChannelRow.target.startswith(SEALED_PREFIX))))
+            rows = session.scalars(select(ChannelRow).where(ChannelRow.kind.in_(SEALED_KINDS)))
             for row in rows:
-                row.target_redacted = redact_url(row.target)
-                row.target = self._cipher.seal(row.target)
-            return len(rows)
+                if not is_sealed(row.target):
+                    row.target_redacted = redact_url(row.target)
+                    row.target = cipher.seal(row.target)
+                    sealed += 1
+                elif not cipher.sealed_with_current_key(row.target):
+                    clear = cipher.open(row.target)
+                    if clear is None:
+                        unreadable += 1
+                        continue
+                    row.target = cipher.seal(clear)
+                    resealed += 1
+        return SealingOutcome(sealed, resealed, unreadable)
 
     def count_clear_targets(self) -> int:
         """How many Slack and Discord URLs are stored in clear (to warn about)."""
@@ -209,6 +221,18 @@ class SubscriptionStore:
             token_secret=row.token_secret, created_at=row.created_at,
             channels=tuple(channel_record(c, self._cipher) for c in channels),
         )
+
+
+@dataclass(frozen=True)
+class SealingOutcome:
+    """What :meth:`SubscriptionStore.seal_clear_targets` did."""
+
+    sealed: int
+    """Slack/Discord URLs that were stored in clear, now sealed."""
+    resealed: int
+    """Targets sealed with an earlier key, now sealed with the current one."""
+    unreadable: int
+    """Targets no given key opens (sealed with a key that is not in the environment)."""
 
 
 def channel_record(row: ChannelRow, cipher: TargetCipher | None) -> ChannelRecord:

@@ -269,3 +269,45 @@ def test_urls_stored_in_clear_are_sealed_by_db_upgrade_and_a_wrong_key_only_dela
     assert "1 retrying" in sent.output or "retrying 1" in sent.output, sent.output
     listed = dump_database(url)
     assert "sealed with another NEWSMON_SECRET_KEY" in listed  # the delivery's last error
+
+
+def test_the_key_rotates_with_the_old_one_in_newsmon_old_secret_keys(tmp_path: Path) -> None:
+    """Sealed with key A; the operator moves to key B with A in NEWSMON_OLD_SECRET_KEYS: the
+    channel still opens, ``db upgrade`` re-seals it with B, and afterwards B alone opens it."""
+    url = sqlite_url(tmp_path)
+    new_key = "rotated-operator-key-" + "y" * 20
+    slack = f"http://127.0.0.1:9/services/T000/B000/{SLACK_TOKEN}"
+    runner = CliRunner()
+    subscribed = runner.invoke(cli_app, ["subscribe", "meta", "--name", "chat", "--slack", slack],
+                               env=_cli_env(tmp_path, url, NEWSMON_SECRET_KEY=SECRET_KEY))
+    assert subscribed.exit_code == 0, subscribed.output
+    sealed_with_a = dump_database(url)
+
+    def target(cipher: TargetCipher) -> str:
+        storage = Storage.open(url, cipher=cipher)
+        try:
+            chat = storage.subscriptions.get("chat")
+            assert chat is not None
+            return chat.channels[0].target
+        finally:
+            storage.close()
+
+    assert target(TargetCipher.from_key(new_key)) == ""  # B alone cannot open A's seal yet
+    both = _cli_env(tmp_path, url, NEWSMON_SECRET_KEY=new_key,
+                    NEWSMON_OLD_SECRET_KEYS=f"unrelated-{'z' * 30}, {SECRET_KEY}")
+    assert target(TargetCipher.from_env(both) or TargetCipher.from_key(new_key)) == slack
+    upgraded = runner.invoke(cli_app, ["db", "upgrade"], env=both)
+    assert "Re-sealed 1 Slack/Discord webhook URL(s)" in upgraded.output, upgraded.output
+    assert dump_database(url) != sealed_with_a and SLACK_TOKEN not in dump_database(url)
+    assert target(TargetCipher.from_key(new_key)) == slack  # the old key is no longer needed
+    assert target(TargetCipher.from_key(SECRET_KEY)) == ""  # and no longer opens it
+    again = runner.invoke(cli_app, ["db", "upgrade"], env=both)
+    assert "Re-sealed" not in again.output  # nothing left on the old key
+
+    lost = runner.invoke(cli_app, ["db", "upgrade"], env=_cli_env(
+        tmp_path, url, NEWSMON_SECRET_KEY="a-third-key-" + "q" * 30))
+    assert "neither NEWSMON_SECRET_KEY nor in NEWSMON_OLD_SECRET_KEYS" in lost.output
+    with pytest.raises(SecretKeyError):  # old keys without a new one: a clear error
+        TargetCipher.from_env({"NEWSMON_OLD_SECRET_KEYS": SECRET_KEY})
+    with pytest.raises(SecretKeyError, match="NEWSMON_OLD_SECRET_KEYS"):
+        TargetCipher.from_env({"NEWSMON_SECRET_KEY": new_key, "NEWSMON_OLD_SECRET_KEYS": "short"})

@@ -37,12 +37,13 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from xml.sax.saxutils import escape
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +137,8 @@ def serve(port: Any, sources: int, topics: int, period: float, start: float,
                 self._reply(b"not found", "text/plain", 404)
 
         def _base(self) -> str:
-            return f"http://127.0.0.1:{self.server.server_address[1]}"
+            address = cast("tuple[str, int]", self.server.server_address)
+            return f"http://127.0.0.1:{address[1]}"
 
         def _reply(self, body: bytes, content_type: str, status: int = 200) -> None:
             self.send_response(status)
@@ -354,7 +356,7 @@ def measure(storage: Storage, receiver: Receiver, served: set[str], home: Path,
         alerts = {(sub, story) for sub, story in connection.execute(text(
             "SELECT s.name, a.story_id FROM alerts a JOIN subscriptions s "
             "ON s.id = a.subscription_id"))}
-        created = dict(connection.execute(text(
+        created: dict[str, Any] = dict(connection.execute(text(
             "SELECT d.key, a.created_at FROM deliveries d JOIN alerts a ON a.id = d.alert_id")
         ).all())
         job_errors = connection.execute(text(
@@ -373,7 +375,7 @@ def measure(storage: Storage, receiver: Receiver, served: set[str], home: Path,
     return LoadResult(0.0, len(served), len(articles), lag, errors, [], failures, [])
 
 
-def check(articles: list[Any], alerts: set[tuple[str, int]], created: dict[str, Any],
+def check(articles: Sequence[Any], alerts: set[tuple[str, int]], created: dict[str, Any],
           receiver: Receiver, served: set[str], args: argparse.Namespace) -> list[str]:
     """Nothing dropped, nothing doubled."""
     failures = []

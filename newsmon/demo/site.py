@@ -23,7 +23,7 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType, TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 from newsmon.demo.catalog import Catalog, load_catalog
 from newsmon.demo.render import SiteRenderer
@@ -154,7 +154,7 @@ class SampleNewsSite:
         self._server = self._thread = None
         self._router = self._base_url = None
 
-    def __enter__(self) -> SampleNewsSite:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -51,7 +51,7 @@ def test_precedence_defaults_file_environment_overrides(tmp_path: Path) -> None:
 def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = load_settings(env={"NEWSMON_HOME": str(tmp_path)})
     with pytest.raises(Exception, match="frozen"):
-        settings.crawler.retry_times = 9  # type: ignore[misc]
+        settings.crawler.retry_times = 9
 
 
 def test_unknown_keys_and_bad_values_name_the_key(tmp_path: Path) -> None:

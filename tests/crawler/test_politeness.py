@@ -19,7 +19,7 @@ SETTINGS = CrawlerSettings(backoff_base=300, backoff_max=3600, max_cache_delay=7
 
 
 def test_backoff_doubles_per_failure_up_to_the_cap() -> None:
-    delays = [after_failure(NOW, n, None, SETTINGS).at - NOW for n in range(1, 7)]
+    delays = [(after_failure(NOW, n, None, SETTINGS).at or NOW) - NOW for n in range(1, 7)]
     assert [d.total_seconds() for d in delays] == [300, 600, 1200, 2400, 3600, 3600]
     assert "3 consecutive failures" in (after_failure(NOW, 3, None, SETTINGS).reason or "")
 

@@ -24,7 +24,7 @@ def make_article(url: str, text: str = BODY, **extra: object) -> ExtractedArticl
 
 
 def spec(name: str = "wire", url: str = "https://example.com/feed.xml") -> SourceSpec:
-    return SourceSpec(name=name, kind="feed", url=url, interval="15m", weight=1.5)
+    return SourceSpec(name=name, kind="feed", url=url, interval="15m", weight=1.5)  # type: ignore[arg-type]
 
 
 def test_migrations_reach_head_and_match_the_models(storage: Storage) -> None:

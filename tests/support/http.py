@@ -72,15 +72,14 @@ class RouteServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
     def route(self, path: str, reply: Reply | Handler) -> None:
         """Serve ``reply`` (or call the handler) for ``path``."""
-        self.routes[path] = reply if callable(reply) else (lambda _seen, r=reply: r)
+        self.routes[path] = reply if callable(reply) else _constant(reply)
 
     def hits(self, path: str) -> list[Seen]:
         """The requests received for ``path`` (query string included in the match)."""
@@ -94,3 +93,8 @@ class RouteServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _constant(reply: Reply) -> Handler:
+    """A handler that always answers ``reply``."""
+    return lambda _seen: reply

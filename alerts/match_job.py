@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from alerts.matching import MatchIndex
+from alerts.matching import MatchIndex, per_subscription
 from alerts.query import Query, QueryError, Reasons, parse_query
 from alerts.views import article_view, reason_to_json
 from config.catalog import Catalog
@@ -68,7 +68,7 @@ def match_pending(
                 continue
             now = clock()
             matches = [_subscription_match(subscriptions[sid], reasons)
-                       for sid, reasons in index.match(view, now)]
+                       for sid, reasons in per_subscription(index.match(view, now))]
             recorded = storage.alerts.record_matches(article_id, view.story_id, matches, now)
             articles += 1
             alerts, folded = alerts + recorded.new_alerts, folded + recorded.folded

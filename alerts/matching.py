@@ -2,8 +2,9 @@
 
 Where it sits in the flow: ``Article(tagged) --match--> Alert``. The shell builds a
 :class:`MatchIndex` from the active subscriptions when they change (never per article) and calls
-:meth:`MatchIndex.match` for each newly tagged article; each ``(subscription id, reasons)`` it
-returns becomes an alert. Pure: no I/O, no clock (``now`` is given).
+:meth:`MatchIndex.match` for each newly tagged article; it returns each matched distinct query
+once, as ``(subscription ids, reasons)``, and every subscription in it becomes an alert with
+those reasons (:func:`per_subscription`). Pure: no I/O, no clock (``now`` is given).
 
 How: equal queries are one query, however many subscribers share them, and equal filters one
 object. Each distinct query becomes a :class:`~alerts.query.plans.Plan` of conditions shared
@@ -47,6 +48,9 @@ from alerts.query.triggers import (
 )
 from alerts.query.words import literal_key
 from alerts.types import ArticleView, MatchReason
+
+Match = tuple[tuple[int, ...], Reasons]
+"""One matched distinct query: the ids of the subscriptions sharing it, and why it matched."""
 
 _DEFAULT_FREQUENCY = {"e": 0.03, "em": 0.03, "t": 0.02, "dm": 0.03, "r": 0.01, "rt": 0.01,
                       "source": 0.05, "site": 0.05, "lang": 0.8}
@@ -160,30 +164,22 @@ class MatchIndex:
                  for sid in sids]
         return sorted(pairs, key=itemgetter(0))
 
-    def match(self, article: ArticleView, now: datetime) -> list[tuple[int, Reasons]]:
-        """Every subscription whose query matches ``article`` at ``now``, with its reasons.
+    def match(self, article: ArticleView, now: datetime) -> list[Match]:
+        """Every distinct query that matches ``article`` at ``now``: its subscribers (in the order
+        they were given) and its reasons, once for all of them.
 
-        Subscriptions sharing a query come together, in the order they were given, and share
-        one reasons tuple; sort the list for id order (not done here: at 100,000 subscriptions
-        sorting thousands of matches would cost more than finding them)."""
+        One alert per subscriber is the writer's work (:func:`per_subscription`): at 100,000
+        subscriptions an on-topic article matches thousands of subscriptions of a few hundred
+        queries, and pairing each with its reasons here would cost more than finding them."""
         prepared = PreparedArticle(article)
         holding = self._holding(prepared, now)
-        plans, subscribers = self._plans, self._subscribers
-        signature_of = plans.signature
-        known: dict[int, Reasons] = {}
+        matched = self._matched(holding, prepared, now)
+        signatures = list(map(self._plans.signature.__getitem__, matched))
         explained: dict[int, Reasons] = {}
-        found: list[tuple[int, Reasons]] = []
-        for index in self._matched(holding, prepared, now):
-            signature = signature_of[index]
-            reasons = known.get(signature)
-            if reasons is None:
-                reasons = known[signature] = self._reasons(signature, explained, prepared, now)
-            sharing = subscribers[index]
-            if len(sharing) == 1:
-                found.append((sharing[0], reasons))
-            else:
-                found.extend(zip(sharing, repeat(reasons)))
-        return found
+        known = {signature: self._reasons(signature, explained, prepared, now)
+                 for signature in dict.fromkeys(signatures)}
+        return list(zip(map(self._subscribers.__getitem__, matched),
+                        map(known.__getitem__, signatures), strict=True))
 
     def candidates(self, article: ArticleView) -> set[int]:
         """The subscriptions whose query :meth:`match` decides beyond its trigger for
@@ -284,6 +280,13 @@ class MatchIndex:
                             for part in plans.residual[index])):
                 matched.append(index)
         return matched
+
+
+def per_subscription(matches: Iterable[Match]) -> list[tuple[int, Reasons]]:
+    """One ``(subscription id, reasons)`` pair per matched subscription, in the order of
+    :meth:`MatchIndex.match` (subscribers of one query share its reasons tuple)."""
+    return [(subscription_id, reasons) for subscribers, reasons in matches
+            for subscription_id in subscribers]
 
 
 def _scan(automaton: Any, folded: str) -> dict[Key, list[int]]:

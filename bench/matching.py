@@ -10,10 +10,12 @@ one story spliced in: the on-topic traffic every popular subscription matches) a
 (the real articles as they are, nothing tagged: the off-topic share of a crawl).
 
 For each size and set, in the same run: the index's time per article (each article timed
-``--repeat`` times, its best kept; mean and median over articles), the candidates it evaluated
-and the matches it returned, next to two naive loops over every subscription: *naive* prepares
-the article once (folded words and lookups shared) and evaluates every query on it, *naive API*
-calls ``Query.matches`` for every query. Both naive loops check their answer against the index's.
+``--repeat`` times, its best kept; mean and median over articles), the same plus pairing each
+matched subscription with its reasons (*+ pairs*: ``per_subscription``, the alert writer's step),
+the candidates it evaluated, the subscriptions and the distinct queries it matched, next to two
+naive loops over every subscription: *naive* prepares the article once (folded words and lookups
+shared) and evaluates every query on it, *naive API* calls ``Query.matches`` for every query.
+Both naive loops check their answer against the index's (paired per subscription).
 The naive loops run on samples of the articles where they are slow (the column says how many).
 Also printed: index build time and memory (allocations traced during a build, and the
 automaton's own figure), and the goals: time at 100,000 at most 3x the time at 10; at 10,000 at
@@ -43,7 +45,12 @@ if str(REPO_ROOT) not in sys.path:  # run as a script from anywhere
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from alerts.matching import KeyFrequencies, MatchIndex, estimate_key_frequencies  # noqa: E402
+from alerts.matching import (  # noqa: E402
+    KeyFrequencies,
+    MatchIndex,
+    estimate_key_frequencies,
+    per_subscription,
+)
 from alerts.query import PreparedArticle, Query, Reasons, parse_query  # noqa: E402
 from alerts.types import ArticleView  # noqa: E402
 from bench.matching_data import (  # noqa: E402
@@ -72,6 +79,10 @@ class Timing:
     index_median_us: float
     candidates: float
     matches: float
+    queries: float
+    """Distinct queries matched: the entries :meth:`MatchIndex.match` returns."""
+    pairs_mean_us: float
+    """Index time plus pairing each subscription with its reasons (the alert writer's step)."""
     naive_articles: int
     naive_us: float
     api_articles: int
@@ -163,21 +174,29 @@ def _time_set(
     repeat: int,
 ) -> Timing:
     best = [float("inf")] * len(articles)
+    paired = [float("inf")] * len(articles)
     answers: list[Matches] = []
+    queries: list[int] = []
     for article in articles:  # warm-up, and the answers to check the naive loops against
-        answers.append(sorted(index.match(article, NOW)))
+        found = index.match(article, NOW)
+        queries.append(len(found))
+        answers.append(sorted(per_subscription(found)))
     for _ in range(repeat):
         for number, article in enumerate(articles):
             started = time.perf_counter_ns()
             index.match(article, NOW)
             best[number] = min(best[number], (time.perf_counter_ns() - started) / 1000)
+            started = time.perf_counter_ns()
+            per_subscription(index.match(article, NOW))
+            paired[number] = min(paired[number], (time.perf_counter_ns() - started) / 1000)
     size = len(subscriptions)
     naive = articles[:NAIVE_SAMPLE[size]]
     api = articles[:API_SAMPLE[size]]
     return Timing(
         statistics.mean(best), statistics.median(best),
         statistics.mean(len(index.candidates(article)) for article in articles),
-        statistics.mean(len(found) for found in answers),
+        statistics.mean(len(found) for found in answers), statistics.mean(queries),
+        statistics.mean(paired),
         len(naive), statistics.mean(_time_naive(subscriptions, naive, answers, _naive_shared)),
         len(api), statistics.mean(_time_naive(subscriptions, api, answers, _naive_api)),
         statistics.mean(best[: len(naive)]), statistics.mean(best[: len(api)]),
@@ -231,14 +250,15 @@ def _build_memory(subscriptions: Subscriptions, frequencies: KeyFrequencies) -> 
 
 def _print_set(console: Console, name: str, rows: Sequence[Row]) -> None:
     table = Table(title=f"{name}: time per article (one core)")
-    for column in ("subscriptions", "index mean", "index median", "candidates", "matches",
-                   "naive", "naive / index", "naive API", "API / index"):
+    for column in ("subscriptions", "index mean", "index median", "+ pairs", "candidates",
+                   "matches", "queries", "naive", "naive / index", "naive API", "API / index"):
         table.add_column(column, justify="right")
     for row in rows:
         t = row.sets[name]
         table.add_row(
             f"{row.size:,}", f"{t.index_mean_us:,.0f} µs", f"{t.index_median_us:,.0f} µs",
-            f"{t.candidates:,.1f}", f"{t.matches:,.1f}",
+            f"{t.pairs_mean_us:,.0f} µs", f"{t.candidates:,.1f}", f"{t.matches:,.1f}",
+            f"{t.queries:,.1f}",
             f"{t.naive_us / 1000:,.2f} ms ({t.naive_articles})",
             f"{t.naive_us / t.index_on_naive_us:,.0f}x",
             f"{t.api_us / 1000:,.1f} ms ({t.api_articles})",

@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.matching import KeyFrequencies, MatchIndex, estimate_key_frequencies
+from alerts.matching import (
+    KeyFrequencies,
+    MatchIndex,
+    estimate_key_frequencies,
+    per_subscription,
+)
 from alerts.query import PreparedArticle, Query, Reasons, parse_query
 from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
 from config.catalog import Catalog, load_catalog
@@ -41,6 +46,11 @@ def naive(subscriptions: list[tuple[int, Query]], article: ArticleView) -> list[
     """Every query evaluated on the article: what the index must reproduce."""
     found = [(sid, query.matches(article, NOW)) for sid, query in subscriptions]
     return sorted((sid, reasons) for sid, reasons in found if reasons is not None)
+
+
+def by_subscription(index: MatchIndex, article: ArticleView) -> list[tuple[int, Reasons]]:
+    """The index's answer, one pair per subscription, in id order."""
+    return sorted(per_subscription(index.match(article, NOW)))
 
 
 # -- random queries and articles ----------------------------------------------------------------
@@ -144,7 +154,7 @@ def test_index_matches_exactly_what_the_naive_loop_matches(
     total = 0
     for article in random_articles:
         expected = naive(random_subscriptions, article)
-        assert sorted(index.match(article, NOW)) == expected, article
+        assert by_subscription(index, article) == expected, article
         assert {sid for sid, _ in expected} <= index.candidates(article)
         total += len(expected)
     assert total > 2000  # the comparison is not vacuous: many matches
@@ -157,7 +167,7 @@ def test_frequencies_change_triggers_but_not_answers(
     frequencies = estimate_key_frequencies(random_articles[:20])
     index = MatchIndex.build(random_subscriptions, frequencies=frequencies)
     for article in random_articles[20:]:
-        assert sorted(index.match(article, NOW)) == naive(random_subscriptions, article)
+        assert by_subscription(index, article) == naive(random_subscriptions, article)
 
 
 def test_an_article_meets_only_the_queries_whose_terms_it_contains(catalog: Catalog) -> None:
@@ -168,7 +178,7 @@ def test_an_article_meets_only_the_queries_whose_terms_it_contains(catalog: Cata
     article = ArticleView(1, "term7 and term70", "a phrase 700 and Phrase-999, term1000", "s",
                           "x.com", "u", entities=ARTICLE.entities)
     assert index.candidates(article) == {7, 70, 700, 999, 1007, 1070}
-    assert sorted(sid for sid, _ in index.match(article, NOW)) == [7, 70, 700, 999, 1007, 1070]
+    assert [sid for sid, _ in by_subscription(index, article)] == [7, 70, 700, 999, 1007, 1070]
 
 
 # -- what is evaluated ---------------------------------------------------------------------------
@@ -192,7 +202,7 @@ def test_candidates_are_the_queries_whose_keys_the_article_contains(catalog: Cat
     index = MatchIndex.build((sid, parse(text, catalog)) for sid, text in texts.items())
     # 15: "shares" is in the text, and title words have keys of their own
     assert index.candidates(ARTICLE) == {1, 2, 5, 6, 8, 9, 11, 12, 14}
-    assert sorted(sid for sid, _ in index.match(ARTICLE, NOW)) == [1, 2, 5, 6, 8, 9, 11, 12]
+    assert [sid for sid, _ in by_subscription(index, ARTICLE)] == [1, 2, 5, 6, 8, 9, 11, 12]
 
 
 def test_the_most_selective_condition_triggers_an_and(catalog: Catalog) -> None:
@@ -213,7 +223,7 @@ def test_queries_without_keys_are_always_checked(catalog: Catalog) -> None:
     assert index.stats().always == 2
     empty = ArticleView(4, "", "", "s", "x.com", "u", published=NOW)
     assert index.candidates(empty) == {1, 2}
-    assert sorted(index.match(empty, NOW)) == [
+    assert by_subscription(index, empty) == [
         (1, (MatchReason("field", "max-age:1d"),)), (2, ())]
 
 
@@ -222,20 +232,30 @@ def test_subscriptions_sharing_a_query_share_its_evaluation(catalog: Catalog) ->
                               (9, parse('company:"Nvidia Corp."', catalog)),
                               (7, parse("NVIDIA", catalog))])
     assert (len(index), index.stats().queries) == (3, 2)
-    found = dict(index.match(ARTICLE, NOW))
+    found = dict(by_subscription(index, ARTICLE))
     assert set(found) == {5, 7, 9}
     assert found[5] is found[9]
     assert [r.label for r in found[5]] == ["company:Nvidia"]
 
 
+def test_a_matched_query_comes_once_with_every_subscriber(catalog: Catalog) -> None:
+    index = MatchIndex.build([(5, parse("company:Nvidia", catalog)), (3, parse("crypto", catalog)),
+                              (9, parse('company:"Nvidia Corp."', catalog)),
+                              (7, parse("NVIDIA", catalog))])
+    found = index.match(ARTICLE, NOW)
+    assert sorted(subscribers for subscribers, _ in found) == [(5, 9), (7,)]
+    assert per_subscription(found) == [
+        (sid, reasons) for subscribers, reasons in found for sid in subscribers]
+
+
 def test_rebuilding_after_changes(catalog: Catalog) -> None:
     index = MatchIndex.build([(1, parse("crypto", catalog)), (2, parse("nvidia", catalog))])
-    assert [sid for sid, _ in index.match(ARTICLE, NOW)] == [2]
+    assert [sid for sid, _ in by_subscription(index, ARTICLE)] == [2]
     changed = index.rebuilt(added=[(3, parse("stock:NVDA", catalog)),
                                    (1, parse("rules", catalog))], removed=[2])
-    assert sorted(sid for sid, _ in changed.match(ARTICLE, NOW)) == [1, 3]
+    assert [sid for sid, _ in by_subscription(changed, ARTICLE)] == [1, 3]
     assert [sid for sid, _ in changed.subscriptions()] == [1, 3]
-    assert [sid for sid, _ in index.match(ARTICLE, NOW)] == [2]  # the old index is unchanged
+    assert [sid for sid, _ in by_subscription(index, ARTICLE)] == [2]  # the old index is unchanged
     assert len(MatchIndex.build([])) == 0
     assert MatchIndex.build([]).match(ARTICLE, NOW) == []
 
@@ -247,7 +267,7 @@ def test_subscription_ids_must_be_distinct(catalog: Catalog) -> None:
 
 def test_reasons_from_the_index_index_the_article(catalog: Catalog) -> None:
     index = MatchIndex.build([(1, parse('"export rules" stock:NVDA:down>=4%', catalog))])
-    [(_, reasons)] = index.match(ARTICLE, NOW)
+    [(_, reasons)] = by_subscription(index, ARTICLE)
     fields = {"title": ARTICLE.title, "text": ARTICLE.text}
     assert [(r.kind, r.label) for r in reasons] == [("phrase", '"export rules"'),
                                                     ("stock", "NVDA down 4%")]

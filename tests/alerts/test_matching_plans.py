@@ -19,7 +19,7 @@ from alerts.query.plans import ConditionTable, plan_query
 from alerts.query.triggers import decided_by_keys, leaf_clause
 from alerts.types import ArticleView, EntityRef, ReactionRef
 from config.catalog import Catalog, load_catalog
-from tests.alerts.test_matching import NOW, RandomQueries, parse, random_article
+from tests.alerts.test_matching import NOW, RandomQueries, by_subscription, parse, random_article
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_every_query_matches_as_its_tree_evaluates(
     matched = 0
     for article in articles:
         expected = {number: query.matches(article, NOW) for number, query in enumerate(queries)}
-        found = dict(index.match(article, NOW))
+        found = dict(by_subscription(index, article))
         assert found == {number: r for number, r in expected.items() if r is not None}
         matched += len(found)
     assert matched > 3000
@@ -125,7 +125,7 @@ EDGE_ARTICLE = ArticleView(
 def test_edge_cases_match_as_evaluated(text: str, catalog: Catalog) -> None:
     query = parse(text, catalog)
     index = MatchIndex.build([(1, query), (2, parse("nvidia rules", catalog))])
-    found = dict(index.match(EDGE_ARTICLE, NOW))
+    found = dict(by_subscription(index, EDGE_ARTICLE))
     assert found.get(1) == query.matches(EDGE_ARTICLE, NOW)
 
 

@@ -37,6 +37,7 @@ def configure_logging(settings: LoggingSettings) -> None:
     handler.name = HANDLER_NAME
     formatter = JsonLineFormatter() if settings.json_lines else logging.Formatter(TEXT_FORMAT)
     handler.setFormatter(formatter)
+    handler.addFilter(_without_skipped_run_warnings)
     root = logging.getLogger()
     for existing in list(root.handlers):
         if existing.name == HANDLER_NAME:
@@ -45,3 +46,11 @@ def configure_logging(settings: LoggingSettings) -> None:
     root.setLevel(settings.level)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(settings.level)))
+
+
+def _without_skipped_run_warnings(record: logging.LogRecord) -> bool:
+    """Drop APScheduler's warning that a run was skipped because the job's previous run was
+    still going: expected under load (``max_instances=1``), and the daemon logs and counts it
+    itself (``DaemonStats.skipped``)."""
+    return not (record.name == "apscheduler.scheduler"
+                and "maximum number of running instances" in str(record.msg))

@@ -124,7 +124,8 @@ async def run_daemon(
             await web.stop()
     console.print(f"newsmon daemon stopped: {sum(daemon.stats.executed.values())} job runs, "
                   f"{sum(daemon.stats.errors.values())} errors, "
-                  f"{sum(daemon.stats.missed.values())} missed")
+                  f"{sum(daemon.stats.missed.values())} missed, "
+                  f"{sum(daemon.stats.skipped.values())} skipped (previous run still going)")
     if lost:
         errors.print(f"error: {lost[0]}", markup=False, highlight=False)
         return 1

@@ -20,6 +20,7 @@ from typing import Any
 from apscheduler.events import (
     EVENT_JOB_ERROR,
     EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
     EVENT_JOB_MISSED,
     JobEvent,
     JobExecutionEvent,
@@ -42,13 +43,20 @@ class DaemonStats:
     executed: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     missed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    """Runs not started because the job's previous run was still going (``max_instances=1``);
+    the running one covers their work, so they are counted, not retried."""
     last_error: dict[str, str] = field(default_factory=dict)
 
     def observe(self, event: JobEvent) -> None:
-        """The scheduler's listener: count and log executions, errors and missed runs."""
+        """The scheduler's listener: count and log executions, errors, missed and skipped runs."""
         if event.code == EVENT_JOB_MISSED:
             self.missed[event.job_id] += 1
             logger.warning("job %s missed its run (daemon busy or asleep)", event.job_id)
+        elif event.code == EVENT_JOB_MAX_INSTANCES:
+            self.skipped[event.job_id] += 1
+            logger.info("job %s was still running at its next run time; that run was skipped",
+                        event.job_id)
         elif event.code == EVENT_JOB_ERROR and isinstance(event, JobExecutionEvent):
             self.errors[event.job_id] += 1
             self.last_error[event.job_id] = repr(event.exception)
@@ -95,7 +103,8 @@ REAL_TIME = SchedulerPace()
 def build_scheduler(loop: asyncio.AbstractEventLoop, stats: DaemonStats) -> AsyncIOScheduler:
     """An AsyncIOScheduler on ``loop`` whose listener feeds ``stats``."""
     scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
-    scheduler.add_listener(stats.observe, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    scheduler.add_listener(stats.observe, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
+                           | EVENT_JOB_MAX_INSTANCES)
     return scheduler
 
 

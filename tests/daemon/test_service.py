@@ -4,14 +4,19 @@ missed runs counted by the listener, and a stop that waits for the running job."
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from config.settings import NlpSettings, Settings
+import pytest
+from apscheduler.triggers.interval import IntervalTrigger
+
+from config.settings import LoggingSettings, NlpSettings, Settings
 from newsmon.app import App
 from newsmon.daemon.jobs import JobContext
 from newsmon.daemon.plan import JobSpec
 from newsmon.daemon.service import Daemon, DaemonStats, add_job, build_scheduler
+from newsmon.logs import HANDLER_NAME, configure_logging
 
 
 async def succeed(context: JobContext) -> None:
@@ -110,3 +115,43 @@ def test_each_jobs_last_run_outcome_and_next_run_are_kept_for_status(tmp_path: P
             assert runs["good"].next_run_at is not None and runs["good"].next_run_at > now
 
     asyncio.run(scenario())
+
+
+def test_a_run_due_while_the_previous_one_is_still_going_is_skipped_and_counted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job slower than its interval: APScheduler does not start a second instance; the
+    listener counts each skipped run and says so at INFO (APScheduler's own warning is dropped
+    by newsmon's log handler)."""
+    stats = DaemonStats()
+    runs: list[datetime] = []
+
+    async def slow() -> None:
+        runs.append(datetime.now(UTC))
+        await asyncio.sleep(2.6)
+
+    async def scenario() -> None:
+        scheduler = build_scheduler(asyncio.get_running_loop(), stats)
+        scheduler.add_job(slow, IntervalTrigger(seconds=1), id="slow", max_instances=1,
+                          coalesce=True, misfire_grace_time=60,
+                          next_run_time=datetime.now(UTC))
+        scheduler.start()
+        await asyncio.sleep(2.4)
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0.4)
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(scenario())
+
+    assert len(runs) == 1
+    assert stats.skipped["slow"] >= 2  # due at +1 s and +2 s while the first run went on
+    assert stats.executed == {}
+    ours = [r for r in caplog.records if "still running at its next run time" in r.getMessage()]
+    assert len(ours) == stats.skipped["slow"] and ours[0].levelno == logging.INFO
+    theirs = [r for r in caplog.records if r.name == "apscheduler.scheduler"
+              and "maximum number of running instances" in r.getMessage()]
+    assert theirs  # APScheduler still emits it ...
+    configure_logging(LoggingSettings())
+    [installed] = [h for h in logging.getLogger().handlers if h.name == HANDLER_NAME]
+    assert not installed.filter(theirs[0]) and installed.filter(ours[0])  # ... newsmon drops it
+    logging.getLogger().removeHandler(installed)

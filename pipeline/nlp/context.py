@@ -79,16 +79,18 @@ class HitTokens:
 
 def read_context(
     doc: Any, hit: HitTokens, covered: Collection[int], *, shouted: bool, versioned: bool,
-    ner: bool, tickers: Mapping[str, str], lowers: Sequence[str] | None = None,
+    ner: bool, tickers: Mapping[str, str], sentence_lowers: Sequence[str] | None = None,
 ) -> Context:
     """The facts around one hit; ``covered`` holds the token indexes of all catalog hits;
     ``versioned`` says whether a version number may follow the name (a record's own name);
-    ``ner`` whether the statistical NER's labels are there and trusted; ``lowers``, when given,
-    the doc's lower-cased tokens (read once per doc instead of once per hit)."""
-    if lowers is None:
+    ``ner`` whether the statistical NER's labels are there and trusted; ``sentence_lowers``,
+    when given, the lower-cased tokens of the hit's sentence, from ``hit.sentence[0]`` (read
+    once per sentence instead of once per hit)."""
+    if sentence_lowers is None:
         nearby = [doc[i].lower_ for i in _nearby(hit) if i not in covered]
     else:
-        nearby = [lowers[i] for i in _nearby(hit) if i not in covered]
+        first = hit.sentence[0]
+        nearby = [sentence_lowers[i - first] for i in _nearby(hit) if i not in covered]
     strong, weak = _cues(doc, hit, tickers)
     return Context(
         sentence_initial=is_sentence_initial(doc, hit.start, hit.sentence[0]),

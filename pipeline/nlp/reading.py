@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -84,6 +83,7 @@ class _DocView:
     end: int
     sentences: SentenceIndex
     _token_ranges: dict[int, tuple[int, int]] = field(default_factory=dict)
+    _lowers: dict[int, list[str]] = field(default_factory=dict)
 
     def sentence_of_char(self, char: int) -> int:
         return self.sentences.index_of(self.offset + char)
@@ -101,10 +101,13 @@ class _DocView:
     def sentence_of_token(self, index: int) -> tuple[int, int]:
         return self.token_range(self.sentence_of_char(self.doc[index].idx))
 
-    @cached_property
-    def lowers(self) -> list[str]:
-        """Every token's lower-case form, read once (hits share their sentences' words)."""
-        return [token.lower_ for token in self.doc]
+    def sentence_lowers(self, sentence: int) -> list[str]:
+        """The lower-case forms of a sentence's tokens, read once (its hits share them); only
+        the sentences with a hit that needs context are read."""
+        if sentence not in self._lowers:
+            first, end = self.token_range(sentence)
+            self._lowers[sentence] = [token.lower_ for token in self.doc[first:end]]
+        return self._lowers[sentence]
 
     def sentence_text(self, sentence: int) -> str:
         start, end = self.sentences.spans[sentence]
@@ -196,7 +199,8 @@ class DocReader:
             return hit if guard is None else replace(hit, context=guard)
         context = read_context(
             view.doc, tokens, covered, shouted=hit.shouted, versioned=hit.is_name, ner=ner,
-            tickers=self._names.bare_tickers, lowers=view.lowers,
+            tickers=self._names.bare_tickers,
+            sentence_lowers=view.sentence_lowers(hit.sentence),
         )
         return replace(hit, context=context)
 

@@ -59,6 +59,11 @@ _SUPPORTED = re.compile(
 )
 """A direction noun after a determiner ("the market's rise", "a lower multiple") belongs to
 another noun phrase, unless a verb makes it the stock's ("posted its best day", "a 2% gain")."""
+_WORD = re.compile(r"[a-z]+")
+_STEM_AT_WORD_START = re.compile(rf"(?<![a-z])(?:{'|'.join(vocab.MOVE_STEMS)})")
+_FOLD_TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+"""The only characters besides ASCII letters that case-insensitive patterns match as ASCII
+letters ("İ", dotless "ı", long "ſ", the Kelvin sign)."""
 _INSERTION = re.compile(r"\s*,[^,;]{1,120}?,")
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 _RANGE_BEFORE = re.compile(r"\bbetween\s+$", re.IGNORECASE)
@@ -85,6 +90,20 @@ def percent_value(match: re.Match[str]) -> float:
     if number in vocab.NUMBER_WORDS:
         return float(vocab.NUMBER_WORDS[number])
     return float(number.replace(",", ""))
+
+
+def may_state_move(sentence: str) -> bool:
+    """Whether a move can be found anywhere in the sentence; ``False`` only when none of the
+    move patterns can match (no "%", no direction word, no cause word), so that its subjects
+    need not be looked for. A quick necessary condition, not a verdict."""
+    if "%" in sentence:
+        return True
+    if not sentence.isascii():
+        sentence = sentence.translate(_FOLD_TO_ASCII)
+    lowered = sentence.lower()
+    if not vocab.MOVE_WORDS.isdisjoint(_WORD.findall(lowered)):
+        return True
+    return _STEM_AT_WORD_START.search(lowered) is not None
 
 
 def find_move_after(sentence: str, start: int, limit: int, *, strict: bool) -> Move | None:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.nlp import stock_vocabulary as vocab
-from pipeline.nlp.stock_moves import Move, find_move_after, find_move_before
+from pipeline.nlp.stock_moves import Move, find_move_after, find_move_before, may_state_move
 from pipeline.nlp.stock_subjects import SentenceView, Subject, find_subjects
 from pipeline.nlp.types import EntityMention, EntityType, StockReaction
 
@@ -122,6 +122,8 @@ def _sentence_reactions(document: _Document, sentence: SentenceView) -> list[Sto
     """The reactions stated in one sentence: its subjects, their moves, then their companies."""
     if vocab.MASK_HEAD not in sentence.text and not _HAS_STOCK_WORDS.search(sentence.text):
         return []
+    if not may_state_move(sentence.text):
+        return []  # no subject could move: spare looking for them
     subjects = find_subjects(sentence)
     _attach_moves(sentence.text, subjects)
     moved = [subject for subject in subjects if subject.move is not None]

@@ -145,7 +145,7 @@ DESCRIPTOR_HEAD = _words(
 
 # --- which way it moved ----------------------------------------------------------------------
 
-UP_WORDS = _words(
+_UP_WORD_GROUPS = (
     "rise rises rose risen rising climb climbs climbed climbing jump jumps jumped jumping",
     "surge surges surged surging soar soars soared soaring rally rallies rallied rallying",
     "gain gains gained gaining advance advances advanced advancing rebound rebounds rebounded",
@@ -158,7 +158,8 @@ UP_WORDS = _words(
     "all-time_high new_high to_a_record to_record_highs topped topping crossed surpassed eclipsed",
     "highest gainer gainers in_the_green turned_positive",
 )
-DOWN_WORDS = _words(
+UP_WORDS = _words(*_UP_WORD_GROUPS)
+_DOWN_WORD_GROUPS = (
     "fall falls fell fallen falling drop drops dropped dropping decline declines declined",
     "declining slide slides slid sliding slip slips slipped slipping sink sinks sank sunk sinking",
     "tumble tumbles tumbled tumbling plunge plunges plunged plunging plummet plummets plummeted",
@@ -172,6 +173,7 @@ DOWN_WORDS = _words(
     "worst_month record_low lowest loser losers decliner decliners laggard laggards",
     "in_the_red turned_negative under_pressure lagged lagging",
 )
+DOWN_WORDS = _words(*_DOWN_WORD_GROUPS)
 _LEVEL = rf"(?:the\s+)?(?:{MONEY})"
 _REACHED = (
     r"(?:hit|hits|hitting|touched|touching|reached|reaching|set|setting|closed\s+at|ended\s+at"
@@ -318,11 +320,13 @@ INDEX_NAME = re.compile(
 
 # --- the words before a subject ----------------------------------------------------------------
 
-_PRE_UP_NOUN = _words("rally jump surge gain gains rise climb advance rebound pop spike increase")
-_PRE_DOWN_NOUN = _words(
+_PRE_UP_NOUN_GROUPS = ("rally jump surge gain gains rise climb advance rebound pop spike increase",)
+_PRE_DOWN_NOUN_GROUPS = (
     "drop fall decline slide plunge selloff sell-off slump tumble rout loss losses dip crash",
     "decrease",
 )
+_PRE_UP_NOUN = _words(*_PRE_UP_NOUN_GROUPS)
+_PRE_DOWN_NOUN = _words(*_PRE_DOWN_NOUN_GROUPS)
 _PRE_ADJECTIVE = (
     r"(?:(?:sharp|steep|big|bigger|biggest|large|huge|massive|modest|slight|sudden"
     r"|further|record|early|late|intraday|one-day|single-day|[\w-]+-day)\s+)*"
@@ -361,6 +365,39 @@ PRE_ADD_UP = re.compile(
     re.IGNORECASE,
 )
 """Causes named before the stock: "lifting Meta shares", "wiping $600 billion off its value"."""
+
+# --- what any move needs -------------------------------------------------------------------
+
+
+def _key_words(*groups: str) -> set[str]:
+    """One word of each phrase (its longest), which any match of the phrase holds whole."""
+    words = set()
+    for group in groups:
+        for phrase in group.split():
+            parts = phrase.replace("-", "_").split("_")
+            words.add(max(reversed(parts), key=len))
+    return words
+
+
+MOVE_WORDS = frozenset(
+    _key_words(*_UP_WORD_GROUPS, *_DOWN_WORD_GROUPS, *_PRE_UP_NOUN_GROUPS, *_PRE_DOWN_NOUN_GROUPS)
+    | {"up", "down", "higher", "lower", "high", "low", "above", "past", "beyond", "below",
+       "record", "peak"}
+)
+"""Whole words (lower case) of which every direction word holds one: ``TRIGGER`` (so
+``BARE_MOVE``), ``PRE_NOUN_TRIGGER`` and ``POSSESSIVE_MOVE``. With :data:`MOVE_STEMS` and "%"
+(``TICKER_MOVE``) a sentence without any of them states no move, and its subjects need not be
+looked for. Keep in step with the patterns above when adding an alternative that is not made of
+the word lists."""
+MOVE_STEMS = (
+    "changed", "unchanged", "moved", "flat", "budged", "steady",  # FLAT_WORDS (no word end)
+    "lift", "boost", "buoy", "propel", "bid", "add",  # PRE_CAUSE_UP, PRE_ADD_UP
+    "weigh", "drag", "hit", "hammer", "batter", "pummel", "rattl", "dent", "punish", "clobber",
+    "sank", "sink", "crush", "slam", "wip", "eras", "shav", "slic", "knock", "strip", "lop",
+)
+"""Word starts (lower case) of which every other move pattern holds one: the flat words, which
+``TRIGGER`` does not end at a word boundary (``flat`` also matches "flatten"), and the causes
+before a subject (``PRE_CAUSE_UP``, ``PRE_CAUSE_DOWN``, ``PRE_ADD_UP``)."""
 
 # --- the event a move follows ----------------------------------------------------------------
 

@@ -36,7 +36,8 @@ from operator import and_, itemgetter
 from typing import Any
 
 from alerts.query import PreparedArticle, Query, Reasons, evaluate
-from alerts.query.ast import Node
+from alerts.query.ast import Near, Node
+from alerts.query.evaluate import near_holds
 from alerts.query.plans import CompiledPlans, compile_plans
 from alerts.query.triggers import (
     ANY_REACTION,
@@ -221,7 +222,7 @@ class MatchIndex:
             if any(clause.isdisjoint(present) for clause in condition.checks):
                 continue
             node = condition.node
-            if now is None or (node is not None and evaluate(node, prepared, now) is not None):
+            if now is None or (node is not None and _holds(node, prepared, now)):
                 holding.add(number)
         return holding
 
@@ -280,6 +281,13 @@ class MatchIndex:
                             for part in plans.residual[index])):
                 matched.append(index)
         return matched
+
+
+def _holds(node: Node, prepared: PreparedArticle, now: datetime) -> bool:
+    """Whether an evaluated condition holds (a NEAR without working out its reasons)."""
+    if type(node) is Near:
+        return near_holds(node, prepared)
+    return evaluate(node, prepared, now) is not None
 
 
 def per_subscription(matches: Iterable[Match]) -> list[tuple[int, Reasons]]:

@@ -43,9 +43,16 @@ class FieldWords:
         return list(accumulate(map(_ONE.__add__, map(len, self.words)), initial=1))[:-1]
 
     @cached_property
-    def offsets(self) -> tuple[list[int], list[int]]:
-        """The start and end offsets of each word in the field's text."""
+    def offsets(self) -> tuple[list[int], list[int] | None]:
+        """The start offset of each word in the field's text, and of each word's end (None:
+        a word ends at its start plus its length)."""
         return self._cut.offsets()
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """The characters of words ``first`` to ``last`` (inclusive) in the field's text."""
+        starts, ends = self.offsets
+        return starts[first], (starts[last] + len(self.words[last]) if ends is None
+                               else ends[last])
 
 
 class PreparedArticle:
@@ -87,10 +94,29 @@ class PreparedArticle:
     def spans(self, occurrences: Iterable[Occurrence]) -> tuple[Span, ...]:
         """The character spans of word occurrences."""
         fields = self.fields
+        return tuple((name, *fields[name].span(first, last - 1))
+                     for name, first, last in occurrences)
+
+    def hit_spans(self, key: tuple[str, str], size: int, scope: Scope) -> tuple[Span, ...]:
+        """The character spans of a word key from the matcher's :attr:`hits` (which must be
+        set), in field order then text order: :meth:`spans` of :meth:`occurrences` in one
+        step, for the many filters the matcher explains per article."""
+        hits = self.hits
+        assert hits is not None
+        back = len(key[1]) - 2  # a hit ending at ``end`` starts its first word at end - back
         spans: list[Span] = []
-        for name, first, last in occurrences:
-            starts, ends = fields[name].offsets
-            spans.append((name, starts[first], ends[last - 1]))
+        for name in FIELDS if scope is None else (scope,):
+            ends = hits[name].get(key)
+            if ends:
+                field = self.fields[name]
+                starts = field.starts
+                firsts, lasts = field.offsets
+                words = field.words
+                for end in ends:
+                    index = bisect_left(starts, end - back)
+                    last = index + size - 1
+                    spans.append((name, firsts[index], firsts[last] + len(words[last])
+                                  if lasts is None else lasts[last]))
         return tuple(spans)
 
     def _find(self, words: tuple[str, ...], scope: Scope) -> tuple[Occurrence, ...]:

@@ -90,22 +90,31 @@ def _not(node: Not, article: PreparedArticle, now: datetime) -> Reasons | None:
 
 
 def _words(node: Words, article: PreparedArticle, now: datetime) -> Reasons | None:
-    if article.present is not None and node.key not in article.present:
-        return None
-    found = article.occurrences(node.words, node.scope)
-    if not found:
-        return None
-    return (MatchReason(node.kind, node.label, article.spans(found)),)
+    if article.present is not None:  # the matcher's article: spans straight from its hits
+        key = node.key
+        spans = article.hit_spans(key, len(node.words), node.scope) \
+            if key in article.present else ()
+    else:
+        spans = article.spans(article.occurrences(node.words, node.scope))
+    return (MatchReason(node.kind, node.label, spans),) if spans else None
+
+
+def near_holds(node: Near, article: PreparedArticle) -> bool:
+    """Whether the NEAR holds, without its reasons: what the matcher needs to decide a NEAR
+    condition (most NEARs it decides are in no matched query, so their spans would be wasted)."""
+    present = article.present
+    if present is not None and (node.left.key not in present or node.right.key not in present):
+        return False
+    lefts = article.occurrences(node.left.words, node.left.scope)
+    rights = article.occurrences(node.right.words, node.right.scope) if lefts else ()
+    return bool(rights) and _any_within(lefts, rights, node.distance)
 
 
 def _near(node: Near, article: PreparedArticle, now: datetime) -> Reasons | None:
-    present = article.present
-    if present is not None and (node.left.key not in present or node.right.key not in present):
+    if not near_holds(node, article):
         return None
     lefts = article.occurrences(node.left.words, node.left.scope)
-    rights = article.occurrences(node.right.words, node.right.scope) if lefts else ()
-    if not rights or not _any_within(lefts, rights, node.distance):
-        return None
+    rights = article.occurrences(node.right.words, node.right.scope)
     close = {
         occurrence
         for left in lefts for right in rights if _within(left, right, node.distance)

@@ -9,10 +9,15 @@ script); everything else separates words; words are compared case-folded.
 from __future__ import annotations
 
 import re
-from itertools import accumulate
+from itertools import accumulate, compress, count
+from operator import add
 
 _WORD = re.compile(r"[^\W_]+")
 _SPLIT = re.compile(r"([^\W_]+)")
+_ASCII = bytes(range(128))
+_SEPARATORS_TO_SPACE = bytes(
+    code if chr(code).isalnum() else 0x20 for code in range(128)) + bytes(range(128, 256))
+"""UTF-8 bytes with every ASCII separator made a space (bytes of other characters kept)."""
 
 
 class CutText:
@@ -21,18 +26,37 @@ class CutText:
     def __init__(self, text: str) -> None:
         folded = text.casefold()
         self._text = text
-        self._parts: list[str] | None = None
-        if len(folded) == len(text):  # one character for one: cut the folded text at once
-            self._parts = _SPLIT.split(folded)  # separator, word, separator, ..., separator
-            self.words: tuple[str, ...] = tuple(self._parts[1::2])
+        self._spaced: str | None = None
+        if len(folded) == len(text):  # one character for one: separators become spaces in place
+            self._spaced = _spaced(folded)
+            self.words: tuple[str, ...] = tuple(self._spaced.split())
         else:  # "ß" -> "ss" and the like: cut the text, then fold each word
             self.words = tuple(word.casefold() for word in _WORD.findall(text))
 
-    def offsets(self) -> tuple[list[int], list[int]]:
-        """The start and end offsets in the text of each word."""
-        parts = self._parts if self._parts is not None else _SPLIT.split(self._text)
-        bounds = list(accumulate(map(len, parts)))
-        return bounds[0:-1:2], bounds[1::2]
+    def offsets(self) -> tuple[list[int], list[int] | None]:
+        """The start offset in the text of each word, and of each word's end; ends None when
+        the folding kept every character (a word then ends at its start plus its length)."""
+        if self._spaced is None:
+            bounds = list(accumulate(map(len, _SPLIT.split(self._text))))
+            return bounds[0:-1:2], bounds[1::2]
+        pieces = self._spaced.split(" ")  # words, and "" between adjacent separators
+        # piece k starts after the lengths of the pieces before it and k separators
+        at = map(add, accumulate(map(len, pieces), initial=0), count())
+        return list(compress(at, pieces)), None
+
+
+def _spaced(folded: str) -> str:
+    """``folded`` with every character that is not a letter or digit (``str.isalnum``, which is
+    what a word character of the regex other than ``_`` is) replaced by a space, so that its
+    words keep their offsets: ASCII through a byte table, then the few distinct other characters
+    one by one (C speed; a regex takes twice as long)."""
+    raw = folded.encode("utf-8", "surrogatepass")
+    spaced = raw.translate(_SEPARATORS_TO_SPACE).decode("utf-8", "surrogatepass")
+    if len(raw) != len(folded):  # some characters beyond ASCII
+        for char in set(raw.translate(None, _ASCII).decode("utf-8", "surrogatepass")):
+            if not char.isalnum():
+                spaced = spaced.replace(char, " ")
+    return spaced
 
 
 def fold_words(text: str) -> tuple[str, ...]:

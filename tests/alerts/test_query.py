@@ -3,6 +3,8 @@ suggestions) and evaluation against hand-built articles (every filter, spans, da
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +24,7 @@ from alerts.query.ast import (
     Stock,
     Words,
 )
+from alerts.query.words import CutText
 from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
 from config.catalog import Catalog, load_catalog
 
@@ -358,6 +361,24 @@ def test_case_folding_keeps_offsets_right(catalog: Catalog) -> None:
     assert found is not None and shown(found[0]) == ["Straße"]
     nothing = reasons("nothing", catalog)
     assert nothing is not None and shown(nothing[0]) == ["nothing"]
+
+
+def test_words_are_runs_of_letters_and_digits_at_their_offsets() -> None:
+    """Cutting without a regex gives exactly the regex's words, at the right offsets, whatever
+    the characters (punctuation, accents, combining marks, other scripts, odd spaces)."""
+    rng = random.Random(5)
+    alphabet = "aZ9_ -.,'\"\u2019\u201c\u00e9\u0301\u00df\u00b2\u00bd\u00a0\u2009\n\t\u0130\u03a3" \
+        "\u03c2\u4e2d\U0001d518\x1c\ud800"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        cut = CutText(text)
+        expected = [word.casefold() for word in re.findall(r"[^\W_]+", text)]
+        assert list(cut.words) == expected, repr(text)
+        starts, ends = cut.offsets()
+        if ends is None:  # folding kept the characters: a word ends at start + its length
+            ends = [start + len(word) for start, word in zip(starts, cut.words, strict=True)]
+        assert [m.span() for m in re.finditer(r"[^\W_]+", text)] == list(
+            zip(starts, ends, strict=True))
 
 
 def test_title_and_text_scopes(catalog: Catalog) -> None:

@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 from operator import and_, itemgetter
 from typing import Any
 
@@ -48,7 +48,7 @@ from alerts.query.triggers import (
     article_keys,
 )
 from alerts.query.words import literal_key
-from alerts.types import ArticleView, MatchReason
+from alerts.types import ArticleView
 
 Match = tuple[tuple[int, ...], Reasons]
 """One matched distinct query: the ids of the subscriptions sharing it, and why it matched."""
@@ -176,9 +176,7 @@ class MatchIndex:
         holding = self._holding(prepared, now)
         matched = self._matched(holding, prepared, now)
         signatures = list(map(self._plans.signature.__getitem__, matched))
-        explained: dict[int, Reasons] = {}
-        known = {signature: self._reasons(signature, explained, prepared, now)
-                 for signature in dict.fromkeys(signatures)}
+        known = self._reasons(dict.fromkeys(signatures), prepared, now)
         return list(zip(map(self._subscribers.__getitem__, matched),
                         map(known.__getitem__, signatures), strict=True))
 
@@ -226,23 +224,26 @@ class MatchIndex:
                 holding.add(number)
         return holding
 
-    def _reasons(self, signature: int, explained: dict[int, Reasons],
-                 prepared: PreparedArticle, now: datetime) -> Reasons:
-        """The reasons of the queries with this signature: their parts' reasons in order (each
+    def _reasons(self, signatures: Iterable[int], prepared: PreparedArticle,
+                 now: datetime) -> dict[int, Reasons]:
+        """The reasons of the queries with each signature: their parts' reasons in order (each
         part is known to hold, and explained once per article), without repeats."""
         plans = self._plans
-        numbers = plans.signature_parts[signature]
-        joined: list[MatchReason] = []
-        for number in numbers:
-            reasons = explained.get(number)
-            if reasons is None:
-                reasons = explained[number] = evaluate(plans.parts[number], prepared, now) or ()
-            if len(numbers) == 1:
-                return reasons
-            joined += reasons
-        if plans.repeats[signature]:
-            return tuple({id(reason): reason for reason in joined}.values())
-        return tuple(joined)
+        parts_of, parts = plans.signature_parts, plans.parts
+        signatures = list(signatures)
+        numbers = dict.fromkeys(chain.from_iterable(map(parts_of.__getitem__, signatures)))
+        explained = {number: evaluate(parts[number], prepared, now) or ()
+                     for number in numbers}
+        known: dict[int, Reasons] = {}
+        for signature in signatures:
+            own = parts_of[signature]
+            if len(own) == 1:
+                known[signature] = explained[own[0]]
+                continue
+            joined = tuple(chain.from_iterable(map(explained.__getitem__, own)))
+            known[signature] = tuple({id(reason): reason for reason in joined}.values()) \
+                if plans.repeats[signature] else joined
+        return known
 
     def _present_keys(self, prepared: PreparedArticle) -> set[Key]:
         """The article's keys: tagged and field keys, and the words of queries that occur
@@ -266,14 +267,19 @@ class MatchIndex:
                  now: datetime) -> list[int]:
         """The distinct queries that match, given the conditions that hold."""
         plans = self._plans
-        matched = list(chain.from_iterable(map(plans.plain.get, holding, repeat(()))))
+        matched = list(chain.from_iterable(map(plans.plain.__getitem__,
+                                               holding & plans.plain_keys)))
+        for others in map(plans.paired.__getitem__, holding & plans.paired_keys):
+            matched.extend(chain.from_iterable(map(others.__getitem__,
+                                                   holding.intersection(others))))
         tested = list(holding & plans.tested_keys)
         indexes = chain.from_iterable(map(plans.tested_ids.__getitem__, tested))
         required = chain.from_iterable(map(plans.tested_required.__getitem__, tested))
         excluded = chain.from_iterable(map(plans.tested_excluded.__getitem__, tested))
         matched.extend(compress(indexes, map(and_, map(holding.issuperset, required),
                                              map(holding.isdisjoint, excluded))))
-        evaluated = chain(plans.always, *map(plans.with_parts.get, holding, repeat(())))
+        evaluated = chain(plans.always, *map(plans.with_parts.__getitem__,
+                                             holding & plans.with_parts_keys))
         for index in evaluated:
             if (holding.issuperset(plans.required[index])
                     and holding.isdisjoint(plans.excluded[index])

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from typing import Any, TypeVar
 
 import ahocorasick
@@ -74,6 +75,10 @@ class ConditionTable:
 
     def __init__(self, cost: Callable[[Clause], float]) -> None:
         self.conditions: list[Condition] = []
+        self.numbers: list[int] = []
+        """The one int object of each condition number, used in every table: set tests on
+        equal numbers then stop at identity without reading the int objects (memory, not
+        arithmetic, is what matching at scale waits for)."""
         self.clause_cost = cost
         self._by_clause: dict[Clause, int] = {}
         self._by_node: dict[int, int | None] = {}
@@ -136,7 +141,9 @@ class ConditionTable:
 
     def _add(self, condition: Condition) -> int:
         self.conditions.append(condition)
-        return len(self.conditions) - 1
+        number = len(self.conditions) - 1
+        self.numbers.append(number)
+        return number
 
 
 def plan_query(root: Node, table: ConditionTable) -> Plan:
@@ -177,6 +184,9 @@ class CompiledPlans:
     """Conditions evaluated for every article (date windows)."""
     plain: dict[int, tuple[int, ...]]
     """Condition -> the queries that match when it holds (it is their only part)."""
+    paired: dict[int, dict[int, tuple[int, ...]]]
+    """Condition -> other condition -> the queries that match when both hold (their only
+    parts): decided by one C set intersection per condition, not one set test per query."""
     tested_ids: dict[int, tuple[int, ...]]
     """Condition -> the queries filed under it that set tests decide ..."""
     tested_required: dict[int, tuple[frozenset[int], ...]]
@@ -212,10 +222,23 @@ class CompiledPlans:
     def tested_keys(self) -> frozenset[int]:
         return frozenset(self.tested_ids)
 
+    @cached_property
+    def plain_keys(self) -> frozenset[int]:
+        return frozenset(self.plain)
+
+    @cached_property
+    def paired_keys(self) -> frozenset[int]:
+        return frozenset(self.paired)
+
+    @cached_property
+    def with_parts_keys(self) -> frozenset[int]:
+        return frozenset(self.with_parts)
+
     def filed_under(self, condition: int) -> tuple[int, ...]:
         """Every query filed under ``condition``."""
-        return (*self.plain.get(condition, ()), *self.tested_ids.get(condition, ()),
-                *self.with_parts.get(condition, ()))
+        paired = self.paired.get(condition, {})
+        return (*self.plain.get(condition, ()), *chain.from_iterable(paired.values()),
+                *self.tested_ids.get(condition, ()), *self.with_parts.get(condition, ()))
 
     @property
     def with_residual(self) -> int:
@@ -229,7 +252,8 @@ def compile_plans(roots: Sequence[Node], cost: Callable[[Clause], float]) -> Com
     table = ConditionTable(cost)
     plans = [plan_query(root, table) for root in roots]
     conditions = tuple(table.conditions)
-    exact, evaluated = _conditions_by_key(conditions)
+    numbers = table.numbers
+    exact, evaluated = _conditions_by_key(conditions, numbers)
     filing = _Filing(table)
     for index, plan in enumerate(plans):
         filing.file(index, plan)
@@ -237,12 +261,15 @@ def compile_plans(roots: Sequence[Node], cost: Callable[[Clause], float]) -> Com
     automaton, title_key = _automaton(roots)
     return CompiledPlans(
         conditions, exact, frozenset(exact), evaluated, frozenset(evaluated),
-        tuple(n for n, c in enumerate(conditions) if c.node is not None and not c.keys),
-        _frozen(filing.plain), _frozen(filing.tested_ids), _frozen(filing.tested_required),
+        tuple(n for n, c in zip(numbers, conditions, strict=True)
+              if c.node is not None and not c.keys),
+        _frozen(filing.plain),
+        {trigger: _frozen(others) for trigger, others in filing.paired.items()},
+        _frozen(filing.tested_ids), _frozen(filing.tested_required),
         _frozen(filing.tested_excluded), _frozen(filing.with_parts), tuple(filing.always),
         filing.always_filed, tuple(filing.required), tuple(filing.excluded),
         tuple(plan.residual for plan in plans), signature, signature_parts, parts, repeats,
-        automaton, title_key, _needs(conditions),
+        automaton, title_key, _needs(conditions, numbers),
     )
 
 
@@ -252,6 +279,7 @@ class _Filing:
     def __init__(self, table: ConditionTable) -> None:
         self.table = table
         self.plain: dict[int, list[int]] = defaultdict(list)
+        self.paired: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.tested_ids: dict[int, list[int]] = defaultdict(list)
         self.tested_required: dict[int, list[frozenset[int]]] = defaultdict(list)
         self.tested_excluded: dict[int, list[frozenset[int]]] = defaultdict(list)
@@ -281,24 +309,28 @@ class _Filing:
             self.with_parts[trigger].append(index)
         elif len(required) == 1 and not excluded:
             self.plain[trigger].append(index)
+        elif len(required) == 2 and not excluded:
+            [other] = required - {trigger}
+            self.paired[trigger][other].append(index)
         else:
             self.tested_ids[trigger].append(index)
             self.tested_required[trigger].append(self.shared(required - {trigger}))
             self.tested_excluded[trigger].append(excluded)
 
 
-def _needs(conditions: Sequence[Condition]) -> dict[int, frozenset[Key]]:
+def _needs(conditions: Sequence[Condition], numbers: Sequence[int]) -> dict[int, frozenset[Key]]:
     return {number: frozenset(key for clause in condition.checks if len(clause) == 1
                               for key in clause)
-            for number, condition in enumerate(conditions) if condition.node is not None}
+            for number, condition in zip(numbers, conditions, strict=True)
+            if condition.node is not None}
 
 
 def _conditions_by_key(
-    conditions: Sequence[Condition],
+    conditions: Sequence[Condition], numbers: Sequence[int],
 ) -> tuple[dict[Key, tuple[int, ...]], dict[Key, tuple[int, ...]]]:
     exact: dict[Key, list[int]] = defaultdict(list)
     evaluated: dict[Key, list[int]] = defaultdict(list)
-    for number, condition in enumerate(conditions):
+    for number, condition in zip(numbers, conditions, strict=True):
         for key in condition.keys:
             (exact if condition.node is None else evaluated)[key].append(number)
     return _frozen(exact), _frozen(evaluated)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from itertools import accumulate
 
-from alerts.query.ast import Node, Scope
+from alerts.query.ast import Node, Scope, Words
 from alerts.query.words import CutText, literal_key
 from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
 
@@ -91,6 +91,16 @@ class PreparedArticle:
             found = self._occurrences[key] = self._find(words, scope)
         return found
 
+    def occurrences_of(self, node: Words) -> tuple[Occurrence, ...]:
+        """:meth:`occurrences` of a word or phrase filter, whose matcher key is made already."""
+        memo = (node.words, node.scope)
+        found = self._occurrences.get(memo)
+        if found is None:
+            hits = self.hits
+            found = self._occurrences[memo] = self._find(node.words, node.scope) \
+                if hits is None else self._found(node.key, len(node.words), node.scope, hits)
+        return found
+
     def spans(self, occurrences: Iterable[Occurrence]) -> tuple[Span, ...]:
         """The character spans of word occurrences."""
         fields = self.fields
@@ -124,7 +134,7 @@ class PreparedArticle:
         words start in the joined text."""
         literal = literal_key(words)
         if self.hits is not None:
-            return self._found(literal, len(words), scope, self.hits)
+            return self._found(("w", literal), len(words), scope, self.hits)
         found: list[Occurrence] = []
         for name in FIELDS if scope is None else (scope,):
             field = self.fields[name]
@@ -139,18 +149,18 @@ class PreparedArticle:
                 start = folded.find(literal, start + 1)
         return tuple(found)
 
-    def _found(self, literal: str, size: int, scope: Scope,
+    def _found(self, key: tuple[str, str], size: int, scope: Scope,
                hits: Mapping[str, Mapping[tuple[str, str], list[int]]]) -> tuple[Occurrence, ...]:
-        """Occurrences from the matcher's hits: a hit ending at ``end`` starts its first word
-        at ``end - len(literal) + 2``."""
+        """Occurrences from the matcher's hits of a word ``key`` (``("w", literal)``): a hit
+        ending at ``end`` starts its first word at ``end - len(literal) + 2``."""
         found: list[Occurrence] = []
-        key = ("w", literal)
+        back = len(key[1]) - 2
         for name in FIELDS if scope is None else (scope,):
             ends = hits[name].get(key)
             if ends:
                 starts = self.fields[name].starts
                 for end in ends:
-                    index = bisect_left(starts, end - len(literal) + 2)
+                    index = bisect_left(starts, end - back)
                     found.append((name, index, index + size))
         return tuple(found)
 

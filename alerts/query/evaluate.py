@@ -105,16 +105,16 @@ def near_holds(node: Near, article: PreparedArticle) -> bool:
     present = article.present
     if present is not None and (node.left.key not in present or node.right.key not in present):
         return False
-    lefts = article.occurrences(node.left.words, node.left.scope)
-    rights = article.occurrences(node.right.words, node.right.scope) if lefts else ()
+    lefts = article.occurrences_of(node.left)
+    rights = article.occurrences_of(node.right) if lefts else ()
     return bool(rights) and _any_within(lefts, rights, node.distance)
 
 
 def _near(node: Near, article: PreparedArticle, now: datetime) -> Reasons | None:
     if not near_holds(node, article):
         return None
-    lefts = article.occurrences(node.left.words, node.left.scope)
-    rights = article.occurrences(node.right.words, node.right.scope)
+    lefts = article.occurrences_of(node.left)
+    rights = article.occurrences_of(node.right)
     close = {
         occurrence
         for left in lefts for right in rights if _within(left, right, node.distance)
@@ -138,8 +138,13 @@ def _any_within(lefts: Sequence[Occurrence], rights: Sequence[Occurrence],
     """Whether some pair is within ``distance`` (:func:`_within`), without trying every pair:
     the longer side's starts and ends are put in sets, and each occurrence of the shorter side
     looks for a start just after it or an end just before it (fields far apart as numbers)."""
-    if len(lefts) * len(rights) <= 16 or distance > 64:
-        return any(_within(left, right, distance) for left in lefts for right in rights)
+    if len(lefts) * len(rights) <= 16 or distance > 64:  # every pair, _within inlined
+        for field, first, last in lefts:
+            for other, start, end in rights:
+                if field == other and 0 <= (start - last if start >= last
+                                            else first - end) <= distance:
+                    return True
+        return False
     short, long = (lefts, rights) if len(lefts) <= len(rights) else (rights, lefts)
     starts = {_FIELD_BASE[field] + first for field, first, _ in long}
     ends = {_FIELD_BASE[field] + last for field, _, last in long}

@@ -13,6 +13,7 @@ hands each ``Doc`` here; nothing spaCy leaves this call. In order:
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -141,25 +142,30 @@ class DocReader:
         guesses = self._guesses(view, found) if self._guess_models and english else ()
         if not ner:
             return ChunkFacts(hits, (), guesses)
-        return ChunkFacts(hits, _read_orgs(view), guesses, _read_not_orgs(doc))
+        ents = doc.ents  # built anew on each access
+        return ChunkFacts(hits, _read_orgs(view, ents), guesses, _read_not_orgs(ents))
 
     def _hit(self, view: _DocView, span: Any) -> tuple[Any, Hit] | None:
-        kind: HitKind = "model" if span.label_ == MODEL_LABEL else "company"
-        sentence = view.sentence_of_char(span.start_char)
-        base = {
-            "start": view.offset + span.start_char, "end": view.offset + span.end_char,
-            "text": span.text, "entity_id": span.id_, "kind": kind, "sentence": sentence,
-            "prefix_compound": is_prefix_compound(view.doc, span.end),
-        }
-        if span.label_ == TICKER_LABEL:
-            return span, Hit(**base, source="bare_ticker", needs_context=True)
-        fit = self._best_fit(span.id_, span.text)
-        if fit is None:
+        label, entity_id = span.label_, span.id_
+        start, end = view.offset + span.start_char, view.offset + span.end_char
+        surface = view.text[start:end]  # ``span.text``, without joining its tokens again
+        if label == TICKER_LABEL:
+            fit = None
+        elif (fit := self._best_fit(entity_id, surface)) is None:
             return None
+        sentence = view.sentence_of_char(span.start_char)
+        kind: HitKind = "model" if label == MODEL_LABEL else "company"
+        prefix_compound = is_prefix_compound(view.doc, span.end)
+        if fit is None:
+            return span, Hit(
+                start, end, surface, entity_id, kind, "bare_ticker", needs_context=True,
+                sentence=sentence, prefix_compound=prefix_compound,
+            )
         shouted = fit.shouted and not is_shouted_text(view.sentence_text(sentence))
         return span, Hit(
-            **base, source=fit.source, needs_context=fit.ambiguous or shouted, shouted=shouted,
-            is_name=fit.is_name,
+            start, end, surface, entity_id, kind, fit.source,
+            needs_context=fit.ambiguous or shouted, sentence=sentence,
+            prefix_compound=prefix_compound, shouted=shouted, is_name=fit.is_name,
         )
 
     def _best_fit(self, entity_id: str, surface: str) -> _Fit | None:
@@ -260,26 +266,29 @@ def _to_guess(view: _DocView, guess: TokenGuess, scope: GuessScope) -> ModelGues
     )
 
 
-def _read_orgs(view: _DocView) -> tuple[OrgSpan, ...]:
+def _read_orgs(view: _DocView, ents: Sequence[Any]) -> tuple[OrgSpan, ...]:
     orgs: list[OrgSpan] = []
-    for ent in view.doc.ents:
+    doc = view.doc
+    for ent in ents:
         if ent.label_ != "ORG":
             continue
-        start, end = _trim_org(view.doc, ent.start, ent.end)
+        start, end = _trim_org(doc, ent.start, ent.end)
         if start >= end:
             continue
-        span = view.doc[start:end]
-        if _plausible_org(span.text):
+        last = doc[end - 1]
+        first_char, end_char = doc[start].idx, last.idx + len(last)
+        text = view.text[view.offset + first_char : view.offset + end_char]  # ``doc[start:end]``
+        if _plausible_org(text):
             orgs.append(OrgSpan(
-                view.offset + span.start_char, view.offset + span.end_char, span.text,
-                view.sentence_of_char(span.start_char),
+                view.offset + first_char, view.offset + end_char, text,
+                view.sentence_of_char(first_char),
             ))
     return tuple(orgs)
 
 
-def _read_not_orgs(doc: Any) -> tuple[str, ...]:
+def _read_not_orgs(ents: Sequence[Any]) -> tuple[str, ...]:
     names: list[str] = []
-    for ent in doc.ents:
+    for ent in ents:
         if ent.label_ in _PERSON_OR_PLACE:
             names.append(ent.text)
             if ent.label_ == "PERSON" and len(ent) > 1:

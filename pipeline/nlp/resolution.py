@@ -41,6 +41,7 @@ _LIST_GAP = re.compile(r"^\s*(?:,|;|/|&|and|or|,\s*and|,\s*or)\s*$", re.IGNORECA
 _AGENT_GAP = re.compile(r"\b(?:by|from)\s+(?:the\s+)?$", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"^'s?\s")
 _MAX_AGENT_GAP = 80
+_NO_EVIDENCE = Evidence()
 
 Accepted = tuple[Hit, Verdict]
 
@@ -116,21 +117,28 @@ class Resolver:
         return self._link(prepared, chosen, orgs)
 
     def _decide(self, text: str, hits: list[Hit]) -> list[Accepted]:
-        plain = [hit for hit in hits if not hit.needs_context and decide(hit, Evidence()).accepted]
+        """Hits that need no context are decided alone, once; the others with the evidence of
+        those accepted."""
+        alone = [None if hit.needs_context else decide(hit, _NO_EVIDENCE) for hit in hits]
+        plain = [
+            hit for hit, verdict in zip(hits, alone, strict=True)
+            if verdict is not None and verdict.accepted
+        ]
         by_sentence: dict[int, list[Hit]] = defaultdict(list)
         for hit in plain:
             by_sentence[hit.sentence].append(hit)
         groups = {self._families.get(hit.entity_id) for hit in plain}
         return [
-            (hit, decide(hit, self._evidence(text, hit, by_sentence[hit.sentence], groups)))
-            for hit in hits
+            (hit, verdict if verdict is not None else decide(
+                hit, self._evidence(text, hit, by_sentence[hit.sentence], groups)
+            ))
+            for hit, verdict in zip(hits, alone, strict=True)
         ]
 
     def _evidence(
         self, text: str, hit: Hit, sentence: list[Hit], groups: set[str | None]
     ) -> Evidence:
-        if not hit.needs_context:
-            return Evidence()
+        """What the accepted plain hits say about a hit that needs context."""
         group = self._families.get(hit.entity_id)
         others = [other for other in sentence if other.end <= hit.start or other.start >= hit.end]
         return Evidence(

@@ -203,10 +203,12 @@ def _new_version_follows(
 ) -> bool:
     """A version number right after a digitless model name, not part of a catalog name, not a
     year, a size or an amount."""
-    if any(char.isdigit() for char in doc[start:end].text) or end >= sentence[1]:
+    if end >= sentence[1]:
         return False
     version = doc[end].text
     if end in scope.catalog_tokens or not VERSION.match(version):
+        return False
+    if any(char.isdigit() for char in doc[start:end].text):
         return False
     return not (YEAR.match(version) or _SIZE.match(version) or _amount_follows(doc, end + 1))
 

@@ -61,9 +61,6 @@ _SUPPORTED = re.compile(
 another noun phrase, unless a verb makes it the stock's ("posted its best day", "a 2% gain")."""
 _WORD = re.compile(r"[a-z]+")
 _STEM_AT_WORD_START = re.compile(rf"(?<![a-z])(?:{'|'.join(vocab.MOVE_STEMS)})")
-_FOLD_TO_ASCII = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"), ("\u212a", "k"))
-"""The only characters besides ASCII letters that case-insensitive patterns match as ASCII
-letters ("İ", dotless "ı", long "ſ", the Kelvin sign)."""
 _INSERTION = re.compile(r"\s*,[^,;]{1,120}?,")
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 _RANGE_BEFORE = re.compile(r"\bbetween\s+$", re.IGNORECASE)
@@ -98,11 +95,7 @@ def may_state_move(sentence: str) -> bool:
     need not be looked for. A quick necessary condition, not a verdict."""
     if "%" in sentence:
         return True
-    if not sentence.isascii():  # masked company names, dashes, accents
-        for char, letter in _FOLD_TO_ASCII:
-            if char in sentence:
-                sentence = sentence.replace(char, letter)
-    lowered = sentence.lower()
+    lowered = vocab.fold_case(sentence)
     if not vocab.MOVE_WORDS.isdisjoint(_WORD.findall(lowered)):
         return True
     return _STEM_AT_WORD_START.search(lowered) is not None

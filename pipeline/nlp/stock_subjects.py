@@ -15,7 +15,7 @@ Offsets are local to the sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -65,27 +65,37 @@ class _AnaphorRule(NamedTuple):
     ("the index's shares")."""
     needs_clause_start: bool = False
     """A bare "shares": only at the start of a clause ("..., and shares rose")."""
+    needs: tuple[str, ...] = ()
+    """Words of which every match holds one (see ``_NEEDS``); empty: not checked."""
 
 
-def _anaphor_rule(source: str, **options: bool) -> _AnaphorRule:
-    return _AnaphorRule(re.compile(source, _FLAGS), **options)
+def _anaphor_rule(source: str, needs: tuple[str, ...] = (), **options: bool) -> _AnaphorRule:
+    return _AnaphorRule(re.compile(source, _FLAGS), needs=needs, **options)
 
 
 _ANAPHORS = (
     _anaphor_rule(
         rf"\b(?:shares|stock)\s+(?:of|in)\s+(?:the|that|this)\s+(?:[\w-]+\s+){{0,2}}?"
         rf"(?:{vocab.DESCRIPTOR_HEAD})\b",
+        ("share", "stock"),
         descriptor=True,
     ),
     _anaphor_rule(
         rf"\bthe\s+(?:[\w.&-]+\s+){{0,3}}?[\w.&-]+{vocab.POSSESSIVE}\s+"
         rf"{vocab.STOCK_ADJECTIVE}{vocab.STOCK_NOUN}",
+        vocab.STOCK_NOUN_WORDS,
         descriptor=True,
     ),
-    _anaphor_rule(rf"\b(?:its|their|whose)\s+{vocab.STOCK_ADJECTIVE}{vocab.STOCK_NOUN}"),
-    _anaphor_rule(rf"\bthe\s+{vocab.STOCK_ADJECTIVE}(?!stocks\b){vocab.STOCK_NOUN}"),
+    _anaphor_rule(
+        rf"\b(?:its|their|whose)\s+{vocab.STOCK_ADJECTIVE}{vocab.STOCK_NOUN}",
+        vocab.STOCK_NOUN_WORDS,
+    ),
+    _anaphor_rule(
+        rf"\bthe\s+{vocab.STOCK_ADJECTIVE}(?!stocks\b){vocab.STOCK_NOUN}", vocab.STOCK_NOUN_WORDS
+    ),
     _anaphor_rule(
         rf"\b(?=shares\b){vocab.STOCK_NOUN}(?!{_NOT_THE_COMPANY_S})",
+        ("share",),
         needs_clause_start=True,
     ),
     _anaphor_rule(
@@ -102,6 +112,18 @@ _NOT_A_DESCRIPTOR = re.compile(
     r"\b(?:market|index|sector|industry|world|country|nation|year|day|week|S&P|Nasdaq|Dow)\b",
     re.IGNORECASE,
 )
+
+
+_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _LIST_WITH_OTHER_STOCKS: ("other",),
+    _LIST_WITH_OTHERS: ("other",),
+    _STOCKS_INCLUDING: ("stock", "share"),
+    _NAMED: (*vocab.STOCK_NOUN_WORDS, "value"),
+    _SHARES_OF: ("share", "stock", "adr"),
+    vocab.POSSESSIVE_MOVE: vocab.PERCENT_WORDS,
+}
+"""Words of which every match of the pattern holds one (in the sentence as
+``stock_vocabulary.fold_case`` gives it): a sentence without any is not searched with it."""
 
 
 @dataclass(frozen=True)
@@ -148,20 +170,31 @@ class _Subjects:
 def find_subjects(sentence: SentenceView) -> list[Subject]:
     """Every subject in the sentence, without overlaps, in text order."""
     subjects = _Subjects(len(sentence.text))
-    _add_complete_moves(sentence, subjects)
+    folded = vocab.fold_case(sentence.text)
+    _add_complete_moves(sentence, subjects, folded)
     for pattern in (_LIST_WITH_OTHER_STOCKS, _STOCKS_INCLUDING, _NAMED, _SHARES_OF):
-        for match in pattern.finditer(sentence.text):
+        for match in _finditer(pattern, sentence.text, folded):
             companies = companies_in(sentence, match.span("group"))
             subjects.add(Subject(match.start(), match.end(), companies))
-    for subject in _anaphors(sentence.text):
+    for subject in _anaphors(sentence.text, folded):
         subjects.add(subject)
     for pattern in (_LIST_WITH_OTHERS, _BARE):
-        for match in pattern.finditer(sentence.text):
+        for match in _finditer(pattern, sentence.text, folded):
             companies = companies_in(sentence, match.span("group"))
             if _could_be_bare(sentence.text, match, companies):
                 peers = pattern is _LIST_WITH_OTHERS
                 subjects.add(Subject(*match.span(), companies, bare=True, with_peers=peers))
     return sorted(subjects.found, key=lambda subject: subject.start)
+
+
+def _finditer(pattern: re.Pattern[str], text: str, folded: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, not run when ``folded`` holds none of the words every match
+    needs (``_NEEDS``)."""
+    return pattern.finditer(text) if _may_match(_NEEDS.get(pattern, ()), folded) else iter(())
+
+
+def _may_match(needs: tuple[str, ...], folded: str) -> bool:
+    return not needs or any(word in folded for word in needs)
 
 
 def companies_in(sentence: SentenceView, span: tuple[int, int]) -> tuple[EntityMention, ...]:
@@ -177,14 +210,14 @@ def companies_in(sentence: SentenceView, span: tuple[int, int]) -> tuple[EntityM
     return tuple(found.values())
 
 
-def _add_complete_moves(sentence: SentenceView, subjects: _Subjects) -> None:
+def _add_complete_moves(sentence: SentenceView, subjects: _Subjects, folded: str) -> None:
     """Subjects stated with their move: "NVDA -3.2%" (ticker lists), "Nvidia's 17% plunge"."""
     for match in vocab.TICKER_MOVE.finditer(sentence.text):
         sign = match.group("arrow") or match.group("sign")
         size = float(match.group("anum") or match.group("num"))
         direction = (Direction.UP if sign in "+▲↑" else Direction.DOWN) if size else Direction.FLAT
         _add_complete(sentence, subjects, match, Move(direction, *_at_end(match), (size,)))
-    for match in vocab.POSSESSIVE_MOVE.finditer(sentence.text):
+    for match in _finditer(vocab.POSSESSIVE_MOVE, sentence.text, folded):
         direction = Direction.UP if match.group("up") else Direction.DOWN
         move = Move(direction, *_at_end(match), (percent_value(match),))
         _add_complete(sentence, subjects, match, move)
@@ -201,10 +234,12 @@ def _add_complete(
     subjects.add(Subject(match.start(), match.end(), companies, move=move))
 
 
-def _anaphors(text: str) -> list[Subject]:
+def _anaphors(text: str, folded: str) -> list[Subject]:
     """Words that stand for a company named elsewhere: "the stock", "its shares"."""
     subjects = []
     for rule in _ANAPHORS:
+        if not _may_match(rule.needs, folded):
+            continue
         for match in rule.pattern.finditer(text):
             if rule.descriptor and _NOT_A_DESCRIPTOR.search(match.group()):
                 continue

@@ -20,6 +20,19 @@ COMPANY = f"{MASK_HEAD}{MASK_TAIL}*(?!{MASK_TAIL})"
 """One company mention (masked)."""
 
 _FLAGS = re.IGNORECASE | re.VERBOSE
+_FOLD_TO_ASCII = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"), ("\u212a", "k"))
+"""The only characters besides ASCII letters that case-insensitive patterns match as ASCII
+letters ("İ", dotless "ı", long "ſ", the Kelvin sign)."""
+
+
+def fold_case(text: str) -> str:
+    """``text`` lower-cased, with the few other letters the case-insensitive patterns take for
+    ASCII letters made those letters: a pattern's ASCII words are in it wherever they match."""
+    if not text.isascii():  # masked company names, dashes, accents
+        for char, letter in _FOLD_TO_ASCII:
+            if char in text:
+                text = text.replace(char, letter)
+    return text.lower()
 
 
 def _words(*groups: str) -> str:
@@ -52,6 +65,8 @@ PERCENT = (
     r"\s?(?:%|per\s?cent\b|percent(?!age)\b|pct\b)"
 )
 """A percentage: "17%", "-3.2%", "17 percent", "17 per cent", "four percent"."""
+PERCENT_WORDS = ("%", "cent", "pct")
+"""Every ``PERCENT`` match holds one of these (in the text as :func:`fold_case` gives it)."""
 
 MONEY = (
     r"(?:US|C|A|HK)?[$€£¥]\s?\d[\d.,]*(?:\s*(?:trillion|billion|million|bn|tn|mln|mn|[mbt])\b)?"
@@ -90,6 +105,8 @@ STOCK_NOUN = (
     rf"(?:{_STOCK_NOUN})\b(?![\s-]+{_NOT_A_STOCK_MOVE_AFTER}\b)"
 )
 """The stock itself: "shares", "stock", "share price", "market value" (not "stock of GPUs")."""
+STOCK_NOUN_WORDS = ("share", "stock", "adr", "depositary", "market", "m-cap")
+"""Every ``STOCK_NOUN`` match holds one of these (in the text as :func:`fold_case` gives it)."""
 
 POSSESSIVE_STOCK_NOUN = rf"(?:{STOCK_NOUN}|value(?!\s+(?:of|proposition|chain|to|for|in)\b))"
 """After a company's possessive "value" is the market value too ("off Nvidia's value")."""

@@ -1,14 +1,16 @@
-"""The quick check that a sentence may state a stock move (``stock_moves.may_state_move``): it
-may say "yes" too often, never "no" where a move pattern matches, so skipping the sentences it
-rejects changes no result."""
+"""The quick checks before the stock patterns run: whether a sentence may state a move at all
+(``stock_moves.may_state_move``), whether it holds the words a subject pattern needs
+(``stock_subjects._NEEDS``). They may say "yes" too often, never "no" where a pattern matches, so
+skipping what they reject changes no result."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from pipeline.nlp import stock_reactions
+from pipeline.nlp import stock_reactions, stock_subjects
 from pipeline.nlp import stock_vocabulary as vocab
 from pipeline.nlp.stock_moves import may_state_move
 from tests.conftest import REPO_ROOT
@@ -68,3 +70,28 @@ def test_skipping_rejected_sentences_changes_no_result(monkeypatch: pytest.Monke
     checked = [react(text) for text in texts]
     monkeypatch.setattr(stock_reactions, "may_state_move", lambda _sentence: True)
     assert [react(text) for text in texts] == checked
+
+
+def test_skipping_patterns_without_their_words_changes_no_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [text for text, _ in POSITIVE] + list(NEGATIVE) + _devset_texts()
+    checked = [react(text) for text in texts]
+    monkeypatch.setattr(stock_subjects, "_may_match", lambda _needs, _folded: True)
+    assert [react(text) for text in texts] == checked
+
+
+@pytest.mark.parametrize(("pattern", "text"), [
+    (stock_subjects._NAMED, "\ue000\ue001'S SHARE PRICE"),
+    (stock_subjects._NAMED, "\ue000\ue001 AMERICAN DEPOſITARY RECEIPTS"),
+    (stock_subjects._NAMED, "\ue000\ue001's value"),
+    (stock_subjects._NAMED, "\ue000\ue001 m-cap"),
+    (stock_subjects._SHARES_OF, "ADRs of \ue000\ue001"),
+    (stock_subjects._STOCKS_INCLUDING, "Stocks tied to AI, including \ue000\ue001,"),
+    (stock_subjects._LIST_WITH_OTHERS, "\ue000\ue001 and Other chipmakers"),
+    (vocab.POSSESSIVE_MOVE, "\ue000\ue001's 17 Per Cent plunge"),
+    (vocab.POSSESSIVE_MOVE, "\ue000\ue001's 17 PCT plunge"),
+])
+def test_a_pattern_s_words_are_found_where_it_matches(pattern: re.Pattern[str], text: str) -> None:
+    assert pattern.search(text)
+    assert stock_subjects._may_match(stock_subjects._NEEDS[pattern], vocab.fold_case(text))

@@ -16,9 +16,12 @@ between queries (:mod:`alerts.query.plans`). For an article the index
 2. decides the conditions those keys can make true: most by the keys alone, the rest (NEAR,
    thresholds, dates, filters limited to a field) by evaluating them once;
 3. takes the queries filed under a condition that holds (each query is filed under its most
-   selective required condition) and decides them with two set tests (every other required
-   condition holds, no excluded one does); the few with residual parts are evaluated as trees;
-4. builds each matched query's reasons from its parts' reasons, computed once per article.
+   selective required condition) and decides them by set operations in C: a query needing one
+   other condition is found by intersecting the holding conditions with that condition's
+   table of partners; the rest by two set tests each (every other required condition holds,
+   no excluded one does); the few with residual parts are evaluated as trees;
+4. builds each matched query's reasons from its parts' reasons, computed once per article, and
+   returns each matched query once with all its subscribers.
 
 Selectivity comes from :class:`KeyFrequencies` measured on recent articles
 (:func:`estimate_key_frequencies`) or, without them, from rough defaults. Trade-offs:

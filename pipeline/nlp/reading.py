@@ -212,12 +212,13 @@ class DocReader:
 
     def _guesses(self, view: _DocView, found: list[tuple[Any, Hit]]) -> tuple[ModelGuess, ...]:
         doc = view.doc
+        company_tokens = _tokens_of(found, "company")
         scope = GuessScope(
             sentence_of=view.sentence_of_token,
             model_hits=_longest_by_start(found, "model"),
             company_hits=_longest_by_start(found, "company"),
-            catalog_tokens=_tokens_of(found, "model") | _tokens_of(found, "company"),
-            company_tokens=_tokens_of(found, "company"),
+            catalog_tokens=_tokens_of(found, "model") | company_tokens,
+            company_tokens=company_tokens,
             stems=self._names.stems,
         )
         anchors = [(span.label_, span.start) for span in doc.spans[CUE_SPANS]]

@@ -64,6 +64,8 @@ _STEM = re.compile(r"^([A-Za-z]+)-?\d")
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[BbMmKk]$|^\d+x\d+[Bb]$")
 _MAKER_VERSION = re.compile(r"^[A-Za-z]{1,2}\d+(?:\.\d+)*[a-z]?$")
 _SPACED_VERSION = re.compile(r"^[vV]\d+(?:\.\d+)*$")
+_MAKER_VERSION_START = re.compile(rf"^-$|{_SPACED_VERSION.pattern}")
+"""The token right after a company name that may start its version (``-V4``, ``v5``)."""
 
 TokenRange = tuple[int, int]
 
@@ -187,11 +189,15 @@ def _version_extensions(doc: Any, scope: GuessScope) -> list[TokenGuess | None]:
     catalog company glued to a version (``DeepSeek-V4``, ``Suno v5``)."""
     guesses: list[TokenGuess | None] = []
     for start, (end, model_id) in scope.model_hits.items():
+        if end >= len(doc) or not VERSION.match(doc[end].text):
+            continue  # no version after it: spare looking up its sentence
         sentence = scope.sentence_of(start)
         if _new_version_follows(doc, start, end, sentence, scope):
             stop = _walk_name(doc, end + 1, sentence[1], sizes=False)
             guesses.append(TokenGuess(start, stop, 0.85, "version", model_id))
     for start, (end, company_id) in scope.company_hits.items():
+        if end >= len(doc) or not _MAKER_VERSION_START.match(doc[end].text):
+            continue
         version = _maker_version_end(doc, end, scope.sentence_of(start)[1], scope)
         if version is not None:
             guesses.append(TokenGuess(start, version, 0.8, "version", company_id))

@@ -31,32 +31,48 @@ class Where:
     sentence_end: int
 
 
+_Links = tuple[EntityType, str, str, dict[str, str | None]]
+"""A catalog record as its mentions carry it: type, name, id, and its developer, ticker or
+parent."""
+
+
 class Linker:
     """Builds mentions from catalog records; one per tagger."""
 
     def __init__(self, catalog: Catalog):
         self._catalog = catalog
+        self._links: dict[str, _Links] = {}
 
     def catalog_mention(
         self, text: str, hit: Hit, where: Where, confidence: float
     ) -> EntityMention:
         """The mention of a catalog model or company, linked to its record."""
-        entity = self._catalog.get(hit.entity_id)
+        kind, name, entity_id, links = self._links_of(hit.entity_id)
+        return _mention(
+            text, where, kind, name, entity_id, DecidedBy.CATALOG, confidence, **links
+        )
+
+    def _links_of(self, entity_id: str) -> _Links:
+        """A record's links, read once per record (the catalog does not change under a tagger)."""
+        if entity_id not in self._links:
+            self._links[entity_id] = self._read_links(entity_id)
+        return self._links[entity_id]
+
+    def _read_links(self, entity_id: str) -> _Links:
+        entity = self._catalog.get(entity_id)
         if isinstance(entity, ModelRecord):
             developer = self._catalog.get(entity.developer)
-            return _mention(
-                text, where, EntityType.MODEL, entity.name, entity.id, DecidedBy.CATALOG,
-                confidence, developer=developer.name if developer else None,
-                developer_id=entity.developer,
-            )
+            return EntityType.MODEL, entity.name, entity.id, {
+                "developer": developer.name if developer else None,
+                "developer_id": entity.developer,
+            }
         if not isinstance(entity, CompanyRecord):
-            raise KeyError(f"the catalog has no entity {hit.entity_id!r}")
+            raise KeyError(f"the catalog has no entity {entity_id!r}")
         parent = self._catalog.get(entity.parent) if entity.parent else None
-        return _mention(
-            text, where, EntityType.COMPANY, entity.name, entity.id, DecidedBy.CATALOG,
-            confidence, ticker=entity.ticker, parent=parent.name if parent else None,
-            parent_id=entity.parent,
-        )
+        return EntityType.COMPANY, entity.name, entity.id, {
+            "ticker": entity.ticker, "parent": parent.name if parent else None,
+            "parent_id": entity.parent,
+        }
 
     def guess_mention(
         self, text: str, guess: ModelGuess, where: Where, developer: EntityMention | None

@@ -88,8 +88,9 @@ def find_stock_reactions(
     starts = tuple(mention.start for mention in mentions)
     document = _Document(text, _mask(text, mentions), spans, mentions, starts)
     reactions: list[StockReaction] = []
-    for index in range(len(spans)):
-        reactions.extend(_sentence_reactions(document, document.sentence(index)))
+    for index, (start, end) in enumerate(spans):
+        if _may_react(document.masked[start:end]):
+            reactions.extend(_sentence_reactions(document, document.sentence(index)))
     return tuple(sorted(reactions, key=lambda reaction: (reaction.start, reaction.end)))
 
 
@@ -118,12 +119,16 @@ def _mask(text: str, mentions: Sequence[EntityMention]) -> str:
     return "".join(parts)
 
 
+def _may_react(masked: str) -> bool:
+    """Whether a (masked) sentence may state a reaction: a company or a stock word, and a word
+    a move needs; the others are not read further."""
+    if vocab.MASK_HEAD not in masked and not _HAS_STOCK_WORDS.search(masked):
+        return False
+    return may_state_move(masked)
+
+
 def _sentence_reactions(document: _Document, sentence: SentenceView) -> list[StockReaction]:
     """The reactions stated in one sentence: its subjects, their moves, then their companies."""
-    if vocab.MASK_HEAD not in sentence.text and not _HAS_STOCK_WORDS.search(sentence.text):
-        return []
-    if not may_state_move(sentence.text):
-        return []  # no subject could move: spare looking for them
     subjects = find_subjects(sentence)
     _attach_moves(sentence.text, subjects)
     moved = [subject for subject in subjects if subject.move is not None]

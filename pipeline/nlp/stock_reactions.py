@@ -25,10 +25,11 @@ How a sentence is read (rules over the sentence; the words are in ``stock_vocabu
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.nlp import stock_vocabulary as vocab
 from pipeline.nlp.stock_moves import Move, find_move_after, find_move_before, may_state_move
@@ -43,6 +44,15 @@ _TICKER_IN_BRACKETS = re.compile(rf"\(\s*{vocab.MASK_HEAD}{vocab.MASK_TAIL}{{0,1
 """A short company mention alone in brackets after a bare name, before its move: its ticker
 ("(GOOG)", "(NASDAQ: GOOGL)"), so the name is a listed company's and its move a stock move."""
 _TICKER_FORM = re.compile(r"\$?(?:[A-Z]+:\s?)?[A-Z]{1,5}(?:\.[A-Z]{1,2})?")
+_NOT_A_LISTED_COMPANY = re.compile(
+    r"\b(?:NYSE|exchanges?|index|indices|bourse|markets?|reserve|treasury|fed|central\s+bank"
+    r"|universit(?:y|ies)|college|institute|government|ministry|department|agency|commission"
+    r"|council|authority|parliament|congress|senate|court|police|army|union)\b",
+    re.IGNORECASE,
+)
+"""Words in an organisation's name that say it is not a listed company."""
+_NAME_PART = re.compile(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*")
+_AND = re.compile(r",?\s+and\s+|,\s+")
 _HAS_STOCK_WORDS = re.compile(
     r"\b(?:shares?|stocks?|ADRs?|market|sending|sent|pushing|pushed|lifting|lifted|driving|drove"
     r"|knock\w*)\b",
@@ -78,20 +88,71 @@ def find_stock_reactions(
     """Every statement of a market move of a company's stock in ``text``, in text order.
 
     ``sentences`` are character spans into ``text`` (the whole text is one sentence when none are
-    given); ``companies`` are the company mentions the tagger found, ticker forms included (model
-    mentions are ignored). At most one reaction per company per sentence.
+    given); ``companies`` are the company mentions the tagger found, ticker forms included, and
+    the organisations the statistical NER found outside the catalog (model mentions are
+    ignored). At most one reaction per company per sentence.
+
+    Catalog companies are read first, as if no organisation had been found. An organisation
+    outside the catalog is then read only as a named stock ("shares of Fanuc fell 4%", "Xpeng
+    stock jumped"): never as a bare name or as the company "the stock" stands for, where an
+    organisation is too often not a listed company.
     """
     if not text.strip():
         return ()
     spans = tuple(sentences) or ((0, len(text)),)
+    listed = [mention for mention in companies if _catalogued(mention)]
+    reactions = _reactions(_document(text, spans, listed), catalogued_only=True)
+    organisations = [part for mention in companies if _may_be_listed(mention)
+                     for part in _coordinated_parts(mention)]
+    if organisations:
+        reactions += _reactions(_document(text, spans, listed + organisations),
+                                catalogued_only=False)
+    return tuple(sorted(reactions, key=lambda reaction: (reaction.start, reaction.end)))
+
+
+def _document(text: str, spans: tuple[tuple[int, int], ...],
+              companies: Sequence[EntityMention]) -> _Document:
     mentions = _usable_mentions(companies, len(text))
     starts = tuple(mention.start for mention in mentions)
-    document = _Document(text, _mask(text, mentions), spans, mentions, starts)
+    return _Document(text, _mask(text, mentions), spans, mentions, starts)
+
+
+def _reactions(document: _Document, *, catalogued_only: bool) -> list[StockReaction]:
+    """The reactions of catalog companies, or (``catalogued_only`` False) those of the named
+    stocks of organisations outside the catalog, in sentences that name one."""
     reactions: list[StockReaction] = []
-    for index, (start, end) in enumerate(spans):
+    for index, (start, end) in enumerate(document.sentences):
+        if not catalogued_only and all(map(_catalogued, document.mentions_in(start, end))):
+            continue
         if _may_react(document.masked[start:end]):
-            reactions.extend(_sentence_reactions(document, document.sentence(index)))
-    return tuple(sorted(reactions, key=lambda reaction: (reaction.start, reaction.end)))
+            sentence = document.sentence(index)
+            reactions.extend(_sentence_reactions(document, sentence, catalogued_only))
+    return reactions
+
+
+def _catalogued(mention: EntityMention) -> bool:
+    """A catalog company (the others are the NER's organisations)."""
+    return mention.type is EntityType.COMPANY
+
+
+def _coordinated_parts(mention: EntityMention) -> list[EntityMention]:
+    """An organisation the NER ran together with the next ("Xpeng and Nio") as one mention per
+    name; names joined by "&" ("Johnson & Johnson") stay whole."""
+    parts = list(_NAME_PART.finditer(mention.text))
+    if len(parts) < 2 or not all(_AND.fullmatch(mention.text, left.end(), right.start())
+                                 for left, right in itertools.pairwise(parts)):
+        return [mention]
+    return [replace(mention, text=part.group(), canonical=part.group(),
+                    start=mention.start + part.start(), end=mention.start + part.end())
+            for part in parts]
+
+
+def _may_be_listed(mention: EntityMention) -> bool:
+    """An organisation outside the catalog that may be a listed company: not an index or an
+    exchange ("Nasdaq stocks rose" is market talk), a central bank, a university or an
+    authority."""
+    return (mention.type is EntityType.ORG and not vocab.INDEX_NAME.match(mention.text)
+            and not _NOT_A_LISTED_COMPANY.search(mention.text))
 
 
 def _usable_mentions(companies: Sequence[EntityMention], length: int) -> tuple[EntityMention, ...]:
@@ -127,16 +188,22 @@ def _may_react(masked: str) -> bool:
     return may_state_move(masked)
 
 
-def _sentence_reactions(document: _Document, sentence: SentenceView) -> list[StockReaction]:
-    """The reactions stated in one sentence: its subjects, their moves, then their companies."""
+def _sentence_reactions(document: _Document, sentence: SentenceView,
+                        catalogued_only: bool = True) -> list[StockReaction]:
+    """The reactions stated in one sentence: its subjects, their moves, then their companies
+    (``catalogued_only`` False: only the organisations outside the catalog of named stocks)."""
     subjects = find_subjects(sentence)
     _attach_moves(sentence.text, subjects)
     moved = [subject for subject in subjects if subject.move is not None]
     claimed = {id(mention) for subject in moved for mention in subject.mentions}
+    if not catalogued_only:
+        moved = [subject for subject in moved if not subject.bare]
     reactions: list[StockReaction] = []
     seen: set[str] = set()
     for subject in moved:
         companies = subject.mentions or _resolve_anaphor(document, sentence, subject, claimed)
+        if not catalogued_only:
+            companies = tuple(m for m in subject.mentions if not _catalogued(m))
         for position, mention in enumerate(companies):
             key = mention.canonical_id or mention.canonical
             if key not in seen:

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from pipeline.nlp.stock_reactions import find_stock_reactions
+from pipeline.nlp.tagger import Tagger
 from pipeline.nlp.types import DecidedBy, Direction, EntityMention, EntityType, StockReaction
 from tests.conftest import REPO_ROOT
 
@@ -501,3 +502,76 @@ def test_mentions_with_offsets_outside_the_text_are_ignored() -> None:
     stray = EntityMention(EntityType.COMPANY, "Meta", 40, 44, "Meta", "meta", ticker="META")
     reactions = find_stock_reactions(text, [(0, len(text))], [stray, company(text, "Oracle")])
     assert summary(reactions) == [("Oracle", UP, 9.0)]
+
+
+# ---- organisations the statistical NER found outside the catalog --------------------------------
+
+
+def organisation(text: str, surface: str) -> EntityMention:
+    """The NER's ORG mention of ``surface`` (no catalog record: no id, no ticker)."""
+    start = text.index(surface)
+    return EntityMention(EntityType.ORG, surface, start, start + len(surface), surface,
+                         decided_by=DecidedBy.NER, confidence=0.6)
+
+
+def react_with(text: str, *organisations: str) -> list[tuple[str, str | None, Direction,
+                                                             float | None, str]]:
+    """The reactions of ``text``: catalog companies plus the given NER organisations."""
+    mentions = all_companies(text) + [organisation(text, name) for name in organisations]
+    return [(r.company, r.ticker, r.direction, r.magnitude_pct, r.text)
+            for r in find_stock_reactions(text, sentence_spans(text), mentions)]
+
+
+@pytest.mark.parametrize(("text", "names", "expected"), [
+    ("Shares of Fanuc fell 4% in Tokyo after the robot maker cut its outlook.", ("Fanuc",),
+     [("Fanuc", None, DOWN, 4.0, "Shares of Fanuc fell 4% in Tokyo after the robot maker cut "
+                                 "its outlook")]),
+    ("Home Depot shares are up 39 percent this year.", ("Home Depot",),
+     [("Home Depot", None, UP, 39.0, "Home Depot shares are up 39 percent")]),
+    ("Yaskawa Electric's stock jumped 8%.", ("Yaskawa Electric",),
+     [("Yaskawa Electric", None, UP, 8.0, "Yaskawa Electric's stock jumped 8%")]),
+    ("Shares of Xpeng and Nio were little changed, but Baidu rose 2% on its robotaxi news.",
+     ("Xpeng and Nio",),
+     [("Xpeng", None, FLAT, None, "Shares of Xpeng and Nio were little changed"),
+      ("Nio", None, FLAT, None, "Shares of Xpeng and Nio were little changed"),
+      ("Baidu", "BIDU", UP, 2.0, "Baidu rose 2% on its robotaxi news")]),
+    ("Shares of Johnson & Johnson rose 1%.", ("Johnson & Johnson",),
+     [("Johnson & Johnson", None, UP, 1.0, "Shares of Johnson & Johnson rose 1%")]),
+])
+def test_an_organisation_outside_the_catalog_moves_as_a_named_stock(
+    text: str, names: tuple[str, ...], expected: list[tuple[object, ...]]
+) -> None:
+    assert react_with(text, *names) == expected
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Fanuc fell 4% in Tokyo.", ("Fanuc",)),  # a bare name: an ORG is too often not listed
+    ("Fanuc unveiled a new arm. The stock fell 4%.", ("Fanuc",)),  # nor "the stock"'s company
+    ("NYSE stocks rose 2% after the Fed decision.", ("NYSE", "Fed")),  # the exchange's
+    ("The Federal Reserve's stock of assets fell 2%.", ("Federal Reserve",)),
+    ("University of Tokyo shares of the prize fell to 3%.", ("University of Tokyo",)),
+    ("FTSE 100 shares fell 0.5% in London.", ("FTSE",)),
+])
+def test_an_organisation_is_not_a_listed_company_by_default(
+    text: str, names: tuple[str, ...]
+) -> None:
+    assert react_with(text, *names) == []
+
+
+def test_organisations_change_nothing_about_the_catalog_companies_around_them() -> None:
+    """"Pentagon" found by the NER must not cut the clause of the companies before it."""
+    text = ("Palantir and Oracle both rallied after the Pentagon contract news, rising 6% and 9% "
+            "respectively.")
+    with_org = react_with(text, "Pentagon")
+    assert [(company, size) for company, _, _, size, _ in with_org] == [
+        ("Palantir", 6.0), ("Oracle", 9.0)]
+    assert with_org == react_with(text)
+
+
+def test_the_tagger_hands_the_ner_organisations_to_stock_reactions(ner_tagger: Tagger,
+                                                                    rules_tagger: Tagger) -> None:
+    text = "Shares of Fanuc fell 4% in Tokyo after the robot maker cut its outlook."
+    [reaction] = ner_tagger.tag(text).stock_reactions
+    assert (reaction.company, reaction.ticker, reaction.direction, reaction.magnitude_pct) == (
+        "Fanuc", None, DOWN, 4.0)
+    assert rules_tagger.tag(text).stock_reactions == ()  # without the NER nobody names Fanuc

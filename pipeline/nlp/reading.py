@@ -3,7 +3,7 @@
 Where it sits in the flow: ``Tagger`` runs ``nlp.pipe`` over the chunks inside a memory zone and
 hands each ``Doc`` here; nothing spaCy leaves this call. In order:
 
-1. catalog hits: the ``catalog_ruler``'s spans, kept when the spelling fits the alias's case rule
+1. catalog hits: the ``catalog_ruler``'s matches, kept when the spelling fits the alias's case rule
    (``casing``); hits that need context (ambiguous, shouted, bare tickers) get their
    :class:`~pipeline.nlp.facts.Context` read (``context``);
 2. unknown-model guesses from the ``cue_ruler``'s anchors (``unknown_models``), English only;
@@ -23,6 +23,7 @@ from pipeline.nlp.casing import CaseFit, case_fit, is_shouted_text, ticker_fits
 from pipeline.nlp.catalog_patterns import MODEL_LABEL, TICKER_LABEL, NameTable
 from pipeline.nlp.context import HitTokens, is_prefix_compound, read_context, read_guard
 from pipeline.nlp.facts import ChunkFacts, Hit, HitKind, HitSource, ModelGuess, OrgSpan
+from pipeline.nlp.spacy_pipeline import Match, ruler_matches
 from pipeline.nlp.unknown_models import (
     STEM_LABEL,
     GuessScope,
@@ -45,6 +46,10 @@ _ENGLISH_STOP_SHARE = 0.2
 _PERSON_OR_PLACE = frozenset({"PERSON", "GPE", "LOC", "NORP", "FAC"})
 _ORG_TRIM_START = frozenset({"the", "'s", "-", '"', "'", "("})
 _ORG_TRIM_END = frozenset({"'s", "'", '"', ")", "-", ",", "."})
+
+Tokens = tuple[int, int]
+"""A hit's ``(start, end)`` token range in its ``Doc``."""
+Found = tuple[Tokens, Hit]
 
 
 @dataclass(frozen=True)
@@ -131,38 +136,42 @@ class DocReader:
         """The hits, guesses and organisations of ``doc``, made of ``text[start:end]`` for
         ``chunk = (start, end)``; ``text`` is the whole normalised text."""
         view = _DocView(doc, text, chunk[0], chunk[1], sentences)
-        spans = [*doc.spans[CATALOG_SPANS], *doc.spans[TICKER_SPANS]]
-        found = [hit for span in spans if (hit := self._hit(view, span))]
+        matches = [*ruler_matches(doc, CATALOG_SPANS), *ruler_matches(doc, TICKER_SPANS)]
+        found = [hit for match in matches if (hit := self._hit(view, match))]
         found = _drop_hits_inside_plain_hits(found)
-        covered = frozenset(i for span, _ in found for i in range(span.start, span.end))
+        covered = frozenset(i for (start, end), _ in found for i in range(start, end))
         sample = text[chunk[0] : min(chunk[1], chunk[0] + _ENGLISH_SAMPLE_CHARS)]
         english = (self._uses_ner or self._guess_models) and _looks_english(sample)
         ner = self._uses_ner and english  # the NER's labels on other languages are noise
-        hits = tuple(self._with_context(view, span, hit, covered, ner) for span, hit in found)
+        hits = tuple(self._with_context(view, tokens, hit, covered, ner) for tokens, hit in found)
         guesses = self._guesses(view, found) if self._guess_models and english else ()
         if not ner:
             return ChunkFacts(hits, (), guesses)
         ents = doc.ents  # built anew on each access
         return ChunkFacts(hits, _read_orgs(view, ents), guesses, _read_not_orgs(ents))
 
-    def _hit(self, view: _DocView, span: Any) -> tuple[Any, Hit] | None:
-        label, entity_id = span.label_, span.id_
-        start, end = view.offset + span.start_char, view.offset + span.end_char
-        surface = view.text[start:end]  # ``span.text``, without joining its tokens again
+    def _hit(self, view: _DocView, match: Match) -> Found | None:
+        label, entity_id, first, stop = match
+        doc = view.doc
+        last = doc[stop - 1]
+        start_char = doc[first].idx if stop - first > 1 else last.idx
+        start, end = view.offset + start_char, view.offset + last.idx + len(last)
+        surface = view.text[start:end]  # the span's text, without joining its tokens again
         if label == TICKER_LABEL:
             fit = None
         elif (fit := self._best_fit(entity_id, surface)) is None:
             return None
-        sentence = view.sentence_of_char(span.start_char)
+        sentence = view.sentence_of_char(start_char)
         kind: HitKind = "model" if label == MODEL_LABEL else "company"
-        prefix_compound = is_prefix_compound(view.doc, span.end)
+        prefix_compound = is_prefix_compound(doc, stop)
+        tokens = (first, stop)
         if fit is None:
-            return span, Hit(
+            return tokens, Hit(
                 start, end, surface, entity_id, kind, "bare_ticker", needs_context=True,
                 sentence=sentence, prefix_compound=prefix_compound,
             )
         shouted = fit.shouted and not is_shouted_text(view.sentence_text(sentence))
-        return span, Hit(
+        return tokens, Hit(
             start, end, surface, entity_id, kind, fit.source,
             needs_context=fit.ambiguous or shouted, sentence=sentence,
             prefix_compound=prefix_compound, shouted=shouted, is_name=fit.is_name,
@@ -193,13 +202,13 @@ class DocReader:
         return min(fits, key=lambda fit: fit.rank) if fits else None
 
     def _with_context(
-        self, view: _DocView, span: Any, hit: Hit, covered: frozenset[int], ner: bool
+        self, view: _DocView, span: Tokens, hit: Hit, covered: frozenset[int], ner: bool
     ) -> Hit:
         """Full context for hits that need it; the cheap person/surname guard for one-word
         names the catalog spells unambiguously; nothing for longer names."""
-        if not hit.needs_context and len(span) > 1:
+        if not hit.needs_context and span[1] - span[0] > 1:
             return hit
-        tokens = HitTokens(span.start, span.end, view.token_range(hit.sentence), hit.kind)
+        tokens = HitTokens(span[0], span[1], view.token_range(hit.sentence), hit.kind)
         if not hit.needs_context:
             guard = read_guard(view.doc, tokens, covered, ner=ner)
             return hit if guard is None else replace(hit, context=guard)
@@ -210,7 +219,7 @@ class DocReader:
         )
         return replace(hit, context=context)
 
-    def _guesses(self, view: _DocView, found: list[tuple[Any, Hit]]) -> tuple[ModelGuess, ...]:
+    def _guesses(self, view: _DocView, found: list[Found]) -> tuple[ModelGuess, ...]:
         doc = view.doc
         company_tokens = _tokens_of(found, "company")
         scope = GuessScope(
@@ -221,7 +230,7 @@ class DocReader:
             company_tokens=company_tokens,
             stems=self._names.stems,
         )
-        anchors = [(span.label_, span.start) for span in doc.spans[CUE_SPANS]]
+        anchors = [(label, start) for label, _, start, _ in ruler_matches(doc, CUE_SPANS)]
         for char in stem_anchors(view.text[view.offset : view.end], self._stem_pattern):
             token = doc.char_span(char, char + 1, alignment_mode="expand").start
             anchors.append((STEM_LABEL, token))
@@ -229,31 +238,31 @@ class DocReader:
         return tuple(_to_guess(view, guess, scope) for guess in guesses)
 
 
-def _drop_hits_inside_plain_hits(found: list[tuple[Any, Hit]]) -> list[tuple[Any, Hit]]:
+def _drop_hits_inside_plain_hits(found: list[Found]) -> list[Found]:
     """Hits needing context inside a longer plain hit (``Spark`` in "Muse Spark") cannot win
     their span; dropping them early spares reading their context."""
     reach: dict[int, int] = {}
-    for span, hit in found:
+    for (start, end), hit in found:
         if not hit.needs_context:
-            for index in range(span.start, span.end):
-                reach[index] = max(reach.get(index, 0), span.end)
+            for index in range(start, end):
+                reach[index] = max(reach.get(index, 0), end)
     return [
         (span, hit) for span, hit in found
-        if not (hit.needs_context and reach.get(span.start, -1) >= span.end)
+        if not (hit.needs_context and reach.get(span[0], -1) >= span[1])
     ]
 
 
-def _longest_by_start(found: list[tuple[Any, Hit]], kind: HitKind) -> dict[int, tuple[int, str]]:
+def _longest_by_start(found: list[Found], kind: HitKind) -> dict[int, tuple[int, str]]:
     longest: dict[int, tuple[int, str]] = {}
-    for span, hit in sorted(found, key=lambda pair: len(pair[0])):
+    for (start, end), hit in sorted(found, key=lambda pair: pair[0][1] - pair[0][0]):
         if hit.kind == kind:
-            longest[span.start] = (span.end, hit.entity_id)
+            longest[start] = (end, hit.entity_id)
     return longest
 
 
-def _tokens_of(found: list[tuple[Any, Hit]], kind: HitKind) -> frozenset[int]:
+def _tokens_of(found: list[Found], kind: HitKind) -> frozenset[int]:
     return frozenset(
-        i for span, hit in found if hit.kind == kind for i in range(span.start, span.end)
+        i for (start, end), hit in found if hit.kind == kind for i in range(start, end)
     )
 
 

@@ -31,7 +31,6 @@ from pipeline.nlp.unknown_models import (
     ai_words_in,
     find_guesses,
     stem_anchors,
-    stem_pattern,
 )
 from pipeline.nlp.vocabulary import GENERIC_TERMS
 
@@ -126,7 +125,6 @@ class DocReader:
     def __init__(self, names: NameTable, *, guess_models: bool, uses_ner: bool):
         self._names = names
         self._uses_ner = uses_ner
-        self._stem_pattern = stem_pattern(names.stems)
         self._guess_models = guess_models
         self._fits: dict[tuple[str, str], _Fit | None] = {}
 
@@ -231,7 +229,7 @@ class DocReader:
             stems=self._names.stems,
         )
         anchors = [(label, start) for label, _, start, _ in ruler_matches(doc, CUE_SPANS)]
-        for char in stem_anchors(view.text[view.offset : view.end], self._stem_pattern):
+        for char in stem_anchors(view.text[view.offset : view.end], self._names.stems):
             token = doc.char_span(char, char + 1, alignment_mode="expand").start
             anchors.append((STEM_LABEL, token))
         guesses = find_guesses(doc, anchors, scope)

@@ -10,6 +10,7 @@ from config.catalog import Catalog
 from config.settings import NlpSettings
 from pipeline.nlp.tagger import Tagger
 from pipeline.nlp.types import DecidedBy, EntityMention, EntityType
+from pipeline.nlp.unknown_models import stem_anchors
 from tests.pipeline.nlp.helpers import assert_offsets
 
 UNKNOWN = [
@@ -85,3 +86,9 @@ def test_unknown_models_can_be_switched_off(catalog: Catalog) -> None:
     result = tagger.tag("Meta unveiled Zorblax, a next-generation large language model.")
 
     assert [m.canonical_id for m in result.entities] == ["meta"]
+
+
+def test_stem_anchors_mark_family_names_glued_to_a_version() -> None:
+    stems = {"gpt": "openai/gpt", "qwen": "alibaba/qwen"}
+    text = "GPT-6 and qwen4 beat xGPT-6, v.GPT-7, GPTx-2, Zork-3 and GPT-style models."
+    assert [text[start:start + 5] for start in stem_anchors(text, stems)] == ["GPT-6", "qwen4"]

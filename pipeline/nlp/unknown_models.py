@@ -61,8 +61,9 @@ _DETERMINERS = frozenset({"a", "an", "its", "their", "the", "his", "her", "our"}
 _LEAD_INS = frozenset({"its", "their", "the", "a", "an", "new", "latest", "own", "out", '"', "'"})
 _QUARTER = re.compile(r"^(?:Q[1-4]|H[12]|FY\d{2,4}|CY\d{2,4})$")
 _STEM = re.compile(r"^([A-Za-z]+)-?\d")
-_GLUED_VERSION = re.compile(r"(?<![\w.-])([A-Za-z]+)-?\d")
-"""A word of letters glued to a version; as :data:`_STEM` reads the token's start."""
+_GLUED_VERSION = re.compile(r"(?<![\w.-])([A-Za-z]++)-?\d")
+"""A word of letters glued to a version, as :data:`_STEM` reads a token's start (possessive: a
+word not followed by a version is not tried again shorter)."""
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[BbMmKk]$|^\d+x\d+[Bb]$")
 _MAKER_VERSION = re.compile(r"^[A-Za-z]{1,2}\d+(?:\.\d+)*[a-z]?$")
 _SPACED_VERSION = re.compile(r"^[vV]\d+(?:\.\d+)*$")

@@ -41,6 +41,15 @@ def test_normalising_keeps_every_offset() -> None:
     assert len(normalised) == len(text)
 
 
+def test_normalising_replaces_every_look_alike_and_surrogate_one_for_one() -> None:
+    quotes = "\u2019\u2018\u201b\u2032\u201c\u201d\u201e\u2033"
+    spaces_and_dashes = "\u00a0\u2007\u202f\u2010\u2011"
+    wide = "\uff0c\u3001\uff1a\uff1b\uff08\uff09\uff01\uff1f\u3002\ufeff\u200b\u2060"
+    text = f"x{quotes}{spaces_and_dashes}{wide}\ud800\u00e9 y"
+
+    assert normalise_text(text) == "x''''" + '""""' + "   --,,:;()!?.   \ufffd\u00e9 y"
+    assert normalise_text("plain ASCII text") == "plain ASCII text"
+
 def test_sentences_split_at_ends_and_line_breaks_not_abbreviations() -> None:
     text = "Dr. Smith met Mr. Jones in the U.S. on Friday. Meta rose 3.5%!\nA headline\nNext one."
 

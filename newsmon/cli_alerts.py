@@ -11,9 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from alerts.feed import FeedEntry, alerts_feed
-from alerts.messages import first_sentences
+from alerts.messages import Snippet, first_sentences, mark_text, spans_in, text_snippets
 from alerts.query import QueryError, parse_query
-from alerts.types import MatchReason
 from alerts.views import view_of
 from newsmon.app import App
 from newsmon.cli_articles import parse_since
@@ -131,21 +130,25 @@ def test_query(
             if (reasons := parsed.matches(view, now)) is not None]
     console.print(f"{len(hits)} of {len(views)} articles since {short_time(cutoff)} match")
     for view, reasons in hits:
-        console.print(f"[bold]{highlight(view.title, reasons, 'title')}[/bold]  "
+        title = mark_text("title", view.title, spans_in(reasons, "title", len(view.title)))
+        console.print(f"[bold]{snippet_markup(title)}[/bold]  "
                       f"[dim]{escape(view.source)} {short_time(view.published)}[/dim]")
-        console.print("   " + ", ".join(escape(r.label) for r in reasons))
+        console.print("   " + ", ".join(escape(r.label) for r in reasons), highlight=False)
+        spans = spans_in(reasons, "text", len(view.text))
+        for excerpt in text_snippets(view.text, spans, limit=MAX_TEST_SNIPPETS):
+            console.print(f"   {snippet_markup(excerpt)}", highlight=False)
 
 
-def highlight(text: str, reasons: tuple[MatchReason, ...], field: str) -> str:
-    """Rich markup of ``text`` with the reasons' spans in ``field`` underlined (text escaped)."""
-    spans = sorted({(s, e) for r in reasons for f, s, e in r.spans if f == field})
-    out, position = [], 0
-    for start, end in spans:
-        if start < position or end > len(text):
-            continue
-        out += [escape(text[position:start]), f"[u yellow]{escape(text[start:end])}[/u yellow]"]
-        position = end
-    return "".join([*out, escape(text[position:])])
+MAX_TEST_SNIPPETS = 2
+"""Excerpts of the text shown per matching article by ``alerts test``."""
+
+
+def snippet_markup(snippet: Snippet) -> str:
+    """Rich markup of an excerpt: its matches underlined, "…" where the text was cut, every
+    character from the article escaped."""
+    marked = "".join(f"[u yellow]{escape(part.text)}[/u yellow]" if part.marked
+                     else escape(part.text) for part in snippet.segments)
+    return f"{'…' if snippet.cut_before else ''}{marked}{'…' if snippet.cut_after else ''}"
 
 
 @alerts_app.command("feed")

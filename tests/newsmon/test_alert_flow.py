@@ -152,3 +152,32 @@ def test_the_days_digest_shows_the_story_once_with_its_outlets(  # type: ignore[
     [posted] = receiver.requests("/digest")
     assert json.loads(posted.body)["schema"] == "newsmon.digest/1"
     assert posted.headers["newsmon-delivery"].startswith("digest-")
+
+
+def test_alerts_test_shows_each_match_with_excerpts_of_the_text_marked(run) -> None:  # type: ignore[no-untyped-def]
+    """A query tried before subscribing: the count, each matching article with why, and where
+    in the text it matched (a match only in the body must still be visible)."""
+    body = ("Utilities are racing to sign data-centre customers. Among the buyers of new nuclear "
+            "power are Amazon and Meta, which signed a [bold]deal[/bold] with a reactor "
+            "developer last month. " + "Other filler text about the grid. " * 30)
+    server = RouteServer().start()
+    try:
+        run("init", "--no-sources")
+        server.route("/feed.xml", Reply(200, feed("Utilities court the AI boom",
+                                                  server.url("/a")), RSS))
+        server.route("/a", Reply(200, page("Utilities court the AI boom", body, 1), HTML))
+        server.route("/m/feed.xml", Reply(200, feed(VERSIONS[0][0], server.url("/m/a")), RSS))
+        server.route("/m/a", Reply(200, page(*VERSIONS[0], 2), HTML))
+        run("sources", "add", "grid", server.url("/feed.xml"))
+        run("sources", "add", "wire", server.url("/m/feed.xml"))
+        assert "2 new articles" in run("crawl")
+    finally:
+        server.stop()
+    output = " ".join(run("alerts", "test", "company:Meta", "--since", "3650d").split())
+    assert "2 of 2 articles since" in output
+    assert "Utilities court the AI boom" in output and "company:Meta" in output
+    # the body-only match is shown in context, cut with "…", the article's markup kept as text
+    assert "are Amazon and Meta, which signed a [bold]deal[/bold] with a reactor" in output
+    assert "last month. Other filler text about…" in output  # cut at a word, marked as cut
+    nothing = run("alerts", "test", '"fusion reactor"', "--since", "3650d")
+    assert "0 of 2 articles since" in nothing

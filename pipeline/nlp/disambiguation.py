@@ -69,13 +69,18 @@ def reject(reason: str) -> Verdict:
     return Verdict(False, 0.0, reason)
 
 
+_PREFIX_COMPOUND = reject("starts a hyphenated compound (Meta-analysis)")
+_CATALOG_SPELLING = accept(1.0, "the catalog's spelling")
+"""The verdicts most hits get, made once (a ``Verdict`` is a value)."""
+
+
 def decide(hit: Hit, evidence: Evidence) -> Verdict:
     """The verdict on one catalog hit."""
     if hit.prefix_compound:
-        return reject("starts a hyphenated compound (Meta-analysis)")
+        return _PREFIX_COMPOUND
     if not hit.needs_context:
         veto = _veto(hit)
-        return reject(veto) if veto else accept(1.0, "the catalog's spelling")
+        return reject(veto) if veto else _CATALOG_SPELLING
     if hit.source == "bare_ticker":
         return _decide_ticker(hit, evidence)
     veto = _veto(hit)

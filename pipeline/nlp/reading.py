@@ -315,7 +315,7 @@ def _trim_org(doc: Any, start: int, end: int) -> tuple[int, int]:
 def _plausible_org(text: str) -> bool:
     """A name: a capital letter, not a generic term (``AI``), one line, not too long."""
     return (
-        any(char.isupper() for char in text) and text.lower() not in GENERIC_TERMS
+        any(map(str.isupper, text)) and text.lower() not in GENERIC_TERMS
         and "\n" not in text and len(text) <= 80 and len(text.split()) <= 8
         and text.isprintable()
     )
@@ -323,7 +323,8 @@ def _plausible_org(text: str) -> bool:
 
 def _looks_english(text: str) -> bool:
     """English running text has many function words; a German or Chinese text has few."""
-    words = [word for word in text.lower().split()[:_ENGLISH_SAMPLE] if word.isalpha()]
+    sample = text.lower().split(None, _ENGLISH_SAMPLE)[:_ENGLISH_SAMPLE]
+    words = [word for word in sample if word.isalpha()]
     if len(words) < _ENGLISH_MIN_WORDS:
         return True
-    return sum(word in STOP_WORDS for word in words) / len(words) >= _ENGLISH_STOP_SHARE
+    return sum(map(STOP_WORDS.__contains__, words)) / len(words) >= _ENGLISH_STOP_SHARE

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -22,7 +22,16 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from pipeline.nlp.casing import CaseFit, case_fit, is_shouted_text, ticker_fits
 from pipeline.nlp.catalog_patterns import MODEL_LABEL, TICKER_LABEL, NameTable
 from pipeline.nlp.context import HitTokens, is_prefix_compound, read_context, read_guard
-from pipeline.nlp.facts import ChunkFacts, Hit, HitKind, HitSource, ModelGuess, OrgSpan
+from pipeline.nlp.facts import (
+    NO_CONTEXT,
+    ChunkFacts,
+    Context,
+    Hit,
+    HitKind,
+    HitSource,
+    ModelGuess,
+    OrgSpan,
+)
 from pipeline.nlp.spacy_pipeline import Match, ruler_matches
 from pipeline.nlp.unknown_models import (
     STEM_LABEL,
@@ -46,9 +55,6 @@ _PERSON_OR_PLACE = frozenset({"PERSON", "GPE", "LOC", "NORP", "FAC"})
 _ORG_TRIM_START = frozenset({"the", "'s", "-", '"', "'", "("})
 _ORG_TRIM_END = frozenset({"'s", "'", '"', ")", "-", ",", "."})
 
-Tokens = tuple[int, int]
-"""A hit's ``(start, end)`` token range in its ``Doc``."""
-Found = tuple[Tokens, Hit]
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,29 @@ class _Fit:
     ambiguous: bool
     shouted: bool = False
     is_name: bool = False
+
+
+_BARE_TICKER = _Fit(0, "bare_ticker", ambiguous=True)
+"""A bare upper-case ticker: no alias to fit, always read in context."""
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A ruler match whose spelling fits, before its context is read (private and
+    short-lived: not frozen, as one is made per match); ``first``/``stop`` are its tokens,
+    ``start``/``end`` its characters in the whole text."""
+
+    first: int
+    stop: int
+    start: int
+    end: int
+    surface: str
+    entity_id: str
+    kind: HitKind
+    sentence: int
+    fit: _Fit
+    needs_context: bool
+    shouted: bool = False
 
 
 @dataclass
@@ -135,20 +164,21 @@ class DocReader:
         ``chunk = (start, end)``; ``text`` is the whole normalised text."""
         view = _DocView(doc, text, chunk[0], chunk[1], sentences)
         matches = [*ruler_matches(doc, CATALOG_SPANS), *ruler_matches(doc, TICKER_SPANS)]
-        found = [hit for match in matches if (hit := self._hit(view, match))]
+        found = [hit for match in matches if (hit := self._candidate(view, match))]
         found = _drop_hits_inside_plain_hits(found)
-        covered = frozenset(i for (start, end), _ in found for i in range(start, end))
+        covered = frozenset(i for c in found for i in range(c.first, c.stop))
         sample = text[chunk[0] : min(chunk[1], chunk[0] + _ENGLISH_SAMPLE_CHARS)]
         english = (self._uses_ner or self._guess_models) and _looks_english(sample)
         ner = self._uses_ner and english  # the NER's labels on other languages are noise
-        hits = tuple(self._with_context(view, tokens, hit, covered, ner) for tokens, hit in found)
+        hits = tuple(self._hit(view, candidate, covered, ner) for candidate in found)
         guesses = self._guesses(view, found) if self._guess_models and english else ()
         if not ner:
             return ChunkFacts(hits, (), guesses)
         ents = doc.ents  # built anew on each access
         return ChunkFacts(hits, _read_orgs(view, ents), guesses, _read_not_orgs(ents))
 
-    def _hit(self, view: _DocView, match: Match) -> Found | None:
+    def _candidate(self, view: _DocView, match: Match) -> _Candidate | None:
+        """The match as a candidate hit, if its spelling fits one of the entity's aliases."""
         label, entity_id, first, stop = match
         doc = view.doc
         last = doc[stop - 1]
@@ -161,18 +191,23 @@ class DocReader:
             return None
         sentence = view.sentence_of_char(start_char)
         kind: HitKind = "model" if label == MODEL_LABEL else "company"
-        prefix_compound = is_prefix_compound(doc, stop)
-        tokens = (first, stop)
         if fit is None:
-            return tokens, Hit(
-                start, end, surface, entity_id, kind, "bare_ticker", needs_context=True,
-                sentence=sentence, prefix_compound=prefix_compound,
-            )
+            return _Candidate(first, stop, start, end, surface, entity_id, kind, sentence,
+                              _BARE_TICKER, needs_context=True)
         shouted = fit.shouted and not is_shouted_text(view.sentence_text(sentence))
-        return tokens, Hit(
-            start, end, surface, entity_id, kind, fit.source,
-            needs_context=fit.ambiguous or shouted, sentence=sentence,
-            prefix_compound=prefix_compound, shouted=shouted, is_name=fit.is_name,
+        return _Candidate(first, stop, start, end, surface, entity_id, kind, sentence, fit,
+                          needs_context=fit.ambiguous or shouted, shouted=shouted)
+
+    def _hit(
+        self, view: _DocView, candidate: _Candidate, covered: frozenset[int], ner: bool
+    ) -> Hit:
+        """The hit, made once with its context."""
+        c = candidate
+        return Hit(
+            c.start, c.end, c.surface, c.entity_id, c.kind, c.fit.source,
+            needs_context=c.needs_context, sentence=c.sentence,
+            prefix_compound=is_prefix_compound(view.doc, c.stop), shouted=c.shouted,
+            is_name=c.fit.is_name, context=self._context(view, c, covered, ner),
         )
 
     def _best_fit(self, entity_id: str, surface: str) -> _Fit | None:
@@ -199,25 +234,24 @@ class DocReader:
                 fits.append(_Fit(rank, "name", form.ambiguous, shouted, form.is_name))
         return min(fits, key=lambda fit: fit.rank) if fits else None
 
-    def _with_context(
-        self, view: _DocView, span: Tokens, hit: Hit, covered: frozenset[int], ner: bool
-    ) -> Hit:
+    def _context(
+        self, view: _DocView, hit: _Candidate, covered: frozenset[int], ner: bool
+    ) -> Context:
         """Full context for hits that need it; the cheap person/surname guard for one-word
         names the catalog spells unambiguously; nothing for longer names."""
-        if not hit.needs_context and span[1] - span[0] > 1:
-            return hit
-        tokens = HitTokens(span[0], span[1], view.token_range(hit.sentence), hit.kind)
+        if not hit.needs_context and hit.stop - hit.first > 1:
+            return NO_CONTEXT
+        tokens = HitTokens(hit.first, hit.stop, view.token_range(hit.sentence), hit.kind)
         if not hit.needs_context:
             guard = read_guard(view.doc, tokens, covered, ner=ner)
-            return hit if guard is None else replace(hit, context=guard)
-        context = read_context(
-            view.doc, tokens, covered, shouted=hit.shouted, versioned=hit.is_name, ner=ner,
+            return NO_CONTEXT if guard is None else guard
+        return read_context(
+            view.doc, tokens, covered, shouted=hit.shouted, versioned=hit.fit.is_name, ner=ner,
             tickers=self._names.bare_tickers,
             sentence_lowers=view.sentence_lowers(hit.sentence),
         )
-        return replace(hit, context=context)
 
-    def _guesses(self, view: _DocView, found: list[Found]) -> tuple[ModelGuess, ...]:
+    def _guesses(self, view: _DocView, found: list[_Candidate]) -> tuple[ModelGuess, ...]:
         doc = view.doc
         company_tokens = _tokens_of(found, "company")
         scope = GuessScope(
@@ -236,31 +270,31 @@ class DocReader:
         return tuple(_to_guess(view, guess, scope) for guess in guesses)
 
 
-def _drop_hits_inside_plain_hits(found: list[Found]) -> list[Found]:
+def _drop_hits_inside_plain_hits(found: list[_Candidate]) -> list[_Candidate]:
     """Hits needing context inside a longer plain hit (``Spark`` in "Muse Spark") cannot win
-    their span; dropping them early spares reading their context."""
+    their span; dropping them early spares reading their context (their tokens stay covered by
+    the longer hit)."""
     reach: dict[int, int] = {}
-    for (start, end), hit in found:
+    for hit in found:
         if not hit.needs_context:
-            for index in range(start, end):
-                reach[index] = max(reach.get(index, 0), end)
+            for index in range(hit.first, hit.stop):
+                reach[index] = max(reach.get(index, 0), hit.stop)
     return [
-        (span, hit) for span, hit in found
-        if not (hit.needs_context and reach.get(span[0], -1) >= span[1])
+        hit for hit in found if not (hit.needs_context and reach.get(hit.first, -1) >= hit.stop)
     ]
 
 
-def _longest_by_start(found: list[Found], kind: HitKind) -> dict[int, tuple[int, str]]:
+def _longest_by_start(found: list[_Candidate], kind: HitKind) -> dict[int, tuple[int, str]]:
     longest: dict[int, tuple[int, str]] = {}
-    for (start, end), hit in sorted(found, key=lambda pair: pair[0][1] - pair[0][0]):
+    for hit in sorted(found, key=lambda hit: hit.stop - hit.first):
         if hit.kind == kind:
-            longest[start] = (end, hit.entity_id)
+            longest[hit.first] = (hit.stop, hit.entity_id)
     return longest
 
 
-def _tokens_of(found: list[Found], kind: HitKind) -> frozenset[int]:
+def _tokens_of(found: list[_Candidate], kind: HitKind) -> frozenset[int]:
     return frozenset(
-        i for (start, end), hit in found if hit.kind == kind for i in range(start, end)
+        i for hit in found if hit.kind == kind for i in range(hit.first, hit.stop)
     )
 
 

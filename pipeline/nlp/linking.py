@@ -31,9 +31,10 @@ class Where:
     sentence_end: int
 
 
-_Links = tuple[EntityType, str, str, dict[str, str | None]]
-"""A catalog record as its mentions carry it: type, name, id, and its developer, ticker or
-parent."""
+_LinkFields = tuple[str | None, str | None, str | None, str | None, str | None]
+_Links = tuple[EntityType, str, str, _LinkFields]
+"""A catalog record as its mentions carry it: type, name, id, and its developer, developer id,
+ticker, parent and parent id (``EntityMention``'s fields, in its order)."""
 
 
 class Linker:
@@ -48,8 +49,10 @@ class Linker:
     ) -> EntityMention:
         """The mention of a catalog model or company, linked to its record."""
         kind, name, entity_id, links = self._links_of(hit.entity_id)
-        return _mention(
-            text, where, kind, name, entity_id, DecidedBy.CATALOG, confidence, **links
+        start, end = where.start, where.end
+        return EntityMention(  # positional: made for every catalog mention
+            kind, text[start:end], start, end, name, entity_id, *links,
+            sentence_excerpt(text, where), DecidedBy.CATALOG, round(confidence, 2),
         )
 
     def _links_of(self, entity_id: str) -> _Links:
@@ -62,17 +65,17 @@ class Linker:
         entity = self._catalog.get(entity_id)
         if isinstance(entity, ModelRecord):
             developer = self._catalog.get(entity.developer)
-            return EntityType.MODEL, entity.name, entity.id, {
-                "developer": developer.name if developer else None,
-                "developer_id": entity.developer,
-            }
+            developer_name = developer.name if developer else None
+            return EntityType.MODEL, entity.name, entity.id, (
+                developer_name, entity.developer, None, None, None
+            )
         if not isinstance(entity, CompanyRecord):
             raise KeyError(f"the catalog has no entity {entity_id!r}")
         parent = self._catalog.get(entity.parent) if entity.parent else None
-        return EntityType.COMPANY, entity.name, entity.id, {
-            "ticker": entity.ticker, "parent": parent.name if parent else None,
-            "parent_id": entity.parent,
-        }
+        parent_name = parent.name if parent else None
+        return EntityType.COMPANY, entity.name, entity.id, (
+            None, None, entity.ticker, parent_name, entity.parent
+        )
 
     def guess_mention(
         self, text: str, guess: ModelGuess, where: Where, developer: EntityMention | None

@@ -44,8 +44,10 @@ class WarmVocabulary:
         room = self.limit - len(self._promoted)
         if room <= 0:
             return []
-        words = {word for text in texts for word in text.split() if len(word) <= _MAX_WORD_CHARS}
-        words -= self._promoted
+        words: set[str] = set()
+        for text in texts:
+            words.update(text.split())  # distinct words first: the length test runs once each
+        words = {word for word in words if len(word) <= _MAX_WORD_CHARS} - self._promoted
         seen = self._seen
         for word in words:
             seen[word] = seen.get(word, 0) + 1

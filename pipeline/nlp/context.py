@@ -107,9 +107,9 @@ def read_context(
         weak_cue=weak,
         market=_market(doc, hit, tickers),
         bracketed=_in_brackets(doc, hit),
-        off_topic=any(word in OFF_TOPIC_WORDS for word in nearby),
-        ai_words=sum(word in AI_WORDS for word in nearby),
-        business_words=sum(word in BUSINESS_WORDS for word in nearby),
+        off_topic=not OFF_TOPIC_WORDS.isdisjoint(nearby),
+        ai_words=sum(map(AI_WORDS.__contains__, nearby)),
+        business_words=sum(map(BUSINESS_WORDS.__contains__, nearby)),
     )
 
 
@@ -225,7 +225,9 @@ def _ner_other(
     labels: frozenset[str] = _OTHER_ENTITY_LABELS,
 ) -> bool:
     """The NER's entity around the hit runs over proper words outside the catalog."""
-    label = doc[hit.start].ent_type_ or doc[hit.end - 1].ent_type_
+    label = doc[hit.start].ent_type_
+    if not label and hit.end - hit.start > 1:
+        label = doc[hit.end - 1].ent_type_
     if label not in labels:
         return False
     outside = [*_entity_extent_left(doc, hit.start), *_entity_extent_right(doc, hit.end)]

@@ -206,7 +206,10 @@ class DocReader:
         return Hit(
             c.start, c.end, c.surface, c.entity_id, c.kind, c.fit.source,
             needs_context=c.needs_context, sentence=c.sentence,
-            prefix_compound=is_prefix_compound(view.doc, c.stop), shouted=c.shouted,
+            # a hyphen must be the very next character (spares making the next tokens)
+            prefix_compound=view.text[c.end : c.end + 1] == "-"
+            and is_prefix_compound(view.doc, c.stop),
+            shouted=c.shouted,
             is_name=c.fit.is_name, context=self._context(view, c, covered, ner),
         )
 

@@ -101,8 +101,10 @@ class Resolver:
         verdicts = self._decide(text, hits)
         accepted = [(hit, verdict) for hit, verdict in verdicts if verdict.accepted]
         prefixes = self._developer_prefixes(accepted)
+        prefixed = {hit.start for hit in prefixes}  # tested before a whole Hit is hashed
         choices = [
-            _Choice(h.start, h.end, 0, v.confidence, hit=h, name_start=_end_of(prefixes.get(h)))
+            _Choice(h.start, h.end, 0, v.confidence, hit=h,
+                    name_start=_end_of(prefixes.get(h)) if h.start in prefixed else None)
             for h, v in accepted
         ]
         guesses = [guess for chunk in facts for guess in chunk.guesses]
@@ -111,7 +113,8 @@ class Resolver:
         chosen = _select(_mark_inner(choices))
         chosen += [
             _Choice(owner.start, owner.end, 0, verdict.confidence, hit=owner)
-            for choice in chosen if choice.hit in prefixes
+            for choice in chosen
+            if choice.hit is not None and choice.hit.start in prefixed and choice.hit in prefixes
             for owner, verdict in [prefixes[choice.hit]] if _POSSESSIVE.match(text[owner.end :])
         ]
         rejected = [hit for hit, verdict in verdicts if not verdict.accepted]

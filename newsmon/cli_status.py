@@ -85,6 +85,6 @@ def status_command(
         console.print(f"  job {job.job_id}: last {job.last_outcome or '-'} "
                       f"{ago(job.last_run_at, now)}{error}, next {ago(job.next_run_at, now)}; "
                       f"{job.runs} runs, {job.errors} errors, {job.missed} missed", markup=False)
-    counts = status["outbox"]
+    counts = ", ".join(f"{outbox.get(state, 0)} {state}" for state in OUTBOX_STATES)
     console.print(f"alerts:    {status['subscriptions']} subscriptions "
                   f"({status['subscriptions_paused']} paused); outbox: {counts}", markup=False)

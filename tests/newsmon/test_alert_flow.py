@@ -108,6 +108,8 @@ def test_five_outlets_one_story_one_immediate_alert(run, receiver: Receiver) -> 
     status = json.loads(run("status", "--json"))
     assert status["outbox"] == {"pending": 0, "retrying": 0, "sent": 1, "dead": 0}
     assert status["subscriptions"] == 2
+    shown = " ".join(run("status").split())  # for people: words, not a dict
+    assert "2 subscriptions (0 paused); outbox: 0 pending, 0 retrying, 1 sent, 0 dead" in shown
 
 
 def test_a_query_that_does_not_parse_is_refused_with_its_position(run) -> None:  # type: ignore[no-untyped-def]

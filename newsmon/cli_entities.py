@@ -72,6 +72,9 @@ def show_entity(
                           f"parent: {record.parent or '-'}; kind: {record.kind}")
             console.print(f"  models: {', '.join(models) or '-'}", markup=False)
             console.print(f"  sub-organisations: {', '.join(children) or '-'}", markup=False)
+            if record.products:
+                console.print(f"  products (never an organisation): {', '.join(record.products)}",
+                              markup=False)
 
 
 @entities_app.command("check")

@@ -166,6 +166,9 @@ class CompanyRecord(_Record):
     ticker: Ticker | None = None
     exchange: Text | None = None
     listings: tuple[Listing, ...] = ()
+    products: tuple[Text, ...] = ()
+    """Its products, services and chips that are not AI models (``WhatsApp``, ``Chrome``,
+    ``Blackwell``): never an organisation, however the statistical NER labels them."""
 
     @field_validator("id", "parent")
     @classmethod

@@ -91,6 +91,8 @@ class Resolver:
     def __init__(self, catalog: Catalog, names: NameTable):
         self._linker = Linker(catalog)
         self._families = names.families
+        self._products = frozenset(product for company in catalog.companies
+                                   for product in company.products)
 
     def resolve(
         self, prepared: PreparedText, facts: Sequence[ChunkFacts]
@@ -118,7 +120,8 @@ class Resolver:
             for owner, verdict in [prefixes[choice.hit]] if _POSSESSIVE.match(text[owner.end :])
         ]
         rejected = [hit for hit, verdict in verdicts if not verdict.accepted]
-        orgs = _surviving_orgs(_orgs_by_majority(facts), chosen, rejected)
+        orgs = [org for org in _surviving_orgs(_orgs_by_majority(facts), chosen, rejected)
+                if org.text not in self._products]  # "WhatsApp" is Meta's app
         return self._link(prepared, chosen, orgs)
 
     def _decide(self, text: str, hits: list[Hit]) -> list[Accepted]:

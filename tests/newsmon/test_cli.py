@@ -222,6 +222,8 @@ def test_entities_list_show_and_check(run, tmp_path: Path) -> None:  # type: ign
     assert len([e for e in listed if "developer" not in e]) >= 150
     shown = json.loads(run("entities", "show", "Meta Platforms", "--json"))
     assert [e["id"] for e in shown] == ["meta"]
+    assert "WhatsApp" in shown[0]["products"]
+    assert "products (never an organisation): WhatsApp" in run("entities", "show", "meta")
     assert "0 errors" in run("entities", "check")
     bad = tmp_path / "bad.toml"
     bad.write_text('[[model]]\nid = "x/one"\nname = "One"\ndeveloper = "nobody"\nkind = "llm"\n')

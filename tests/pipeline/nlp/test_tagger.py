@@ -231,3 +231,19 @@ def test_results_are_values(tagger: Tagger) -> None:
     assert all(0.0 < m.confidence <= 1.0 for m in result.entities)
     with pytest.raises(AttributeError):
         result.entities[0].start = 5  # type: ignore[misc]
+
+
+def test_a_product_the_catalog_lists_is_never_an_organisation(
+    ner_tagger: Tagger, catalog: Catalog
+) -> None:
+    """The small NER labels apps, devices and chips ORG here (WhatsApp, iPhone, MacBook,
+    Blackwell Ultra); a catalog company's ``products`` veto exactly those texts, and the
+    companies themselves are still found."""
+    text = ("Meta is rolling the model out across WhatsApp, Instagram and Messenger, the company "
+            "said. Apple will bring its assistant to the iPhone and the MacBook, and Nvidia said "
+            "its Blackwell Ultra chips ship in March.")
+    result = ner_tagger.tag(text)
+    assert of_type(result, ORG) == []
+    assert [m.canonical for m in of_type(result, COMPANY)] == ["Meta", "Apple", "Nvidia"]
+    products = {product for company in catalog.companies for product in company.products}
+    assert {"WhatsApp", "iPhone", "MacBook", "Blackwell Ultra"} <= products

@@ -9,6 +9,7 @@ how a user sees what was understood.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -154,6 +155,17 @@ Leaf = (
     | PublishedAfter | PublishedBefore | MaxAge
 )
 Node = Leaf | And | Or | Not
+
+
+def leaves(node: Node) -> Iterator[Leaf]:
+    """Every filter of the tree, negated ones included, left to right."""
+    if isinstance(node, And | Or):
+        for child in node.children:
+            yield from leaves(child)
+    elif isinstance(node, Not):
+        yield from leaves(node.child)
+    else:
+        yield node
 
 
 def make_and(children: list[Node]) -> Node:

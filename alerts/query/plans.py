@@ -21,7 +21,7 @@ article.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import ahocorasick
 
-from alerts.query.ast import And, Node, Not, Or, Stock
+from alerts.query.ast import And, Node, Not, Or, Stock, leaves
 from alerts.query.triggers import (
     TITLE_LITERAL,
     Clause,
@@ -366,22 +366,12 @@ def _may_repeat(parts: tuple[Node, ...]) -> bool:
     seen: set[int] = set()
     stocks = 0
     for part in parts:
-        leaves = {id(leaf): leaf for leaf in _leaves(part)}
-        if not seen.isdisjoint(leaves):
+        found = {id(leaf): leaf for leaf in leaves(part)}
+        if not seen.isdisjoint(found):
             return True
-        seen.update(leaves)
-        stocks += sum(1 for leaf in leaves.values() if isinstance(leaf, Stock))
+        seen.update(found)
+        stocks += sum(1 for leaf in found.values() if isinstance(leaf, Stock))
     return stocks > 1
-
-
-def _leaves(node: Node) -> Iterator[Node]:
-    if isinstance(node, And | Or):
-        for child in node.children:
-            yield from _leaves(child)
-    elif isinstance(node, Not):
-        yield from _leaves(node.child)
-    else:
-        yield node
 
 
 def _intern(node: Node, shared: dict[Node, Node]) -> Node:

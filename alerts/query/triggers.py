@@ -36,10 +36,10 @@ from alerts.query.ast import (
     Mentions,
     Near,
     Node,
-    Not,
     Or,
     Stock,
     Words,
+    leaves,
 )
 
 Key = tuple[str, str]
@@ -118,15 +118,11 @@ def _reaction_kinds(direction: str | None) -> tuple[str, str]:
 
 def word_keys(node: Node) -> Iterator[Key]:
     """The keys of every word and phrase in the tree, negated ones included."""
-    if isinstance(node, And | Or):
-        for child in node.children:
-            yield from word_keys(child)
-    elif isinstance(node, Not):
-        yield from word_keys(node.child)
-    elif isinstance(node, Near):
-        yield from (node.left.key, node.right.key)
-    elif isinstance(node, Words):
-        yield node.key
+    for leaf in leaves(node):
+        if isinstance(leaf, Near):
+            yield from (leaf.left.key, leaf.right.key)
+        elif isinstance(leaf, Words):
+            yield leaf.key
 
 
 def article_keys(article: PreparedArticle) -> set[Key]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
+import pytest
 from aiosmtpd.controller import Controller
 
 from alerts.digest_delivery import (
@@ -47,22 +49,32 @@ class Recorder:
         return "250 OK"
 
 
-def test_a_digest_is_emailed_as_multipart_to_active_channels_only() -> None:
+SmtpSink = tuple[Recorder, EmailSettings]
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    """A real aiosmtpd server on 127.0.0.1 recording what it receives, and settings to reach it."""
     recorder, port = Recorder(), free_port()
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
     controller.start()
-    email = EmailSettings(host="127.0.0.1", port=port, security="none",
-                          from_address="digest@newsmon.example.org", helo_name="newsmon.test")
+    try:
+        yield recorder, EmailSettings(host="127.0.0.1", port=port, security="none",
+                                      from_address="digest@newsmon.example.org",
+                                      helo_name="newsmon.test")
+    finally:
+        controller.stop()
+
+
+def test_a_digest_is_emailed_as_multipart_to_active_channels_only(sink: SmtpSink) -> None:
+    recorder, email = sink
 
     async def go() -> list[Any]:
         async with httpx.AsyncClient() as client:
             channels = DigestChannels(client, AllowList(), email, {})
             return await send_digest(DIGEST, SUBSCRIPTION, channels)
 
-    try:
-        results = asyncio.run(go())
-    finally:
-        controller.stop()
+    results = asyncio.run(go())
     assert [(kind, target, r.status.value) for kind, target, r in results] == [
         ("email", "reader@example.org", "sent")]
     [(recipients, content)] = recorder.received
@@ -86,24 +98,17 @@ def test_without_email_settings_the_digest_waits() -> None:
     assert result.status.value == "retry" and "not configured" in result.detail
 
 
-def test_a_digest_email_carries_a_one_click_unsubscribe_for_its_channel() -> None:
-    recorder, port = Recorder(), free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    email = EmailSettings(host="127.0.0.1", port=port, security="none",
-                          from_address="digest@newsmon.example.org", helo_name="newsmon.test")
+def test_a_digest_email_carries_a_one_click_unsubscribe_for_its_channel(sink: SmtpSink) -> None:
+    recorder, email = sink
 
     async def go(public_url: str) -> None:
         async with httpx.AsyncClient() as client:
             channels = DigestChannels(client, AllowList(), email, {}, public_url=public_url)
             await send_digest(DIGEST, SUBSCRIPTION, channels)
 
-    try:
-        asyncio.run(go("https://news.example.org/newsmon"))
-        asyncio.run(go("https://news.example.org/newsmon"))  # a second attempt
-        asyncio.run(go("http://127.0.0.1:8080"))  # not https: no one-click header
-    finally:
-        controller.stop()
+    asyncio.run(go("https://news.example.org/newsmon"))
+    asyncio.run(go("https://news.example.org/newsmon"))  # a second attempt
+    asyncio.run(go("http://127.0.0.1:8080"))  # not https: no one-click header
     first, again, plain = (message_from_bytes(content, policy=policy.default)
                            for _, content in recorder.received)
     header = first["List-Unsubscribe"]

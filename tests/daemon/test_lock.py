@@ -45,9 +45,7 @@ def test_locks_on_different_homes_do_not_conflict(tmp_path: Path) -> None:
 
 def test_second_advisory_lock_on_the_same_postgres_schema_is_refused(tmp_path: Path) -> None:
     with postgres_schema_url() as url, postgres_schema_url() as other_url:
-        settings = Settings(home=tmp_path, storage=StorageSettings(database_url=SecretStr(url)))
-        first = acquire_daemon_lock(settings)
-        assert isinstance(first, AdvisoryLock)
+        settings, first = _advisory_lock(tmp_path, url)
 
         second = acquire_daemon_lock(settings)
         other = acquire_daemon_lock(
@@ -65,6 +63,14 @@ def test_second_advisory_lock_on_the_same_postgres_schema_is_refused(tmp_path: P
         again.release()
 
 
+def _advisory_lock(home: Path, url: str) -> tuple[Settings, AdvisoryLock]:
+    """Settings for the database at ``url`` and the daemon lock taken on it."""
+    settings = Settings(home=home, storage=StorageSettings(database_url=SecretStr(url)))
+    lock = acquire_daemon_lock(settings)
+    assert isinstance(lock, AdvisoryLock)
+    return settings, lock
+
+
 def _end_session_of(lock: AdvisoryLock, url: str) -> None:
     """What a PostgreSQL restart does to the lock: its session ends (from another connection)."""
     assert lock.connection is not None
@@ -77,9 +83,7 @@ def _end_session_of(lock: AdvisoryLock, url: str) -> None:
 
 def test_an_advisory_lock_whose_session_ended_is_taken_again(tmp_path: Path) -> None:
     with postgres_schema_url() as url:
-        settings = Settings(home=tmp_path, storage=StorageSettings(database_url=SecretStr(url)))
-        lock = acquire_daemon_lock(settings)
-        assert isinstance(lock, AdvisoryLock)
+        settings, lock = _advisory_lock(tmp_path, url)
         assert lock.verify() is None  # healthy: nothing to do
         _end_session_of(lock, url)
 
@@ -91,9 +95,7 @@ def test_an_advisory_lock_whose_session_ended_is_taken_again(tmp_path: Path) -> 
 
 def test_while_the_server_stays_away_the_lock_is_retaken_once_it_is_back(tmp_path: Path) -> None:
     with postgres_schema_url() as url:
-        settings = Settings(home=tmp_path, storage=StorageSettings(database_url=SecretStr(url)))
-        lock = acquire_daemon_lock(settings)
-        assert isinstance(lock, AdvisoryLock)
+        settings, lock = _advisory_lock(tmp_path, url)
         _end_session_of(lock, url)
         lock.url = "postgresql+psycopg://postgres@127.0.0.1:1/test"  # the server is away
 
@@ -110,9 +112,7 @@ def test_an_advisory_lock_taken_by_another_daemon_meanwhile_is_reported_lost(
     tmp_path: Path,
 ) -> None:
     with postgres_schema_url() as url:
-        settings = Settings(home=tmp_path, storage=StorageSettings(database_url=SecretStr(url)))
-        lock = acquire_daemon_lock(settings)
-        assert isinstance(lock, AdvisoryLock)
+        settings, lock = _advisory_lock(tmp_path, url)
         _end_session_of(lock, url)
         usurper = acquire_daemon_lock(settings)  # started while the first one's lock was free
         assert isinstance(usurper, AdvisoryLock)
@@ -137,9 +137,7 @@ def test_the_running_daemon_stops_once_another_daemon_took_its_lock(
 ) -> None:
     monkeypatch.setattr(daemon_cli, "LOCK_CHECK_SECONDS", 0.05)
     with postgres_schema_url() as url:
-        settings = Settings(home=tmp_path, storage=StorageSettings(database_url=SecretStr(url)))
-        lock = acquire_daemon_lock(settings)
-        assert isinstance(lock, AdvisoryLock)
+        settings, lock = _advisory_lock(tmp_path, url)
 
         async def scenario() -> tuple[list[str], bool]:
             stop_requested, lost = asyncio.Event(), list[str]()

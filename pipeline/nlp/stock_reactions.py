@@ -102,7 +102,8 @@ def find_stock_reactions(
     spans = tuple(sentences) or ((0, len(text)),)
     listed = [mention for mention in companies if _catalogued(mention)]
     reactions = _reactions(_document(text, spans, listed), catalogued_only=True)
-    organisations = [part for mention in companies if _may_be_listed(mention)
+    organisations = [part for mention in companies
+                     if _may_be_listed(mention) and not _overlaps_any(mention, listed)
                      for part in _coordinated_parts(mention)]
     if organisations:
         reactions += _reactions(_document(text, spans, listed + organisations),
@@ -133,6 +134,12 @@ def _reactions(document: _Document, *, catalogued_only: bool) -> list[StockReact
 def _catalogued(mention: EntityMention) -> bool:
     """A catalog company (the others are the NER's organisations)."""
     return mention.type is EntityType.COMPANY
+
+
+def _overlaps_any(mention: EntityMention, others: Sequence[EntityMention]) -> bool:
+    """Whether ``mention`` overlaps one of ``others`` (a catalog company wins over an
+    organisation the NER found on the same words)."""
+    return any(mention.start < other.end and other.start < mention.end for other in others)
 
 
 def _coordinated_parts(mention: EntityMention) -> list[EntityMention]:
@@ -201,8 +208,9 @@ def _sentence_reactions(document: _Document, sentence: SentenceView,
     reactions: list[StockReaction] = []
     seen: set[str] = set()
     for subject in moved:
-        companies = subject.mentions or _resolve_anaphor(document, sentence, subject, claimed)
-        if not catalogued_only:
+        if catalogued_only:
+            companies = subject.mentions or _resolve_anaphor(document, sentence, subject, claimed)
+        else:
             companies = tuple(m for m in subject.mentions if not _catalogued(m))
         for position, mention in enumerate(companies):
             key = mention.canonical_id or mention.canonical

@@ -131,12 +131,8 @@ class Tagger:
     ) -> tuple[StockReaction, ...]:
         if self._find_reactions is None:
             return ()
-        companies = [m for m in entities if m.type is EntityType.COMPANY]
-        taken = [(m.start, m.end) for m in companies]
-        organisations = [m for m in entities if m.type is EntityType.ORG
-                         and not any(m.start < end and start < m.end for start, end in taken)]
-        return tuple(self._find_reactions(prepared.original, prepared.sentences,
-                                          companies + organisations))
+        companies = [m for m in entities if m.type in (EntityType.COMPANY, EntityType.ORG)]
+        return tuple(self._find_reactions(prepared.original, prepared.sentences, companies))
 
 
 def load_reaction_finder() -> ReactionFinder | None:

@@ -575,3 +575,9 @@ def test_the_tagger_hands_the_ner_organisations_to_stock_reactions(ner_tagger: T
     assert (reaction.company, reaction.ticker, reaction.direction, reaction.magnitude_pct) == (
         "Fanuc", None, DOWN, 4.0)
     assert rules_tagger.tag(text).stock_reactions == ()  # without the NER nobody names Fanuc
+
+
+def test_an_organisation_on_the_words_of_a_catalog_company_gives_way_to_it() -> None:
+    text = "Shares of Nvidia Corp fell 3% on Monday."
+    assert react_with(text, "Nvidia Corp") == [
+        ("Nvidia", "NVDA", DOWN, 3.0, "Shares of Nvidia Corp fell 3%")]

@@ -41,6 +41,8 @@ class ReactionRef:
     field: str
     start: int
     end: int
+    event: str | None = None
+    """What the move followed (``the announcement``), when the article says."""
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def view_of(article: StoredArticle, tags: ArticleTags) -> ArticleView:
     ]
     reactions = [
         ReactionRef(r.company, r.company_id, r.ticker, r.direction.value, r.magnitude_pct,
-                    field, r.start, r.end)
+                    field, r.start, r.end, r.event)
         for field, moves in (("title", tags.title_reactions), ("text", tags.text_reactions))
         for r in moves
     ]

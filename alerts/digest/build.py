@@ -287,10 +287,10 @@ def entities_from_refs(refs: Iterable[EntityRef]) -> tuple[DigestEntity, ...]:
     )
 
 
-def reaction_from_ref(ref: ReactionRef, event: str | None = None) -> DigestReaction:
-    """A :class:`~alerts.types.ReactionRef` (and the event the tagger found) for the digest."""
+def reaction_from_ref(ref: ReactionRef) -> DigestReaction:
+    """A :class:`~alerts.types.ReactionRef`, with the event the tagger found, for the digest."""
     return DigestReaction(ref.company, ref.direction, ref.company_id, ref.ticker,
-                          ref.magnitude_pct, event)
+                          ref.magnitude_pct, ref.event)
 
 
 def period_label(start: datetime, end: datetime) -> str:

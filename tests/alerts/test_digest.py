@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
@@ -21,6 +22,7 @@ from alerts.digest import (
     EntityCount,
     build_digest,
     entities_from_refs,
+    reaction_from_ref,
     render_compact,
     render_html,
     render_json,
@@ -29,6 +31,10 @@ from alerts.digest import (
 )
 from alerts.digest_delivery import UNSUBSCRIBE_MARK
 from alerts.types import EntityRef
+from alerts.views import view_of
+from pipeline.nlp.types import Direction, StockReaction
+from pipeline.storage import StoredArticle
+from pipeline.storage.tags import ArticleTags
 
 START = datetime(2026, 11, 25, tzinfo=UTC)
 END = START + timedelta(days=1)
@@ -185,6 +191,20 @@ def test_entities_from_refs_counts_mentions() -> None:
     assert entities_from_refs(refs) == (
         DigestEntity("COMPANY", "Meta", "meta", 2, "META"),
         DigestEntity("MODEL", "Muse Spark", "meta/muse-spark", 1))
+
+
+def test_stored_reactions_reach_the_digest_with_the_event_they_followed() -> None:
+    text = "Meta unveiled Muse Spark. Meta's stock rose 3% following the announcement."
+    article = StoredArticle(
+        id=5, source_name="wire", url="https://news.example/5",
+        canonical_url="https://news.example/5", origin="feed", title="Meta unveils Muse Spark",
+        text=text, description=None, authors=(), tags=(), notes=(), language="en",
+        image_url=None, site_name=None, word_count=11, published_at=START, fetched_at=START)
+    move = StockReaction("Meta", Direction.UP, "Meta's stock rose 3%", 26, 46, "meta", "META",
+                         3.0, "the announcement", text)
+    view = view_of(article, ArticleTags(text_reactions=(move,)))
+    digest = digest_of(replace(story(5), reactions=tuple(map(reaction_from_ref, view.reactions))))
+    assert [m.sentence for m in digest.market] == ["META up 3% after the announcement"]
 
 
 def test_period_must_be_aware_and_ordered() -> None:

@@ -284,13 +284,18 @@ def tags_of(entities: Iterable[EntityRef], limit: int = MAX_TAGS) -> tuple[Tag, 
 
 
 def stock_moves_of(reactions: Iterable[ReactionRef]) -> tuple[StockMove, ...]:
-    """The article's stock reactions, once per company and direction."""
+    """The article's stock reactions, once per company and direction (with the first size
+    stated: "Meta shares rise", then "rose 3.4%", is ``META ▲ 3.4%``)."""
     moves: dict[tuple[str, str], StockMove] = {}
     for reaction in reactions:
         key = (reaction.company_id or reaction.company, reaction.direction)
-        if key not in moves:
+        known = moves.get(key)
+        if known is None:
             moves[key] = StockMove(reaction.company, reaction.direction, reaction.ticker,
                                    reaction.magnitude_pct)
+        elif known.magnitude_pct is None and reaction.magnitude_pct is not None:
+            moves[key] = StockMove(known.company, known.direction,
+                                   known.ticker or reaction.ticker, reaction.magnitude_pct)
     return tuple(moves.values())
 
 

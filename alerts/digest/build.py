@@ -183,11 +183,14 @@ def story_tags(entities: Iterable[DigestEntity]) -> tuple[Tag, ...]:
 def story_moves(
     story_id: int, headline: str, reactions: Iterable[DigestReaction]
 ) -> tuple[MarketMove, ...]:
-    """The story's stock moves, once per company and direction."""
+    """The story's stock moves, once per company and direction: an article often states a move
+    twice ("Meta shares rise ... after the launch", then "rose 3.4%"), so the first size and the
+    first event stated are kept together."""
     moves: dict[tuple[str, str], MarketMove] = {}
     for reaction in reactions:
         key = (reaction.company_id or reaction.company, reaction.direction)
-        if key not in moves:
+        known = moves.get(key)
+        if known is None:
             moves[key] = MarketMove(
                 company=one_line(reaction.company),
                 direction=one_line(reaction.direction),
@@ -197,7 +200,18 @@ def story_moves(
                 story_id=story_id,
                 headline=headline,
             )
+        else:
+            moves[key] = replace(
+                known,
+                ticker=known.ticker or one_line(reaction.ticker or "") or None,
+                magnitude_pct=_first_size(known.magnitude_pct, reaction.magnitude_pct),
+                event=known.event or clean_event(reaction.event),
+            )
     return tuple(moves.values())
+
+
+def _first_size(known: float | None, other: float | None) -> float | None:
+    return known if known is not None else other
 
 
 def clean_event(event: str | None) -> str | None:

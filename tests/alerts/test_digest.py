@@ -167,6 +167,17 @@ def test_market_table_lists_the_period_moves_largest_first() -> None:
     assert market[1].event == "the Muse Spark launch"
 
 
+def test_a_move_stated_twice_keeps_its_size_and_its_event() -> None:
+    stated_twice = DigestStory(
+        9, "Meta shares rise", "https://news.example/9", "Meta shares rose.",
+        reactions=(DigestReaction("Meta", "up", "meta", "META", None, "after the Muse Spark debut"),
+                   DigestReaction("Meta", "up", "meta", "META", 3.4, None),
+                   DigestReaction("Meta", "up", "meta", "META", 2.0, "later trading")),
+    )
+    [move] = digest_of(stated_twice).stories[0].moves
+    assert move.sentence == "META up 3.4% after the Muse Spark debut"
+
+
 def test_counts_versus_previous_period() -> None:
     current = (EntityCount("COMPANY", "Meta", 9, "meta"), EntityCount("MODEL", "GPT-6", 3, "g6"),
                EntityCount("COMPANY", "Google", 4, "google"), EntityCount("ORG", "Acme", 50))

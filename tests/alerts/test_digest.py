@@ -279,6 +279,25 @@ def test_renderers_show_story_fields() -> None:
     assert "[Story 1](<https://news.example/1>)" in render_markdown(digest)
 
 
+def test_a_storys_moves_are_one_line_and_the_after_column_only_when_an_event_is_known() -> None:
+    moves = (DigestReaction("Nvidia", "down", "nvidia", "NVDA", 4.0, None),
+             DigestReaction("Broadcom", "down", "broadcom", "AVGO", None, None))
+    digest = digest_of(replace(story(3), reactions=moves))
+    text = render_text(digest)
+    assert "   Stocks: NVDA down 4%; AVGO down\n" in text
+    assert text.count("Stocks:") == 1
+    html = render_html(digest)
+    assert html.count("<strong>Stocks:</strong>") == 1
+    assert "▼&nbsp;NVDA down 4%; ▼&nbsp;AVGO down</p>" in html
+    markdown = render_markdown(digest)
+    assert markdown.count("*Stocks:*") == 1
+    for document in (html, markdown):  # no event known: no column of empty cells
+        assert "After" not in document
+    assert "| Company | Move | Story |" in markdown
+    with_event = render_html(digest_of(story(4, move=2.0)))
+    assert ">After</th>" in with_event and ">the launch</td>" in with_event
+
+
 # ---- Hostile article fields --------------------------------------------------------------------
 
 HOSTILE = DigestStory(

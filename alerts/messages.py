@@ -91,7 +91,14 @@ class StockMove:
     def label(self) -> str:
         """``META ▲ 3.2%`` or ``Meta ▲``."""
         size = f" {self.magnitude_pct:g}%" if self.magnitude_pct is not None else ""
-        return f"{self.ticker or self.company} {_ARROWS.get(self.direction, '')}{size}".strip()
+        name = stock_name(self.company, self.ticker)
+        return f"{name} {_ARROWS.get(self.direction, '')}{size}".strip()
+
+
+def stock_name(company: str, ticker: str | None) -> str:
+    """How a move names its stock: the ticker when it reads as one (``META``), else the company
+    (``TSMC``, not its Taiwan code ``2330``; ``SMIC``, not ``0981``)."""
+    return ticker if ticker and any(ch.isalpha() for ch in ticker) else company
 
 
 @dataclass(frozen=True)

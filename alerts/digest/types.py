@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from alerts.messages import Tag
+from alerts.messages import Tag, stock_name
 
 COMPANY, MODEL = "COMPANY", "MODEL"
 
@@ -136,7 +136,7 @@ class MarketMove:
         """``META up 3% after the Muse Spark launch``."""
         size = f" {self.magnitude_pct:g}%" if self.magnitude_pct is not None else ""
         after = f" after {self.event}" if self.event else ""
-        return f"{self.ticker or self.company} {self.direction}{size}{after}"
+        return f"{stock_name(self.company, self.ticker)} {self.direction}{size}{after}"
 
 
 @dataclass(frozen=True)

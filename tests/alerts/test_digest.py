@@ -281,14 +281,15 @@ def test_renderers_show_story_fields() -> None:
 
 def test_a_storys_moves_are_one_line_and_the_after_column_only_when_an_event_is_known() -> None:
     moves = (DigestReaction("Nvidia", "down", "nvidia", "NVDA", 4.0, None),
-             DigestReaction("Broadcom", "down", "broadcom", "AVGO", None, None))
+             DigestReaction("Broadcom", "down", "broadcom", "AVGO", None, None),
+             DigestReaction("TSMC", "down", "tsmc", "2330", 1.7, None))
     digest = digest_of(replace(story(3), reactions=moves))
     text = render_text(digest)
-    assert "   Stocks: NVDA down 4%; AVGO down\n" in text
+    assert "   Stocks: NVDA down 4%; AVGO down; TSMC down 1.7%\n" in text
     assert text.count("Stocks:") == 1
     html = render_html(digest)
     assert html.count("<strong>Stocks:</strong>") == 1
-    assert "▼&nbsp;NVDA down 4%; ▼&nbsp;AVGO down</p>" in html
+    assert "▼&nbsp;NVDA down 4%; ▼&nbsp;AVGO down; ▼&nbsp;TSMC down 1.7%</p>" in html
     markdown = render_markdown(digest)
     assert markdown.count("*Stocks:*") == 1
     for document in (html, markdown):  # no event known: no column of empty cells

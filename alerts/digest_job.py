@@ -28,8 +28,8 @@ from alerts.digest import (
     render_markdown,
     render_text,
 )
-from alerts.digest.build import counts_of
-from alerts.views import article_view
+from alerts.digest.build import counts_of, matched_entity_keys
+from alerts.views import article_view, reason_from_json
 from pipeline.storage import Storage
 from pipeline.storage.alerts import AlertRecord
 from pipeline.storage.digests import StoredDigest
@@ -103,11 +103,13 @@ def _story(storage: Storage, alert: AlertRecord) -> DigestStory | None:
             source = storage.sources.get(article.source_name)
             outlets.append(DigestOutlet(article.source_name, source.weight if source else 1.0,
                                         article.canonical_url))
+    reasons = [reason_from_json(reason) for reason in alert.reasons]
     return DigestStory(
         story_id=alert.story_id, headline=first.title, url=first.url, text=first.text,
         outlets=tuple(outlets), published=first.published,
         entities=entities_from_refs(first.entities),
         reactions=tuple(reaction_from_ref(r) for r in first.reactions),
+        matched=matched_entity_keys(first.entities, reasons),
     )
 
 

@@ -14,9 +14,11 @@ Ranking (:func:`score_story`), higher first, ties broken by newer ``published`` 
 - ``move``: the largest reported stock move in percent (``UNSIZED_MOVE_PCT`` when a move is
   reported without a size, 0 when none is).
 
-Sections: a story is listed once, in the section of its most central model or company (most
-mentions; on a tie, the one listed first). Stories naming neither go to "Other stories".
-Sections are ordered by their best story.
+Sections: a story is listed once, in the section of the model or company the subscription's
+query matched in it (of several, the most mentioned; on a tie, the one listed first), so a digest
+of ``company:Nvidia OR company:Meta`` has Nvidia and Meta sections, not one for every company a
+story is mostly about. A story matched by words alone goes to its most central model or company;
+stories naming neither go to "Other stories". Sections are ordered by their best story.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from alerts.digest.types import (
     RankedStory,
 )
 from alerts.messages import Tag, first_sentences, one_line, shorten, web_url
-from alerts.types import EntityRef, ReactionRef
+from alerts.types import EntityRef, MatchReason, ReactionRef
 
 UNSIZED_MOVE_PCT = 1.0
 """The size a stock move counts for in the ranking when the article gives none."""
@@ -55,6 +57,7 @@ EVENT_MAX_CHARS = 120
 OTHER_KEY = "other"
 _SECTION_KINDS = {COMPANY: "company", MODEL: "model"}
 _EVENT_LEADS = ("after ", "following ")
+_ENTITY_REASONS = frozenset({"entity", "stock"})
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -123,8 +126,19 @@ def _rank_key(story: DigestStory) -> tuple[float, float, int]:
 
 def central_entity(story: DigestStory) -> DigestEntity | None:
     """The story's most mentioned model or company (the first listed on a tie)."""
+    return _most_mentioned(story.entities)
+
+
+def section_entity(story: DigestStory) -> DigestEntity | None:
+    """The entity whose section lists ``story``: the most mentioned of those the query matched,
+    else the most central."""
+    matched = [entity for entity in story.entities if entity.key in story.matched]
+    return _most_mentioned(matched) or central_entity(story)
+
+
+def _most_mentioned(entities: Iterable[DigestEntity]) -> DigestEntity | None:
     best: DigestEntity | None = None
-    for entity in story.entities:
+    for entity in entities:
         if entity.type in _SECTION_KINDS and (best is None or entity.count > best.count):
             best = entity
     return best
@@ -137,7 +151,7 @@ def rank_story(story: DigestStory, rank: int, zone: tzinfo = UTC) -> RankedStory
     """``story`` as listed at ``rank``: one-lined fields, summary, tags and moves; times in
     ``zone`` (a naive ``published`` is taken as UTC)."""
     headline = one_line(story.headline) or "(untitled)"
-    entity = central_entity(story)
+    entity = section_entity(story)
     return RankedStory(
         rank=rank,
         story_id=story.story_id,
@@ -237,7 +251,7 @@ def sections_of(
     sections: dict[str, DigestSection] = {}
     for story, source in zip(ranked, ordered, strict=True):
         if story.section not in sections:
-            sections[story.section] = _empty_section(story.section, central_entity(source))
+            sections[story.section] = _empty_section(story.section, section_entity(source))
         section = sections[story.section]
         sections[story.section] = replace(section, stories=(*section.stories, story))
     return tuple(sections.values())
@@ -298,6 +312,20 @@ def entities_from_refs(refs: Iterable[EntityRef]) -> tuple[DigestEntity, ...]:
     )
     return tuple(
         DigestEntity(kind, name, cid, n, ticker) for (kind, name, cid, ticker), n in counts.items()
+    )
+
+
+def matched_entity_keys(
+    refs: Iterable[EntityRef], reasons: Iterable[MatchReason]
+) -> frozenset[str]:
+    """Keys of the entities whose mentions an alert's entity or stock reasons cover (what the
+    query matched), for :attr:`DigestStory.matched`."""
+    spans = [span for reason in reasons if reason.kind in _ENTITY_REASONS
+             for span in reason.spans]
+    return frozenset(
+        ref.canonical_id or ref.canonical for ref in refs
+        if any(field == ref.field and start < ref.end and ref.start < end
+               for field, start, end in spans)
     )
 
 

@@ -76,6 +76,9 @@ class DigestStory:
     entities: tuple[DigestEntity, ...] = ()
     reactions: tuple[DigestReaction, ...] = ()
     summary: str | None = None
+    matched: frozenset[str] = frozenset()
+    """Keys (:attr:`DigestEntity.key`) of the entities the subscription's query matched in the
+    article: the story is listed under the most mentioned of them."""
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,9 @@ from alerts.digest import (
     render_markdown,
     render_text,
 )
+from alerts.digest.build import matched_entity_keys
 from alerts.digest_delivery import UNSUBSCRIBE_MARK
-from alerts.types import EntityRef
+from alerts.types import EntityRef, MatchReason
 from alerts.views import view_of
 from pipeline.nlp.types import Direction, StockReaction
 from pipeline.storage import StoredArticle
@@ -132,6 +133,30 @@ def test_story_goes_to_section_of_its_most_central_entity() -> None:
     assert [[item.story_id for item in s.stories] for s in digest.sections] == [[1], [2], [3, 4]]
     assert [s.key for s in digest.company_sections] == ["company:meta"]
     assert [s.key for s in digest.model_sections] == ["model:openai/gpt-6"]
+
+
+def test_story_goes_to_the_section_of_what_the_query_matched_in_it() -> None:
+    deepseek = DigestEntity("COMPANY", "DeepSeek", "deepseek", 6)
+    nvidia = DigestEntity("COMPANY", "Nvidia", "nvidia", 2, "NVDA")
+    about_deepseek = replace(story(1), entities=(deepseek, nvidia), matched=frozenset({"nvidia"}))
+    by_words = replace(story(2), entities=(deepseek, nvidia))  # "chips" matched: no entity
+    digest = digest_of(about_deepseek, by_words)
+    assert [s.key for s in digest.sections] == ["company:nvidia", "company:deepseek"]
+    assert digest.sections[0].title == "Nvidia"
+
+
+def test_the_entities_an_alert_matched_are_those_its_reasons_cover() -> None:
+    text = "DeepSeek rattles Nvidia. DeepSeek V4 was trained on Huawei chips."
+    refs = [EntityRef("COMPANY", "DeepSeek", "deepseek", "text", 0, 8),
+            EntityRef("COMPANY", "Nvidia", "nvidia", "text", 17, 23, ticker="NVDA"),
+            EntityRef("COMPANY", "DeepSeek", "deepseek", "text", 25, 33),
+            EntityRef("COMPANY", "Huawei", None, "text", text.find("Huawei"), 58),
+            EntityRef("COMPANY", "Nvidia", "nvidia", "title", 0, 6)]
+    reasons = [MatchReason("entity", "company:Nvidia", (("text", 17, 23),)),
+               MatchReason("term", "chips", (("text", 59, 64),))]
+    assert matched_entity_keys(refs, reasons) == {"nvidia"}
+    stock = [MatchReason("stock", "NVDA down 4%", (("text", 17, 40),))]
+    assert matched_entity_keys(refs, stock) == {"nvidia", "deepseek"}
 
 
 def test_story_has_summary_tags_and_outlets() -> None:

@@ -71,7 +71,7 @@ def build_digest(data: DigestInput) -> Digest:
         data.current_counts if data.current_counts is not None else counts_of(data.stories),
         data.previous_counts,
     )
-    return Digest(
+    digest = Digest(
         subscription=one_line(data.subscription),
         query=one_line(data.query),
         timezone=data.timezone,
@@ -82,6 +82,22 @@ def build_digest(data: DigestInput) -> Digest:
         market=market_table(stories),
         rising=rising,
         falling=falling,
+    )
+    return numbered(digest)
+
+
+def numbered(digest: Digest) -> Digest:
+    """``digest`` with its stories numbered 1, 2, 3... in the order they are read, section by
+    section (their ranks jump about once the stories are grouped)."""
+    order = [story.rank for section in digest.reading_order for story in section.stories]
+    numbers = {rank: number for number, rank in enumerate(order, start=1)}
+
+    def renumber(stories: tuple[RankedStory, ...]) -> tuple[RankedStory, ...]:
+        return tuple(replace(story, number=numbers[story.rank]) for story in stories)
+
+    return replace(
+        digest, stories=renumber(digest.stories),
+        sections=tuple(replace(s, stories=renumber(s.stories)) for s in digest.sections),
     )
 
 

@@ -159,6 +159,9 @@ class RankedStory:
     score: float
     section: str
     """The key of the section it is listed in."""
+    number: int = 0
+    """Its number as read, section by section (companies, then models, then other stories);
+    ``rank`` orders the whole period."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,11 @@ class Digest:
     def is_empty(self) -> bool:
         """No story matched in the period."""
         return not self.stories
+
+    @property
+    def reading_order(self) -> tuple[DigestSection, ...]:
+        """The sections in the order a reader meets them: companies, models, other stories."""
+        return self.company_sections + self.model_sections + self.other_sections
 
     @property
     def company_sections(self) -> tuple[DigestSection, ...]:

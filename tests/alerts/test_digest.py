@@ -135,6 +135,26 @@ def test_story_goes_to_section_of_its_most_central_entity() -> None:
     assert [s.key for s in digest.model_sections] == ["model:openai/gpt-6"]
 
 
+def test_stories_are_numbered_in_the_order_they_are_read() -> None:
+    openai = DigestEntity("COMPANY", "OpenAI", "openai", 3)
+    digest = digest_of(story(1, outlets=5), story(2, outlets=4, entities=(openai,)),
+                       story(3, outlets=3), story(4, outlets=2, entities=(GPT6,)),
+                       story(5, outlets=1, entities=()))
+    assert [s.title for s in digest.sections] == ["Meta", "OpenAI", "GPT-6", "Other stories"]
+    read = [(item.story_id, item.rank, item.number)
+            for section in digest.sections for item in section.stories]
+    assert read == [(1, 1, 1), (3, 3, 2), (2, 2, 3), (4, 4, 4), (5, 5, 5)]
+    assert [item.number for item in digest.stories] == [1, 3, 2, 4, 5]  # by rank
+    text = render_text(digest)
+    assert re.findall(r"(?m)^(\d+)\. Story (\d)", text) == [
+        ("1", "1"), ("2", "3"), ("3", "2"), ("4", "4"), ("5", "5")]
+    assert "5 stories matched company:Meta, grouped by company and model, most" in text
+    html = render_html(digest)
+    assert html.index(">2. <a") < html.index(">3. <a") < html.index(">4. <a")
+    assert "**2\\. [Story 3]" in render_markdown(digest)
+    assert "grouped" not in render_text(digest_of(story(6, entities=())))
+
+
 def test_story_goes_to_the_section_of_what_the_query_matched_in_it() -> None:
     deepseek = DigestEntity("COMPANY", "DeepSeek", "deepseek", 6)
     nvidia = DigestEntity("COMPANY", "Nvidia", "nvidia", 2, "NVDA")

@@ -303,7 +303,12 @@ def count_changes(
     current: Iterable[EntityCount], previous: Iterable[EntityCount]
 ) -> tuple[tuple[CountChange, ...], tuple[CountChange, ...]]:
     """(rising, falling) models and companies, largest change first, at most
-    :data:`MAX_COUNT_CHANGES` each; an entity absent from one period counts 0 there."""
+    :data:`MAX_COUNT_CHANGES` each; an entity absent from one period counts 0 there. Nothing
+    when the previous period counted nothing (a new subscription): every name "up from 0"
+    would only repeat the stories."""
+    previous = tuple(previous)
+    if not previous:
+        return (), ()
     names: dict[str, tuple[str, str]] = {}
     now: Counter[str] = Counter()
     before: Counter[str] = Counter()

@@ -240,6 +240,13 @@ def test_counts_default_to_one_per_matched_story() -> None:
     assert [(c.name, c.current, c.previous) for c in digest.rising] == [("Meta", 2, 1)]
 
 
+def test_no_comparison_without_a_previous_period_to_compare_with() -> None:
+    digest = digest_of(story(1), story(2))
+    assert digest.rising == () and digest.falling == ()
+    for document in (render_text(digest), render_html(digest), render_markdown(digest)):
+        assert "previous period" not in document
+
+
 def test_entities_from_refs_counts_mentions() -> None:
     refs = [EntityRef("COMPANY", "Meta", "meta", "text", 0, 4, ticker="META"),
             EntityRef("COMPANY", "Meta", "meta", "text", 10, 14, ticker="META"),

@@ -21,7 +21,7 @@ from email.utils import format_datetime
 import httpx
 import markupsafe
 
-from alerts.channels.chat import discord_escape, slack_escape
+from alerts.channels.chat import discord_escape, discord_link, slack_escape, slack_link
 from alerts.channels.email import (
     EMAIL_POLICY,
     EmailSettingsLike,
@@ -34,13 +34,18 @@ from alerts.channels.email import (
 from alerts.channels.posting import post_json
 from alerts.channels.types import DeliveryResult
 from alerts.channels.webhook import SIGNING_KEY_ENV, encode_payload, signed_headers
-from alerts.messages import one_line
+from alerts.digest.render import compact_heading, compact_story
+from alerts.messages import one_line, web_url
 from alerts.netguard import AllowList, check_url
 from alerts.unsubscribe import make_token
 from pipeline.storage.digests import StoredDigest
 from pipeline.storage.subscriptions import ChannelRecord, SubscriptionRecord
 
 CHAT_LIMIT = 1900
+"""Characters of a chat digest (Discord takes 2000 at most)."""
+CHAT_STORIES = 10
+"""Stories a chat digest lists at most."""
+MORE_ROOM = 40
 UNSUBSCRIBE_MARK = "<!--newsmon:unsubscribe-->"
 """Where the digest HTML template leaves room for a channel's unsubscribe link."""
 
@@ -89,26 +94,54 @@ async def _send_one(stored: StoredDigest, subscription: SubscriptionRecord,
     refused = check_url(target, channels.allow)
     if refused:
         return DeliveryResult.failed(refused)
-    body, headers = _http_body(stored, kind, channels.env)
-    if body is None:
-        return DeliveryResult.retry(f"{SIGNING_KEY_ENV} is not set")
+    if kind == "webhook":
+        body, headers = _webhook_body(stored, channels.env)
+        if body is None:
+            return DeliveryResult.retry(f"{SIGNING_KEY_ENV} is not set")
+    else:
+        unsubscribe = digest_unsubscribe_url(stored, subscription, channel, channels.public_url)
+        body = encode_payload(chat_digest_payload(stored, kind, unsubscribe))
+        headers = {"Content-Type": "application/json"}
     return await post_json(channels.http_client, target, body, headers, deadline=channels.deadline)
 
 
-def _http_body(stored: StoredDigest, kind: str, env: Mapping[str, str]
-               ) -> tuple[bytes | None, dict[str, str]]:
-    if kind == "webhook":
-        key = env.get(SIGNING_KEY_ENV, "")
-        if not key:
-            return None, {}
-        body = encode_payload(json.loads(stored.json))
-        return body, signed_headers(key.encode(), digest_key(stored), body, int(time.time()))
-    text = stored.text[:CHAT_LIMIT]
-    payload: dict[str, object] = (
-        {"text": slack_escape(text)} if kind == "slack"
-        else {"content": discord_escape(text), "allowed_mentions": {"parse": []}}
-    )
-    return encode_payload(payload), {"Content-Type": "application/json"}
+def _webhook_body(stored: StoredDigest, env: Mapping[str, str]
+                  ) -> tuple[bytes | None, dict[str, str]]:
+    key = env.get(SIGNING_KEY_ENV, "")
+    if not key:
+        return None, {}
+    body = encode_payload(json.loads(stored.json))
+    return body, signed_headers(key.encode(), digest_key(stored), body, int(time.time()))
+
+
+def chat_digest_payload(stored: StoredDigest, kind: str,
+                        unsubscribe_url: str | None = None) -> dict[str, object]:
+    """The Slack (``text``) or Discord (``content``) message of a digest: a heading, the top
+    stories with their headlines linked, as many whole lines as fit, how many more, and the
+    unsubscribe link (from the stored JSON; every article field escaped for the chat's markup)."""
+    slack = kind == "slack"
+    escape, link = (slack_escape, slack_link) if slack else (discord_escape, discord_link)
+    document = json.loads(stored.json)
+    stories = document.get("stories") or []
+    lines = [escape(compact_heading(document))]
+    footer = [link(unsubscribe_url, "Unsubscribe")] if web_url(unsubscribe_url) else []
+    room = CHAT_LIMIT - len(lines[0]) - sum(len(line) + 1 for line in footer) - MORE_ROOM
+    shown = 0
+    for item in stories[:CHAT_STORIES]:
+        headline, rest = compact_story(item)
+        line = f"{item.get('rank', shown + 1)}. {link(item.get('url'), escape(headline))}"
+        line += escape(rest)
+        if len(line) + 1 > room:
+            break
+        lines.append(line)
+        room -= len(line) + 1
+        shown += 1
+    if len(stories) > shown:
+        lines.append(escape(f"+{len(stories) - shown} more"))
+    text = "\n".join(lines + footer)
+    if slack:
+        return {"text": text, "unfurl_links": False, "unfurl_media": False}
+    return {"content": text, "allowed_mentions": {"parse": []}}
 
 
 async def _send_email(stored: StoredDigest, subscription: SubscriptionRecord,

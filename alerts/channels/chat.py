@@ -137,7 +137,7 @@ def slack_escape(text: str) -> str:
 def slack_payload(message: AlertMessage) -> dict[str, Any]:
     """Slack's incoming-webhook JSON: fallback ``text`` plus Block Kit ``blocks``."""
     title = slack_escape(shorten(one_line(message.title) or "(untitled)", 200))
-    link = _slack_link(message.url, title)
+    link = slack_link(message.url, title)
     heading = f"*{link}*\n{slack_escape(_meta_line(message))}"
     blocks: list[dict[str, Any]] = [_slack_section(heading)]
     if message.summary:
@@ -149,7 +149,7 @@ def slack_payload(message: AlertMessage) -> dict[str, Any]:
         {"type": "mrkdwn", "text": _slack_fit(slack_escape(line))} for line in _facts(message)
     ][:10]})
     if web_url(message.unsubscribe_url):
-        unsubscribe = _slack_link(message.unsubscribe_url or "", "Unsubscribe")
+        unsubscribe = slack_link(message.unsubscribe_url or "", "Unsubscribe")
         blocks[-1]["elements"].append({"type": "mrkdwn", "text": unsubscribe})
     subscription = slack_escape(shorten(one_line(message.subscription), 80))
     return {"text": f"{subscription}: {link}", "blocks": blocks,
@@ -161,7 +161,8 @@ def slack_webhook_gone(status: int, excerpt: str) -> bool:
     return status in (403, 404) and excerpt.strip() in SLACK_GONE_ERRORS
 
 
-def _slack_link(url: str, escaped_label: str) -> str:
+def slack_link(url: str | None, escaped_label: str) -> str:
+    """``<url|label>`` when ``url`` is a safe http(s) URL, else the (escaped) label alone."""
     safe = web_url(url)
     if safe is None or len(safe) > 2000:
         return escaped_label
@@ -195,6 +196,15 @@ def discord_escape(text: str) -> str:
     """Backslash-escape Discord markdown and break ``@everyone`` / ``@here``."""
     escaped = _DISCORD_MARKDOWN.sub(r"\\\1", text)
     return _DISCORD_MASS_MENTION.sub(lambda m: f"@{_ZWSP}{m.group(1)}", escaped)
+
+
+def discord_link(url: str | None, escaped_label: str) -> str:
+    """``[label](<url>)`` (a masked link without a preview) when ``url`` is a safe http(s)
+    URL, else the (escaped) label alone."""
+    safe = web_url(url)
+    if safe is None or len(safe) > 1000:
+        return escaped_label
+    return f"[{escaped_label}](<{safe.replace('(', '%28').replace(')', '%29')}>)"
 
 
 def discord_payload(message: AlertMessage) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
@@ -113,25 +114,35 @@ def render_compact(digest: Digest, limit: int = COMPACT_STORIES) -> str:
 
     Plain text, one line per item (article fields hold no line breaks); a chat channel escapes
     it for its own markup (``slack_escape`` and the like) before sending."""
-    head = f"newsmon digest · {shorten(digest.subscription, 60)} · {_short_period(digest)}"
-    if digest.is_empty:
-        return f"{head}: no matching stories"
-    lines = [f"{head}: {len(digest.stories)} stor{'y' if len(digest.stories) == 1 else 'ies'}"]
-    lines.extend(_compact_line(story) for story in digest.stories[:limit])
-    if len(digest.stories) > limit:
-        lines.append(f"+{len(digest.stories) - limit} more")
+    document = digest_document(digest)
+    stories = document["stories"]
+    lines = [compact_heading(document)]
+    lines.extend(f"{item['rank']}. {''.join(compact_story(item))}" for item in stories[:limit])
+    if len(stories) > limit:
+        lines.append(f"+{len(stories) - limit} more")
     return "\n".join(lines)
 
 
-def _short_period(digest: Digest) -> str:
-    return f"{digest.period_start:%Y-%m-%d}"
+def compact_heading(document: Mapping[str, Any]) -> str:
+    """``newsmon digest · ai-daily · 2026-11-26: 16 stories``, from a digest's JSON document
+    (what a sent digest keeps), so that chat channels can be served from storage."""
+    subscription = shorten(one_line(str(document.get("subscription", ""))), 60)
+    day = str(document.get("period", {}).get("start", ""))[:10]
+    head = f"newsmon digest · {subscription} · {day}"
+    count = len(document.get("stories") or [])
+    if not count:
+        return f"{head}: no matching stories"
+    return f"{head}: {count} stor{'y' if count == 1 else 'ies'}"
 
 
-def _compact_line(story: RankedStory) -> str:
-    outlets = len(story.outlets)
-    line = f"{story.rank}. {shorten(story.headline, COMPACT_HEADLINE_CHARS)}"
-    line += f" ({outlets} outlet{'s' if outlets != 1 else ''})"
-    return line + "".join(f" · {move.sentence}" for move in story.moves[:2])
+def compact_story(item: Mapping[str, Any]) -> tuple[str, str]:
+    """A story of a digest's JSON document for one chat line: its headline (shortened) and the
+    rest (`` (3 outlets) · META up 3%``), apart so that a channel can link the headline."""
+    outlets = len(item.get("outlets") or [])
+    rest = f" ({outlets} outlet{'s' if outlets != 1 else ''})"
+    rest += "".join(f" · {one_line(str(move.get('sentence', '')))}"
+                    for move in (item.get("moves") or [])[:2])
+    return shorten(one_line(str(item.get("headline", ""))), COMPACT_HEADLINE_CHARS), rest
 
 
 # ---- JSON --------------------------------------------------------------------------------------

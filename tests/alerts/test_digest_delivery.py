@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -13,8 +15,18 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from alerts.digest import (
+    DigestInput,
+    DigestOutlet,
+    DigestStory,
+    build_digest,
+    render_json,
+    render_text,
+)
 from alerts.digest_delivery import (
+    CHAT_LIMIT,
     DigestChannels,
+    chat_digest_payload,
     digest_key,
     send_digest,
     with_unsubscribe_link,
@@ -24,7 +36,7 @@ from alerts.unsubscribe import verify_token
 from config.settings import EmailSettings
 from pipeline.storage.digests import StoredDigest
 from pipeline.storage.subscriptions import ChannelRecord, SubscriptionRecord
-from tests.alerts.delivery_support import free_port
+from tests.alerts.delivery_support import Receiver, free_port
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 DIGEST = StoredDigest(
@@ -139,3 +151,47 @@ def test_an_older_stored_digest_without_the_mark_gets_the_link_before_the_body_e
                     'a&#34;b" style="color:#59636e">Unsubscribe</a>.</p>\n</body></html>')
     assert text == 'Digest.\nUnsubscribe: https://n.example/unsubscribe/a"b\n'
     assert with_unsubscribe_link("t", "h", None) == ("t", "h")
+
+
+def chat_digest(stories: int) -> StoredDigest:
+    """A stored digest of ``stories`` long-headlined stories, one with chat markup in it."""
+    items = tuple(
+        DigestStory(n, f"Story {n}: <!everyone> *{'a very long headline ' * 5}*",
+                    f"https://news.example/{n}_(x)", "Text.",
+                    outlets=(DigestOutlet("wire", 1.0, f"https://news.example/{n}"),))
+        for n in range(1, stories + 1))
+    digest = build_digest(DigestInput("ai watch", "company:Meta", "UTC", NOW, NOW.replace(
+        day=22), items))
+    return replace(DIGEST, json=render_json(digest), text=render_text(digest))
+
+
+def test_chat_digests_list_whole_linked_lines_and_how_many_more(receiver: Receiver) -> None:
+    """Slack and Discord get the top stories, each line whole with its headline linked, then
+    how many more (the text digest cut at the chat's limit ended mid-sentence)."""
+    stored = chat_digest(14)
+    subscription = replace(SUBSCRIPTION, channels=(
+        ChannelRecord(7, "slack", receiver.url("/slack")),
+        ChannelRecord(8, "discord", receiver.url("/discord"))))
+
+    async def go() -> list[Any]:
+        async with httpx.AsyncClient() as client:
+            channels = DigestChannels(client, AllowList.parse(["127.0.0.1"]), None, {},
+                                      public_url="https://news.example.org")
+            return await send_digest(stored, subscription, channels)
+
+    assert [r.status.value for _, _, r in asyncio.run(go())] == ["sent", "sent"]
+    slack = json.loads(receiver.requests("/slack")[0].body)["text"]
+    discord = json.loads(receiver.requests("/discord")[0].body)["content"]
+    for text in (slack, discord):
+        lines = text.splitlines()
+        assert lines[0] == "newsmon digest · ai watch · 2026-11-21: 14 stories"
+        assert len(text) <= CHAT_LIMIT and "<!everyone>" not in text
+        stories = lines[1:-2]
+        assert 3 <= len(stories) < 14 and all(line.endswith("(1 outlet)") for line in stories)
+        assert lines[-2] == f"+{14 - len(stories)} more"
+        assert "Unsubscribe" in lines[-1] and "https://news.example.org/unsubscribe/" in text
+    assert slack.splitlines()[1].startswith("1. <https://news.example/1_(x)|Story 1: &lt;!every")
+    assert discord.splitlines()[1].startswith(r"1. [Story 1: <!everyone\> \*a very")
+    assert "(<https://news.example/1_%28x%29>) (1 outlet)" in discord
+    short = chat_digest_payload(chat_digest(2), "slack")["text"]
+    assert isinstance(short, str) and len(short.splitlines()) == 3  # all shown, no link to leave

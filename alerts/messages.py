@@ -23,6 +23,7 @@ from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
 SUBJECT_MAX_CHARS = 150
 SUMMARY_MAX_CHARS = 420
 SNIPPET_CONTEXT_CHARS = 90
+SNIPPET_MAX_CHARS = 320
 MAX_SNIPPETS = 3
 MAX_TAGS = 12
 _LINE_BREAKS = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
@@ -227,17 +228,23 @@ def text_snippets(
     *,
     context: int = SNIPPET_CONTEXT_CHARS,
     limit: int = MAX_SNIPPETS,
+    max_chars: int = SNIPPET_MAX_CHARS,
 ) -> tuple[Snippet, ...]:
-    """Excerpts of ``text`` around ``spans`` (sorted, disjoint), nearby spans sharing one."""
+    """Excerpts of ``text`` around ``spans`` (sorted, disjoint), nearby spans sharing one of at
+    most about ``max_chars`` (an article naming its subject in every sentence would otherwise be
+    quoted whole); the next excerpt starts where a full one ends."""
     windows: list[tuple[int, int, list[tuple[int, int]]]] = []
     for start, end in spans:
         low = _word_start(text, max(0, start - context))
         high = _word_end(text, min(len(text), end + context))
         if windows and low <= windows[-1][1]:
             first, last, inside = windows[-1]
-            windows[-1] = (first, max(high, last), [*inside, (start, end)])
-        else:
-            windows.append((low, high, [(start, end)]))
+            if max(high, last) - first <= max_chars:
+                windows[-1] = (first, max(high, last), [*inside, (start, end)])
+                continue
+            low = max(inside[-1][1], _word_start(text, start))
+            windows[-1] = (first, low, inside)
+        windows.append((low, high, [(start, end)]))
     return tuple(_snippet("text", text, low, high, inside) for low, high, inside in windows[:limit])
 
 

@@ -3,8 +3,10 @@ and the times (pure: no database, no server)."""
 
 from __future__ import annotations
 
-from alerts.messages import stock_moves_of
-from alerts.types import ReactionRef
+import re
+
+from alerts.messages import SNIPPET_MAX_CHARS, spans_in, stock_moves_of, text_snippets
+from alerts.types import MatchReason, ReactionRef
 
 
 def test_a_move_stated_twice_is_shown_once_with_its_size() -> None:
@@ -18,3 +20,25 @@ def test_a_numeric_exchange_code_is_shown_as_the_company() -> None:
     reactions = (ReactionRef("TSMC", "tsmc", "2330", "down", 1.7, "text", 0, 10),
                  ReactionRef("Fanuc", None, None, "down", 4.0, "text", 20, 30))
     assert [move.label for move in stock_moves_of(reactions)] == ["TSMC ▼ 1.7%", "Fanuc ▼ 4%"]
+
+
+def test_an_article_naming_its_subject_in_every_sentence_is_not_quoted_whole() -> None:
+    text = " ".join(f"Meta said thing number {n} about its new model today." for n in range(60))
+    spans = [(m.start(), m.end()) for m in re.finditer("Meta", text)]
+    reason = MatchReason("entity", "company:Meta", tuple(("text", s, e) for s, e in spans))
+    snippets = text_snippets(text, spans_in([reason], "text", len(text)))
+    assert len(snippets) == 3
+    assert all(len(snippet.text) <= SNIPPET_MAX_CHARS for snippet in snippets)
+    for snippet in snippets:  # every "Meta" shown is marked, none is shown twice
+        assert snippet.text.count("Meta") == len(snippet.marks)
+        assert all(snippet.text[a:b] == "Meta" for a, b in snippet.marks)
+    shown = "".join(snippet.text for snippet in snippets)
+    assert shown.count("number 3 ") == 1 and snippets[1].cut_before
+
+
+def test_matches_far_apart_get_an_excerpt_each() -> None:
+    text = "Meta opened. " + "Filler words here. " * 40 + "Nvidia closed."
+    spans = [(0, 4), (text.index("Nvidia"), text.index("Nvidia") + 6)]
+    first, second = text_snippets(text, spans)
+    assert first.text.startswith("Meta opened.") and not first.cut_before and first.cut_after
+    assert second.text.endswith("Nvidia closed.") and second.cut_before

@@ -30,6 +30,7 @@ from alerts.channels.email import (
     message_id,
     mime_boundary,
     one_click_uri,
+    set_subject,
 )
 from alerts.channels.posting import post_json
 from alerts.channels.types import DeliveryResult
@@ -175,7 +176,7 @@ def digest_email(stored: StoredDigest, subscription: SubscriptionRecord, *, to: 
     sender = config.sender
     key = digest_key(stored)
     email = EmailMessage(policy=EMAIL_POLICY)
-    email["Subject"] = one_line(f"newsmon digest: {subscription.name}, {stored.local_date}")
+    set_subject(email, f"newsmon digest: {subscription.name}, {stored.local_date}")
     email["From"] = sender
     email["To"] = to
     email["Date"] = format_datetime(stored.created_at)

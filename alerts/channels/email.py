@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email import policy
 from email.errors import HeaderParseError
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -177,7 +178,7 @@ def compose_email(
     Bodies are quoted-printable: 7-bit clean with short lines, whatever the article's text.
     """
     email = EmailMessage(policy=EMAIL_POLICY)
-    email["Subject"] = one_line(rendered.subject)
+    set_subject(email, rendered.subject)
     email["From"] = sender
     email["To"] = to
     email["Date"] = format_datetime(message.created)
@@ -193,6 +194,17 @@ def compose_email(
     email.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
     email.set_boundary(mime_boundary(message.delivery_id))
     return email
+
+
+def set_subject(email: EmailMessage, subject: str) -> None:
+    """Set ``Subject`` to ``subject`` on one line, folded and RFC 2047-encoded so that every
+    mail client shows it exactly. (The default policy, folding a long subject just before an
+    encoded word such as the one " · " needs, keeps the space before the fold and adds one
+    after it: "tier  · anthropic-models".)"""
+    text = one_line(subject)
+    charset = "us-ascii" if text.isascii() else "utf-8"
+    folded = Header(text, charset, maxlinelen=76, header_name="Subject").encode()
+    email.set_raw("Subject", folded)
 
 
 def mime_boundary(delivery_id: str) -> str:

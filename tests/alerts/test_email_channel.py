@@ -141,6 +141,21 @@ def test_line_breaks_in_a_title_cannot_inject_headers(smtp: SmtpServer) -> None:
     assert b"\r\nBcc:" not in raw and b"\nX-Evil:" not in raw
 
 
+@pytest.mark.parametrize("title", [
+    "OpenAI cuts GPT-5.5 prices by 40% and adds a cheaper 'mini' tier",  # folds before " · "
+    "Anthropic's valuation rises to $420 billion in new funding round",
+    "Mistral AI raises €3.4 billion as Europe's AI champion seeks scale",
+    "Zürich lab's model beats München and Genève rivals on every benchmark the team could find",
+])
+def test_a_long_subject_arrives_exactly_as_written(smtp: SmtpServer, title: str) -> None:
+    assert send(smtp.config(), sample_message(title=title, subscription="anthropic-models")
+                ).status is DeliveryStatus.SENT
+    [(_, _, raw)] = smtp.handler.received
+    assert smtp.only_message()["Subject"] == f"{title} · anthropic-models"
+    folded = raw.split(b"Subject: ", 1)[1].split(b"\r\nFrom: ")[0].split(b"\r\n")
+    assert max(len(line) for line in folded) <= 78
+
+
 def test_list_unsubscribe_headers_one_click(smtp: SmtpServer) -> None:
     long_url = "https://newsmon.example.org/unsubscribe/" + "t" * 120
     message = sample_message(unsubscribe_url=long_url, unsubscribe_token="tok-abc")

@@ -36,7 +36,7 @@ from alerts.channels.posting import post_json
 from alerts.channels.types import DeliveryResult
 from alerts.channels.webhook import SIGNING_KEY_ENV, encode_payload, signed_headers
 from alerts.digest.render import compact_heading, compact_story
-from alerts.messages import one_line, web_url
+from alerts.messages import web_url
 from alerts.netguard import AllowList, check_url
 from alerts.unsubscribe import make_token
 from pipeline.storage.digests import StoredDigest

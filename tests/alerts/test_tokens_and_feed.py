@@ -43,4 +43,20 @@ def test_the_feed_escapes_article_text_and_lists_alerts() -> None:
     assert titles == ["<script>alert(1)</script> Meta & Muse", "Nvidia ships"]
     first = next(root.iter(f"{{{ATOM}}}entry"))
     assert first.find(f"{{{ATOM}}}link").get("href") == "https://n.example/a?x=1&y=2"  # type: ignore[union-attr]
-    assert "2 more outlets" in (first.findtext(f"{{{ATOM}}}summary") or "")
+    assert (first.findtext(f"{{{ATOM}}}summary") or "").endswith(
+        "Muse Spark. (also covered by 2 other outlets)")
+
+
+def test_a_feed_entry_says_other_outlet_in_the_singular_and_links_only_http() -> None:
+    older, newer = datetime(2026, 11, 20, 9, tzinfo=UTC), datetime(2026, 11, 20, 11, tzinfo=UTC)
+    entries = [FeedEntry(9, "Meta ships", "javascript:alert(1)", "Meta shipped.", newer, 2),
+               FeedEntry(8, "Meta plans", "https://n.example/p", "Meta plans.", older, 1)]
+    document = alerts_feed("meta", "company:Meta", entries, feed_id="urn:newsmon:subscription:1",
+                           updated=datetime(2026, 11, 21, tzinfo=UTC))
+    root = ElementTree.fromstring(document)
+    first, second = root.iter(f"{{{ATOM}}}entry")
+    assert first.findtext(f"{{{ATOM}}}summary") == (
+        "Meta shipped. (also covered by 1 other outlet)")
+    assert first.find(f"{{{ATOM}}}link") is None and b"javascript" not in document
+    assert second.findtext(f"{{{ATOM}}}summary") == "Meta plans."
+    assert root.findtext(f"{{{ATOM}}}updated") == newer.isoformat()  # the newest alert

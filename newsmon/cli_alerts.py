@@ -16,9 +16,12 @@ from alerts.query import QueryError, parse_query
 from alerts.views import view_of
 from newsmon.app import App
 from newsmon.cli_articles import parse_since
-from newsmon.output import console, errors, plain, print_json, short_time
+from newsmon.output import console, counted, errors, plain, print_json, short_time
 from pipeline.storage import StoredArticle
 from pipeline.storage.alerts import AlertRecord, DeliveryJob
+
+_SHORT_COLUMNS = frozenset({"id", "when", "outlets"})
+"""Columns kept on one line (a time split over two lines reads as two values)."""
 
 alerts_app = typer.Typer(help="Alerts: list, send, dead letters, test a query, feeds.",
                          no_args_is_help=True)
@@ -64,9 +67,9 @@ def list_alerts(
     if json_output:
         print_json(alerts)
         return
-    table = Table(title=f"{len(alerts)} alerts")
+    table = Table(title=counted(len(alerts), "alert"))
     for column in ("id", "when", "subscription", "title", "outlets", "why"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in _SHORT_COLUMNS)
     for alert in alerts:
         why = ", ".join(str(r.get("label", "")) for r in alert.reasons[:3])
         table.add_row(str(alert.id), short_time(alert.created_at), plain(alert.subscription),
@@ -85,7 +88,7 @@ def dead_letters(
     if json_output:
         print_json([dead_json(job) for job in dead])
         return
-    table = Table(title=f"{len(dead)} dead deliveries")
+    table = Table(title=counted(len(dead), "dead delivery"))
     for column in ("id", "alert", "channel", "target", "attempts", "last error"):
         table.add_column(column, overflow="fold")
     for job in dead:
@@ -171,7 +174,7 @@ def write_feed(
                                feed_id=f"urn:newsmon:subscription:{found.id}",
                                updated=application.clock())
     out.write_bytes(document)
-    console.print(f"Wrote {len(entries)} alerts to {out}")
+    console.print(f"Wrote {counted(len(entries), 'alert')} to {out}")
 
 
 def _entry(alert: AlertRecord, article: StoredArticle | None) -> FeedEntry:

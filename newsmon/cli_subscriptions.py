@@ -14,7 +14,7 @@ from alerts.netguard import check_url
 from alerts.query import QueryError, parse_query
 from config.settings import SOURCE_NAME
 from newsmon.app import App
-from newsmon.output import console, errors, plain, print_json, short_time
+from newsmon.output import console, counted, errors, plain, print_json, short_time
 from pipeline.storage.sealing import missing_key_message, redact_url
 from pipeline.storage.subscriptions import NewSubscription, SubscriptionRecord
 
@@ -107,7 +107,7 @@ def list_subscriptions(
     if json_output:
         print_json([subscription_json(s) for s in subscriptions])
         return
-    table = Table(title=f"{len(subscriptions)} subscriptions")
+    table = Table(title=counted(len(subscriptions), "subscription"))
     for column in ("name", "query", "frequency", "channels", "state", "since"):
         table.add_column(column, overflow="fold")
     for s in subscriptions:
@@ -135,12 +135,32 @@ def show_subscription(
         return
     console.print(f"[bold]{found.name}[/bold] ({'paused' if found.paused else 'active'})")
     console.print(f"  query:     {found.query}", markup=False)
-    console.print(f"  frequency: {found.frequency} (digest {found.digest_time} {found.timezone})")
+    console.print(f"  frequency: {schedule_line(found)}", markup=False)
     for channel in found.channels:
         state = f" [disabled: {channel.disabled_reason}]" if channel.disabled_at else ""
         state += f" [unreadable: {channel.unreadable}]" if channel.unreadable else ""
         console.print(f"  channel:   {channel.kind} {channel.shown}{state}", markup=False)
-    console.print(f"  alerts:    {len(alerts)} recent")
+    if not alerts:
+        console.print("  alerts:    none yet")
+        return
+    console.print(f"  alerts:    latest {min(len(alerts), SHOWN_ALERTS)} (times in UTC)")
+    for alert in alerts[:SHOWN_ALERTS]:
+        console.print(f"    {short_time(alert.created_at)}  {alert.title or alert.url}",
+                      markup=False)
+
+
+SHOWN_ALERTS = 5
+"""How many of its latest alerts ``subscriptions show`` lists."""
+
+
+def schedule_line(subscription: SubscriptionRecord) -> str:
+    """When the subscriber hears about matches: ``immediate``, ``hourly digest (Europe/Paris)``,
+    ``daily digest at 08:00 Europe/Paris`` (the digest time means nothing to the others)."""
+    if subscription.frequency == Frequency.DAILY:
+        return f"daily digest at {subscription.digest_time} {subscription.timezone}"
+    if subscription.frequency == Frequency.HOURLY:
+        return f"hourly digest ({subscription.timezone})"
+    return subscription.frequency
 
 
 def _set_paused(context: typer.Context, name: str, paused: bool) -> None:

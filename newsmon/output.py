@@ -70,6 +70,16 @@ def short_time(when: datetime | None) -> str:
     return f"{when:%Y-%m-%d %H:%M}" if when else ""
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """``1 alert``, ``3 alerts``, ``1 dead delivery``, ``2 dead deliveries``."""
+    if count == 1:
+        return f"1 {singular}"
+    if plural is None:
+        consonant_y = singular.endswith("y") and singular[-2:-1] not in "aeiou"
+        plural = singular[:-1] + "ies" if consonant_y else singular + "s"
+    return f"{count} {plural}"
+
+
 def format_seconds(seconds: int) -> str:
     """``15m``, ``2h``, ``1d`` — the shortest exact unit."""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):

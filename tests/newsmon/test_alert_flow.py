@@ -183,3 +183,32 @@ def test_alerts_test_shows_each_match_with_excerpts_of_the_text_marked(run) -> N
     assert "last month. Other filler text about…" in output  # cut at a word, marked as cut
     nothing = run("alerts", "test", '"fusion reactor"', "--since", "3650d")
     assert "0 of 2 articles since" in nothing
+
+
+def test_one_alert_reads_in_the_singular_and_show_gives_the_schedule_and_latest_alerts(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path,
+) -> None:
+    server = RouteServer().start()
+    try:
+        run("init", "--no-sources")
+        server.route("/feed.xml", Reply(200, feed(VERSIONS[0][0], server.url("/a")), RSS))
+        server.route("/a", Reply(200, page(*VERSIONS[0], 1), HTML))
+        run("sources", "add", "wire", server.url("/feed.xml"))
+        run("subscribe", '"Muse Spark"', "--name", "muse")
+        run("subscribe", "company:Nvidia", "--name", "chips", "--frequency", "daily",
+            "--digest-time", "07:30", "--tz", "Europe/Paris")
+        run("crawl")
+    finally:
+        server.stop()
+    run("process")
+    assert run("alerts", "list").split()[:2] == ["1", "alert"]  # the table's title
+    assert run("alerts", "dead").split()[:3] == ["0", "dead", "deliveries"]
+    assert run("subscriptions", "list").split()[:2] == ["2", "subscriptions"]
+    shown = run("subscriptions", "show", "muse")
+    assert "frequency: immediate\n" in shown and "digest" not in shown  # no digest time
+    assert f"{VERSIONS[0][0][:40]}" in " ".join(shown.split())  # its latest alert
+    daily = run("subscriptions", "show", "chips")
+    assert "frequency: daily digest at 07:30 Europe/Paris" in daily
+    assert "alerts:    none yet" in daily
+    written = run("alerts", "feed", "muse", "--out", str(tmp_path / "muse.atom"))
+    assert "Wrote 1 alert to" in " ".join(written.split())

@@ -34,4 +34,5 @@ def compose_message(storage: Storage, public_url: str, job: DeliveryJob) -> Aler
         other_outlets=alert.coverage - 1,
         unsubscribe_url=f"{public_url.rstrip('/')}/unsubscribe/{token}",
         unsubscribe_token=token,
+        timezone=subscription.timezone,
     )

@@ -13,8 +13,9 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
@@ -129,12 +130,26 @@ class AlertMessage:
     unsubscribe_url: str | None = None
     unsubscribe_token: str | None = None
     """Opaque to channels; email puts it in the ``mailto:`` unsubscribe request."""
+    timezone: str = "UTC"
+    """The subscriber's IANA time zone: times are shown to people in it."""
 
     def __post_init__(self) -> None:
         if not self.delivery_id.strip():
             raise ValueError("an alert message needs a delivery id")
         if self.created.tzinfo is None:
             raise ValueError("AlertMessage.created must be timezone-aware")
+
+    @property
+    def published_local(self) -> datetime | None:
+        """``published`` in the subscriber's time zone (a naive time is taken as UTC; an
+        unknown zone shows UTC)."""
+        if self.published is None:
+            return None
+        moment = self.published if self.published.tzinfo else self.published.replace(tzinfo=UTC)
+        try:
+            return moment.astimezone(ZoneInfo(self.timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return moment.astimezone(UTC)
 
     @property
     def title_segments(self) -> tuple[Segment, ...]:
@@ -154,6 +169,7 @@ def build_alert_message(
     summary: str | None = None,
     unsubscribe_url: str | None = None,
     unsubscribe_token: str | None = None,
+    timezone: str = "UTC",
 ) -> AlertMessage:
     """The message for one delivery of ``article`` to a subscription (pure)."""
     title_spans = spans_in(reasons, "title", len(article.title))
@@ -175,6 +191,7 @@ def build_alert_message(
         other_outlets=max(0, other_outlets),
         unsubscribe_url=unsubscribe_url,
         unsubscribe_token=unsubscribe_token,
+        timezone=timezone,
     )
 
 

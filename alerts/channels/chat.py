@@ -23,7 +23,7 @@ import httpx
 from alerts.channels.posting import GoneRule, post_json
 from alerts.channels.types import DeliveryResult
 from alerts.channels.webhook import iso_time
-from alerts.messages import AlertMessage, Segment, one_line, shorten, web_url
+from alerts.messages import AlertMessage, Segment, format_when, one_line, shorten, web_url
 from alerts.netguard import AllowList, check_url
 
 SLACK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
@@ -279,7 +279,7 @@ def _discord_fields(message: AlertMessage) -> list[dict[str, Any]]:
 def _meta_line(message: AlertMessage) -> str:
     parts = [one_line(message.source)]
     if message.published:
-        parts.append(iso_time(message.published).replace("T", " ").replace("Z", " UTC"))
+        parts.append(format_when(message.published_local))
     if message.other_outlets:
         plural = "s" if message.other_outlets != 1 else ""
         parts.append(f"also covered by {message.other_outlets} other outlet{plural}")

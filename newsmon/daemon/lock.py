@@ -26,6 +26,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from config.errors import NewsmonError
 from config.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ _UNLOCK = text("SELECT pg_advisory_unlock("
 _OWNER = text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = "
               "hashtext('newsmon.daemon:' || current_database() || ':' || current_schema())::oid"
               " LIMIT 1")
+
+
+class LockFileError(NewsmonError):
+    """The lock file cannot be made: the data directory is missing rights or read-only."""
 
 
 class DaemonLock(Protocol):
@@ -153,9 +158,15 @@ def acquire_daemon_lock(settings: Settings) -> DaemonLock | str:
 
 
 def acquire_file_lock(path: Path) -> FileLock | str:
-    """``flock`` ``path`` without waiting; on success write our pid into it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    """``flock`` ``path`` without waiting; on success write our pid into it. A data directory
+    that cannot hold the file (missing rights, read-only) raises :class:`LockFileError`."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise LockFileError(
+            f"cannot create the daemon lock file {path}: {error.strerror} (the data "
+            f"directory {path.parent} must be writable by this user)") from error
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -184,6 +184,7 @@ def sample_message(
     unsubscribe_url: str | None = "https://newsmon.example.org/unsubscribe/tok-abc",
     unsubscribe_token: str | None = "tok-abc",
     subscription: str = "meta-models",
+    timezone: str = "UTC",
 ) -> AlertMessage:
     """An alert for the seed story, as the outbox would hand it to a channel."""
     article = seed_article(title, url, text)
@@ -191,5 +192,5 @@ def sample_message(
         delivery_id=delivery_id, subscription=subscription,
         query='company:Meta AND "muse spark"', article=article, reasons=seed_reasons(article),
         created=datetime(2026, 11, 20, 12, 0, tzinfo=UTC), other_outlets=4,
-        unsubscribe_url=unsubscribe_url, unsubscribe_token=unsubscribe_token,
+        unsubscribe_url=unsubscribe_url, unsubscribe_token=unsubscribe_token, timezone=timezone,
     )

@@ -5,8 +5,18 @@ from __future__ import annotations
 
 import re
 
-from alerts.messages import SNIPPET_MAX_CHARS, spans_in, stock_moves_of, text_snippets
+from alerts.channels.chat import discord_payload, slack_payload
+from alerts.channels.webhook import alert_payload
+from alerts.messages import (
+    SNIPPET_MAX_CHARS,
+    render_email,
+    spans_in,
+    stock_moves_of,
+    template_environment,
+    text_snippets,
+)
 from alerts.types import MatchReason, ReactionRef
+from tests.alerts.delivery_support import sample_message
 
 
 def test_a_move_stated_twice_is_shown_once_with_its_size() -> None:
@@ -42,3 +52,17 @@ def test_matches_far_apart_get_an_excerpt_each() -> None:
     first, second = text_snippets(text, spans)
     assert first.text.startswith("Meta opened.") and not first.cut_before and first.cut_after
     assert second.text.endswith("Nvidia closed.") and second.cut_before
+
+
+def test_people_read_times_in_the_subscribers_time_zone_machines_in_utc() -> None:
+    message = sample_message(timezone="Europe/Paris")  # published 09:30 UTC
+    email = render_email(message, template_environment())
+    assert "example-news · 2026-11-20 10:30 CET · also covered" in email.text
+    assert "example-news &middot; 2026-11-20 10:30 CET &middot;" in email.html
+    slack_meta = slack_payload(message)["blocks"][0]["text"]["text"]
+    assert "example-news · 2026-11-20 10:30 CET · also" in slack_meta  # no seconds either
+    [source] = [f for f in discord_payload(message)["embeds"][0]["fields"] if f["name"] == "Source"]
+    assert "10:30 CET" in source["value"]
+    assert alert_payload(message)["article"]["published"] == "2026-11-20T09:30:00Z"
+    default = render_email(sample_message(), template_environment())
+    assert "2026-11-20 09:30 UTC" in default.text

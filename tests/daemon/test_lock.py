@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from config.settings import Settings, StorageSettings
 from newsmon.daemon import cli as daemon_cli
-from newsmon.daemon.lock import AdvisoryLock, FileLock, acquire_daemon_lock
+from newsmon.daemon.lock import AdvisoryLock, FileLock, LockFileError, acquire_daemon_lock
 from tests.support.db import postgres_schema_url
 
 
@@ -156,3 +156,16 @@ def test_the_running_daemon_stops_once_another_daemon_took_its_lock(
 
         assert stopped and len(lost) == 1 and "lost the daemon lock" in lost[0]
         lock.release()
+
+
+def test_a_data_directory_that_cannot_hold_the_lock_file_is_an_error_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+
+    with pytest.raises(LockFileError) as refused:
+        acquire_daemon_lock(Settings(home=not_a_directory / "home"))
+
+    assert "cannot create the daemon lock file" in str(refused.value)
+    assert str(not_a_directory / "home") in str(refused.value)

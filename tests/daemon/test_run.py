@@ -110,6 +110,19 @@ def test_a_second_daemon_on_the_same_home_is_refused(home: Path) -> None:
     assert not (home / "newsmon.sqlite3").exists()  # refused before touching the database
 
 
+def test_run_in_a_data_directory_it_cannot_write_says_so_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+
+    refused = run_once(blocker / "home")
+
+    assert refused.returncode == 2
+    assert "error: cannot create the daemon lock file" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
 def read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
     for line in stream:
         lines.put(line)

@@ -12,8 +12,8 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, Protocol
 
 import typer
 from twisted.internet.error import CannotListenError
@@ -31,7 +31,7 @@ from newsmon.daemon.jobs import (
     run_maintenance,
     send_digests,
 )
-from newsmon.daemon.lock import DaemonLock, acquire_daemon_lock
+from newsmon.daemon.lock import DaemonLock, DatabaseFile, acquire_daemon_lock
 from newsmon.daemon.service import Daemon
 from newsmon.output import console, errors
 from newsmon.web import WebServer, start_web_server
@@ -95,11 +95,14 @@ async def run_daemon(
     job_context: JobContext, loop: asyncio.AbstractEventLoop, lock: DaemonLock | None = None,
 ) -> int:
     """Start the scheduler; after SIGTERM or SIGINT (0), or once the daemon lock was lost to
-    another daemon (1), stop it cleanly and return the exit code."""
+    another daemon or the SQLite database file was deleted or replaced (1), stop it cleanly
+    and return the exit code."""
     daemon = Daemon(job_context, loop)
     stop_requested = asyncio.Event()
     lost: list[str] = []
-    watchdog = loop.create_task(watch_lock(lock, stop_requested, lost)) if lock else None
+    database = DatabaseFile.of(job_context.app.settings)
+    checks = [check for check in (lock, database) if check is not None]
+    watchdog = loop.create_task(watch_lock(checks, stop_requested, lost)) if checks else None
     reloads: set[asyncio.Task[None]] = set()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop_requested.set)
@@ -132,16 +135,28 @@ async def run_daemon(
     return 0
 
 
-async def watch_lock(lock: DaemonLock, stop_requested: asyncio.Event, lost: list[str]) -> None:
-    """Verify the daemon lock every ``LOCK_CHECK_SECONDS``; once it is lost to another daemon,
-    note why and request the stop (two daemons must never run on one database)."""
+class Verifiable(Protocol):
+    """Something the running daemon must keep: its lock, its database file."""
+
+    def verify(self) -> str | None: ...
+
+
+async def watch_lock(
+    checks: Sequence[Verifiable], stop_requested: asyncio.Event, lost: list[str]
+) -> None:
+    """Verify the daemon lock (and the SQLite database file) every ``LOCK_CHECK_SECONDS``;
+    once the lock is lost to another daemon (two daemons must never run on one database) or
+    the database file was deleted or replaced (what the daemon writes would be lost), note why
+    and request the stop."""
     while not stop_requested.is_set():
         await asyncio.sleep(LOCK_CHECK_SECONDS)
-        reason = await asyncio.to_thread(lock.verify)
-        if reason is not None:
-            logger.error("%s", reason)
-            lost.append(reason)
-            stop_requested.set()
+        for check in checks:
+            reason = await asyncio.to_thread(check.verify)
+            if reason is not None:
+                logger.error("%s", reason)
+                lost.append(reason)
+                stop_requested.set()
+                return
 
 
 def start_web(application: App) -> WebServer | None:

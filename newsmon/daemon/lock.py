@@ -9,7 +9,11 @@ either lock when the process dies, so a crash never leaves a stale lock behind.
 The advisory lock lives only as long as its connection: a PostgreSQL restart frees it while the
 daemon runs on. The daemon therefore verifies its lock periodically (:meth:`AdvisoryLock.verify`):
 a lost connection is replaced and the lock taken again; if another daemon took it meanwhile, the
-answer says so and the daemon stops.
+answer says so and the daemon stops. A ``flock`` lives as long as its file: a lock file deleted
+while the daemon runs (a clean-up script) would let a second daemon start, so the file lock is
+verified the same way and taken again on a new file. :class:`DatabaseFile` watches the SQLite
+file itself: a daemon whose database file was deleted or replaced would go on writing into a file
+nobody will ever read again, so it stops instead.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -71,7 +75,23 @@ class FileLock:
         return f"lock file {self.path}"
 
     def verify(self) -> str | None:
-        """A ``flock`` lasts as long as the process: always still ours."""
+        """``None`` while the lock file at :attr:`path` is the one we hold; a deleted or replaced
+        file (a second daemon could lock the new one) is locked again, and if another daemon
+        holds it already, the answer says so."""
+        if self._fd is None:
+            return "the daemon lock was released"
+        if _same_file(self.path, os.fstat(self._fd)):
+            return None
+        logger.warning("the daemon lock file %s was deleted or replaced; taking the lock again",
+                       self.path)
+        try:
+            again = acquire_file_lock(self.path)
+        except LockFileError as error:
+            return f"lost the daemon lock: {error}"
+        if isinstance(again, str):
+            return f"lost the daemon lock: {again}"
+        self.release()
+        self._fd, again._fd = again._fd, None
         return None
 
     def release(self) -> None:
@@ -79,6 +99,51 @@ class FileLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+@dataclass(frozen=True)
+class DatabaseFile:
+    """The SQLite database file the daemon opened, by identity (device and inode)."""
+
+    path: Path
+    device: int
+    inode: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> DatabaseFile | None:
+        """The database file of ``settings`` as it is now; ``None`` when the database is not
+        a SQLite file (PostgreSQL, in-memory) or does not exist yet."""
+        url = make_url(settings.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        path = Path(url.database)
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        return cls(path, status.st_dev, status.st_ino)
+
+    def verify(self) -> str | None:
+        """``None`` while :attr:`path` is still the file the daemon opened; why not, once it
+        was deleted or replaced (the daemon's writes would be lost)."""
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            change = "was deleted"
+        else:
+            if (status.st_dev, status.st_ino) == (self.device, self.inode):
+                return None
+            change = "was replaced by another file"
+        return (f"the database file {self.path} {change} while the daemon ran: stopping, "
+                "since what it wrote from now on would be lost")
+
+
+def _same_file(path: Path, held: os.stat_result) -> bool:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return False
+    return (status.st_dev, status.st_ino) == (held.st_dev, held.st_ino)
 
 
 @dataclass

@@ -14,7 +14,13 @@ from sqlalchemy.pool import NullPool
 
 from config.settings import Settings, StorageSettings
 from newsmon.daemon import cli as daemon_cli
-from newsmon.daemon.lock import AdvisoryLock, FileLock, LockFileError, acquire_daemon_lock
+from newsmon.daemon.lock import (
+    AdvisoryLock,
+    DatabaseFile,
+    FileLock,
+    LockFileError,
+    acquire_daemon_lock,
+)
 from tests.support.db import postgres_schema_url
 
 
@@ -141,7 +147,7 @@ def test_the_running_daemon_stops_once_another_daemon_took_its_lock(
 
         async def scenario() -> tuple[list[str], bool]:
             stop_requested, lost = asyncio.Event(), list[str]()
-            watching = asyncio.create_task(daemon_cli.watch_lock(lock, stop_requested, lost))
+            watching = asyncio.create_task(daemon_cli.watch_lock([lock], stop_requested, lost))
             await asyncio.sleep(0.2)
             assert not stop_requested.is_set()  # verified a few times: still ours
             _end_session_of(lock, url)
@@ -158,6 +164,40 @@ def test_the_running_daemon_stops_once_another_daemon_took_its_lock(
         lock.release()
 
 
+def test_a_deleted_lock_file_is_taken_again_so_a_second_daemon_is_still_refused(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(home=tmp_path)
+    lock = acquire_daemon_lock(settings)
+    assert isinstance(lock, FileLock)
+    (tmp_path / "daemon.lock").unlink()  # a clean-up script, or an operator, removed it
+
+    assert lock.verify() is None  # the file is made again and locked by this daemon
+
+    assert (tmp_path / "daemon.lock").read_text().strip() == str(os.getpid())
+    assert isinstance(acquire_daemon_lock(settings), str)
+    lock.release()
+    again = acquire_daemon_lock(settings)
+    assert isinstance(again, FileLock)
+    again.release()
+
+
+def test_a_lock_file_taken_by_another_daemon_meanwhile_is_reported_lost(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    lock = acquire_daemon_lock(settings)
+    assert isinstance(lock, FileLock)
+    (tmp_path / "daemon.lock").unlink()
+    usurper = acquire_daemon_lock(settings)  # started while the file was missing
+    assert isinstance(usurper, FileLock)
+
+    reason = lock.verify()
+
+    assert reason is not None and reason.startswith("lost the daemon lock")
+    assert "another newsmon daemon" in reason
+    usurper.release()
+    lock.release()
+
+
 def test_a_data_directory_that_cannot_hold_the_lock_file_is_an_error_not_a_traceback(
     tmp_path: Path,
 ) -> None:
@@ -169,3 +209,52 @@ def test_a_data_directory_that_cannot_hold_the_lock_file_is_an_error_not_a_trace
 
     assert "cannot create the daemon lock file" in str(refused.value)
     assert str(not_a_directory / "home") in str(refused.value)
+
+
+def test_the_database_file_is_watched_for_deletion_and_replacement(tmp_path: Path) -> None:
+    database = tmp_path / "newsmon.sqlite3"
+    database.write_bytes(b"")
+    watched = DatabaseFile.of(Settings(home=tmp_path))
+    assert watched is not None and watched.verify() is None
+
+    with database.open("rb"):  # the daemon's connections keep the file (and its inode) open
+        database.unlink()
+        gone = watched.verify()
+        database.write_bytes(b"")  # a restored backup: another file at the same path
+        replaced = watched.verify()
+
+    assert gone is not None and "was deleted" in gone and str(database) in gone
+    assert replaced is not None and "was replaced" in replaced
+    postgres = Settings(home=tmp_path, storage=StorageSettings(
+        database_url=SecretStr("postgresql+psycopg://postgres@127.0.0.1:5432/test")))
+    assert DatabaseFile.of(postgres) is None
+
+
+def test_the_running_daemon_stops_once_its_database_file_was_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Writing on into a deleted SQLite file would lose everything the daemon does from then
+    on: it stops (exit 1) and says why."""
+    monkeypatch.setattr(daemon_cli, "LOCK_CHECK_SECONDS", 0.05)
+    settings = Settings(home=tmp_path)
+    lock = acquire_daemon_lock(settings)
+    assert isinstance(lock, FileLock)
+    (tmp_path / "newsmon.sqlite3").write_bytes(b"")
+    database = DatabaseFile.of(settings)
+    assert database is not None
+
+    async def scenario() -> list[str]:
+        stop_requested, lost = asyncio.Event(), list[str]()
+        watching = asyncio.create_task(
+            daemon_cli.watch_lock([lock, database], stop_requested, lost))
+        await asyncio.sleep(0.2)
+        assert not stop_requested.is_set()
+        (tmp_path / "newsmon.sqlite3").unlink()
+        await asyncio.wait_for(stop_requested.wait(), 5)
+        await watching
+        return lost
+
+    lost = asyncio.run(scenario())
+
+    assert len(lost) == 1 and "newsmon.sqlite3 was deleted" in lost[0]
+    lock.release()

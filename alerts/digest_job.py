@@ -29,7 +29,7 @@ from alerts.digest import (
     render_text,
 )
 from alerts.digest.build import counts_of, matched_entity_keys
-from alerts.views import article_view, reason_from_json
+from alerts.views import article_view, reason_from_json, view_of
 from pipeline.storage import Storage
 from pipeline.storage.alerts import AlertRecord
 from pipeline.storage.digests import StoredDigest
@@ -97,18 +97,21 @@ def _story(storage: Storage, alert: AlertRecord) -> DigestStory | None:
     if first is None:
         return None
     outlets = []
+    reactions = list(first.reactions)
     for article_id in storage.alerts.story_articles(alert.id):
         article = storage.articles.get(article_id)
         if article is not None:
             source = storage.sources.get(article.source_name)
             outlets.append(DigestOutlet(article.source_name, source.weight if source else 1.0,
                                         article.canonical_url))
+            if article_id != alert.article_id:  # what other outlets add: "rose 3.4%"
+                reactions.extend(view_of(article, storage.tags.of(article_id)).reactions)
     reasons = [reason_from_json(reason) for reason in alert.reasons]
     return DigestStory(
         story_id=alert.story_id, headline=first.title, url=first.url, text=first.text,
         outlets=tuple(outlets), published=first.published,
         entities=entities_from_refs(first.entities),
-        reactions=tuple(reaction_from_ref(r) for r in first.reactions),
+        reactions=tuple(reaction_from_ref(r) for r in reactions),
         matched=matched_entity_keys(first.entities, reasons),
     )
 

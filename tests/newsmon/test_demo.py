@@ -8,6 +8,7 @@ nothing is timed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -118,6 +119,24 @@ def test_the_daily_digest_was_sent_and_written_with_the_days_stories(
     stored = storage.digests.get(subscription.id, DAY.isoformat())
     assert stored is not None and stored.sent_at is not None
     assert len(posted[0]["stories"]) == len(json.loads(stored.json)["stories"]) > 0
+
+
+@pytest.mark.slow
+def test_the_digest_reads_like_a_briefing(demo: tuple[DemoResult, Storage]) -> None:
+    """Sections are the companies the subscriber asked for, numbered as read, and a story's
+    stock moves come with their size and what they followed, whichever outlet stated them."""
+    result, _ = demo
+    [text_file] = [path for path in result.digest_files if path.suffix == ".txt"]
+    text = text_file.read_text(encoding="utf-8")
+    asked = {"Meta", "Nvidia", "Anthropic", "OpenAI", "Google", "Microsoft", "Alibaba"}
+    sections = re.findall(r"(?m)^-- (.+) --$", text)
+    assert sections and set(sections) <= asked  # Google: Alphabet's, which the query names
+    numbers = [int(n) for n in re.findall(r"(?m)^(\d+)\. ", text)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    meta = text.split("\n-- Meta --\n")[1].split("\n-- ")[0]  # the Muse Spark launch
+    assert re.search(r"Stocks: META up \d+(\.\d+)?% after the announcement", meta), meta
+    assert "Stocks: 2330" not in text and "Stocks: TSMC" not in text.replace("; TSMC", "")
+    assert "was 0," not in text  # no comparison with a day before the subscription
 
 
 @pytest.mark.slow

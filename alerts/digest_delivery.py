@@ -196,9 +196,10 @@ def digest_email(stored: StoredDigest, subscription: SubscriptionRecord, *, to: 
 def with_unsubscribe_link(text: str, html: str, unsubscribe_url: str | None) -> tuple[str, str]:
     """The stored digest bodies with a visible unsubscribe link for one channel appended (the
     stored digest is shared by every channel and never holds a channel's link). The HTML link
-    goes where the template marks it (older stored digests: before ``</body>``)."""
+    goes where the template marks it (older stored digests: before ``</body>``); without a link
+    the mark is removed."""
     if not unsubscribe_url:
-        return text, html
+        return text, html.replace(f"{UNSUBSCRIBE_MARK}\n", "").replace(UNSUBSCRIBE_MARK, "")
     link = markupsafe.escape(unsubscribe_url)
     paragraph = (f'<p style="margin:8px 0 0;font-size:12px;color:#59636e">No longer want this '
                  f'digest here? <a href="{link}" style="color:#59636e">Unsubscribe</a>.</p>')

@@ -25,6 +25,7 @@ from alerts.digest import (
 )
 from alerts.digest_delivery import (
     CHAT_LIMIT,
+    UNSUBSCRIBE_MARK,
     DigestChannels,
     chat_digest_payload,
     digest_key,
@@ -151,6 +152,8 @@ def test_an_older_stored_digest_without_the_mark_gets_the_link_before_the_body_e
                     'a&#34;b" style="color:#59636e">Unsubscribe</a>.</p>\n</body></html>')
     assert text == 'Digest.\nUnsubscribe: https://n.example/unsubscribe/a"b\n'
     assert with_unsubscribe_link("t", "h", None) == ("t", "h")
+    marked = f"<p>x</p>\n{UNSUBSCRIBE_MARK}\n</body>"
+    assert with_unsubscribe_link("t", marked, None) == ("t", "<p>x</p>\n</body>")
 
 
 def chat_digest(stories: int) -> StoredDigest:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from alerts.digest_job import digests_due, prepare_due_digest
 from alerts.outbox import OutboxReport
 from crawler.runner import CrawlReport
+from crawler.types import PollOutcome
 from newsmon.app import App, ProcessReport
 from newsmon.daemon.plan import source_is_due
 from newsmon.daemon.settings import daemon_settings
+from pipeline.storage import FetchState
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ class JobContext:
     app: App
     on_new_articles: Callable[[int], None] | None = None
     on_new_deliveries: Callable[[int], None] | None = None
+    on_source_paused: Callable[[str, datetime], None] | None = None
+    """Called after a crawl with a source's pause (backoff, Retry-After) and when it ends."""
     running: int = 0
     active: set[str] = field(default_factory=set)
     """Names of the jobs running now (the scheduler's job ids)."""
@@ -61,14 +65,19 @@ class JobContext:
 
 
 async def crawl_source(context: JobContext, name: str) -> CrawlReport | None:
-    """Poll one source if it is still enabled; its backoff / Retry-After pause is honoured."""
+    """Poll one source if it is still enabled; its backoff / Retry-After pause is honoured, and
+    reported to ``on_source_paused`` so the job's next run waits for the pause to end."""
     async with context.job(f"crawl:{name}"):
-        source = context.app.storage.sources.get(name)
+        storage = context.app.storage
+        source = storage.sources.get(name)
         if source is None or not source.enabled:
             logger.info("source %s is gone or disabled: not crawled", name)
             return None
         report = await context.app.crawl_runner().crawl([source])
-        log_crawl(report)
+        state = storage.sources.fetch_state(name)
+        log_crawl(report, {name: state})
+        if state.next_poll_at is not None and context.on_source_paused is not None:
+            context.on_source_paused(name, state.next_poll_at)
         if report.new_articles and context.on_new_articles is not None:
             context.on_new_articles(report.new_articles)
         return report
@@ -85,7 +94,8 @@ async def crawl_due(context: JobContext) -> CrawlReport:
                              now)
         ]
         report = await app.crawl_runner().crawl(due)
-        log_crawl(report)
+        log_crawl(report, {source.name: app.storage.sources.fetch_state(source.name)
+                           for source in due})
         return report
 
 
@@ -177,9 +187,20 @@ def sqlite_maintenance(app: App) -> tuple[int, int, int] | None:
     return int(busy), int(log_pages), int(moved)
 
 
-def log_crawl(report: CrawlReport) -> None:
-    """One line per crawl."""
+CRAWL_LOG_LEVELS = {PollOutcome.FAILED: logging.WARNING, PollOutcome.SKIPPED: logging.DEBUG}
+"""A failed poll is a warning; a poll skipped during a pause is routine (its failure said when
+the next poll is)."""
+
+
+def log_crawl(report: CrawlReport, states: Mapping[str, FetchState] | None = None) -> None:
+    """One line per source crawled; a failure says when the source is polled next and why."""
     for result in report.results:
-        logger.info("crawl %s: %s, %d new, %d duplicates%s", result.source, result.outcome.value,
-                    result.new_articles, result.duplicates,
-                    f" ({result.errors[0]})" if result.errors else "")
+        state = (states or {}).get(result.source)
+        pause = ""
+        if result.outcome is PollOutcome.FAILED and state and state.next_poll_at is not None:
+            pause = (f"; next poll at {state.next_poll_at:%Y-%m-%d %H:%M} UTC "
+                     f"({state.next_poll_reason or 'paused'})")
+        logger.log(CRAWL_LOG_LEVELS.get(result.outcome, logging.INFO),
+                   "crawl %s: %s, %d new, %d duplicates%s%s", result.source,
+                   result.outcome.value, result.new_articles, result.duplicates,
+                   f" ({result.errors[0]})" if result.errors else "", pause)

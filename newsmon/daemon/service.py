@@ -26,12 +26,13 @@ from apscheduler.events import (
     JobExecutionEvent,
 )
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from newsmon.daemon.jobs import JobContext
 from newsmon.daemon.plan import JobSpec, plan_jobs
 from newsmon.daemon.reload import ReloadReport, changed_jobs, read_sources
 from newsmon.daemon.settings import daemon_settings
-from newsmon.daemon.triggers import build_trigger
+from newsmon.daemon.triggers import WindowTrigger, build_trigger
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ class Daemon:
                                     EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         self.context.on_new_articles = self._wake_process
         self.context.on_new_deliveries = self._wake_deliver
+        self.context.on_source_paused = self._postpone_crawl
         self._run_again: set[str] = set()
         """Jobs woken while they ran: run once more when they finish (a wake is never lost)."""
         self.specs: dict[str, JobSpec] = {}
@@ -234,6 +236,21 @@ class Daemon:
     def _wake_deliver(self, new_deliveries: int) -> None:
         """Processing queued deliveries: send them now rather than at the next tick."""
         self._run_soon("deliver")
+
+    def _postpone_crawl(self, name: str, until: datetime) -> None:
+        """A source paused by backoff or Retry-After: its crawl job's next run waits for the
+        pause to end (inside its window, at a cron time), so ``status`` shows when it is polled
+        again and no run is spent skipping it meanwhile."""
+        job: Any = self.scheduler.get_job(f"crawl:{name}")
+        if job is None or job.next_run_time is None:
+            return
+        resume = self.pace.to_wall(until, self.context.app.clock())
+        if isinstance(job.trigger, WindowTrigger):
+            resume = job.trigger.window.next_opening(resume)
+        elif isinstance(job.trigger, CronTrigger):
+            resume = job.trigger.get_next_fire_time(None, resume) or resume
+        if job.next_run_time < resume:
+            job.modify(next_run_time=resume)
 
     def _run_soon(self, job_id: str) -> None:
         """Bring a job's next run forward to now (unless the daemon is stopping); a job that

@@ -45,7 +45,9 @@ from alerts.messages import format_when, one_line, shorten, web_url
 SCHEMA = "newsmon.digest/1"
 COMPACT_STORIES = 3
 COMPACT_HEADLINE_CHARS = 120
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MARKDOWN_LINE_START = re.compile(r"^(\d{0,9})((?<=\d)[.)]|(?<!\d)[#+\-])(?=\s|$)")
+"""A heading, bullet or numbered-list marker at the start of a value."""
 _ARROWS = {"up": "▲", "down": "▼", "flat": "▬"}
 _SCRIPT_SCHEMES = re.compile(r"(?i)\b(javascript|vbscript|data):")
 
@@ -70,10 +72,12 @@ def digest_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Enviro
 
 
 def escape_markdown(value: object) -> str:
-    """``value`` on one line, safe as Markdown text: HTML characters as entities, Markdown
-    punctuation backslash-escaped (so ``[x](javascript:...)`` or ``<script>`` stay text)."""
+    """``value`` on one line, safe as Markdown text: HTML characters as entities, the characters
+    that make inline Markdown backslash-escaped (so ``[x](javascript:...)`` or ``<script>`` stay
+    text), and a leading ``#``, ``-``, ``+`` or ``1.`` too, where the value may start a line.
+    Ordinary punctuation stays as it is: ``2026-11-26``, ``6.5 gigawatts``, ``ai-daily``."""
     text = one_line(str(value)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MARKDOWN_LINE_START.sub(r"\1\\\2", _MARKDOWN_SPECIAL.sub(r"\\\1", text))
 
 
 def format_pct(value: float | None) -> str:

@@ -30,6 +30,7 @@ from alerts.digest import (
     render_text,
 )
 from alerts.digest.build import matched_entity_keys
+from alerts.digest.render import escape_markdown
 from alerts.digest_delivery import UNSUBSCRIBE_MARK
 from alerts.types import EntityRef, MatchReason
 from alerts.views import view_of
@@ -151,7 +152,7 @@ def test_stories_are_numbered_in_the_order_they_are_read() -> None:
     assert "5 stories matched company:Meta, grouped by company and model, most" in text
     html = render_html(digest)
     assert html.index(">2. <a") < html.index(">3. <a") < html.index(">4. <a")
-    assert "**2\\. [Story 3]" in render_markdown(digest)
+    assert "**2. [Story 3]" in render_markdown(digest)
     assert "grouped" not in render_text(digest_of(story(6, entities=())))
 
 
@@ -323,8 +324,10 @@ def test_renderers_show_story_fields() -> None:
         assert "META up 3% after the launch" in document
         assert "outlet-0" in document
     markdown = render_markdown(digest)
-    assert r"First sentence of 1\. Second sentence\." in markdown
-    assert "[outlet\\-0](<https://o0.example/1>)" in markdown
+    assert "First sentence of 1. Second sentence." in markdown  # punctuation kept plain
+    assert "[outlet-0](<https://o0.example/1>)" in markdown
+    assert "**1. [Story 1](<https://news.example/1>)**" in markdown
+    assert "2026-11-25 00:00 – 2026-11-26 00:00 UTC" in markdown
     assert '<a href="https://news.example/1"' in render_html(digest)
     # where sending puts each channel's own unsubscribe link (alerts.digest_delivery)
     assert render_html(digest).count(UNSUBSCRIBE_MARK) == 1
@@ -418,4 +421,16 @@ def test_markdown_escapes_article_text_and_links_only_http() -> None:
     assert not [line for line in markdown.splitlines() if line.startswith("Bcc:")]
     targets = re.findall(r"(?<!\\)\]\((\S*)", markdown)
     assert targets == []
-    assert r"\[here\]\(javascript:alert\(2\)\) \*now\* \`x\` \| \# \_y\_\." in markdown
+    assert r"\[here\](javascript:alert(2)) \*now\* \`x\` \| # \_y\_." in markdown
+
+
+@pytest.mark.parametrize(("value", "escaped"), [
+    ("# Not a heading", r"\# Not a heading"), ("- not a bullet", r"\- not a bullet"),
+    ("+ nor this", r"\+ nor this"), ("1. nor a list", r"1\. nor a list"),
+    ("2026-11-26, 6.5 GW, ai-daily (beta)!", "2026-11-26, 6.5 GW, ai-daily (beta)!"),
+    ("#hashtag -5% +3", "#hashtag -5% +3"),
+])
+def test_markdown_escapes_line_start_markers_but_not_ordinary_punctuation(
+    value: str, escaped: str,
+) -> None:
+    assert escape_markdown(value) == escaped

@@ -13,6 +13,17 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = (
     "alembic", "scrapy", "twisted", "trafilatura", "htmldate", "charset_normalizer", "filelock",
     "httpx", "httpcore",  # httpx logs each request URL at INFO; Slack/Discord URLs are secrets
+    "apscheduler",  # each job added, each run started and ended: the daemon says what jobs did
+)
+LOGGED_BY_NEWSMON = (
+    # a run skipped because the job's previous run was still going (max_instances=1): expected
+    # under load; the daemon counts it and logs it at INFO (DaemonStats.skipped)
+    ("apscheduler.scheduler", "maximum number of running instances"),
+    # a job's error and a missed run: the daemon's listener logs each once (DaemonStats)
+    ("apscheduler.executors", "raised an exception"),
+    ("apscheduler.executors", "was missed by"),
+    # a request that failed after its retries: the crawl's own line names the source and reason
+    ("scrapy.downloadermiddlewares.retry", "Gave up retrying"),
 )
 
 
@@ -37,7 +48,7 @@ def configure_logging(settings: LoggingSettings) -> None:
     handler.name = HANDLER_NAME
     formatter = JsonLineFormatter() if settings.json_lines else logging.Formatter(TEXT_FORMAT)
     handler.setFormatter(formatter)
-    handler.addFilter(_without_skipped_run_warnings)
+    handler.addFilter(_without_duplicates)
     root = logging.getLogger()
     for existing in list(root.handlers):
         if existing.name == HANDLER_NAME:
@@ -48,9 +59,8 @@ def configure_logging(settings: LoggingSettings) -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(settings.level)))
 
 
-def _without_skipped_run_warnings(record: logging.LogRecord) -> bool:
-    """Drop APScheduler's warning that a run was skipped because the job's previous run was
-    still going: expected under load (``max_instances=1``), and the daemon logs and counts it
-    itself (``DaemonStats.skipped``)."""
-    return not (record.name == "apscheduler.scheduler"
-                and "maximum number of running instances" in str(record.msg))
+def _without_duplicates(record: logging.LogRecord) -> bool:
+    """Drop third-party lines that newsmon logs itself, better (``LOGGED_BY_NEWSMON``), so each
+    event is one line."""
+    return not any(record.name.startswith(name) and text in str(record.msg)
+                   for name, text in LOGGED_BY_NEWSMON)

@@ -53,7 +53,10 @@ class DaemonStats:
         """The scheduler's listener: count and log executions, errors, missed and skipped runs."""
         if event.code == EVENT_JOB_MISSED:
             self.missed[event.job_id] += 1
-            logger.warning("job %s missed its run (daemon busy or asleep)", event.job_id)
+            due = getattr(event, "scheduled_run_time", None)
+            logger.warning("job %s missed its run%s (the daemon was busy or asleep for longer "
+                           "than [daemon] misfire_grace_time)", event.job_id,
+                           f" due at {due.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if due else "")
         elif event.code == EVENT_JOB_MAX_INSTANCES:
             self.skipped[event.job_id] += 1
             logger.info("job %s was still running at its next run time; that run was skipped",

@@ -155,3 +155,36 @@ def test_a_run_due_while_the_previous_one_is_still_going_is_skipped_and_counted(
     [installed] = [h for h in logging.getLogger().handlers if h.name == HANDLER_NAME]
     assert not installed.filter(theirs[0]) and installed.filter(ours[0])  # ... newsmon drops it
     logging.getLogger().removeHandler(installed)
+
+
+def test_the_log_has_one_line_per_job_event_and_none_per_routine_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """APScheduler's own lines (each job added, each run started and ended, and its copies of
+    errors and missed runs) are not in newsmon's log: the daemon's listener says each once."""
+    configure_logging(LoggingSettings())
+    [installed] = [h for h in logging.getLogger().handlers if h.name == HANDLER_NAME]
+    try:
+        test_listener_counts_runs_errors_and_missed_runs(tmp_path)
+    finally:
+        logging.getLogger().removeHandler(installed)
+    lines = [line for line in capsys.readouterr().err.splitlines()
+             if line[:4].isdigit()]  # log lines, not the lines of a traceback
+
+    assert not [line for line in lines if "apscheduler" in line]
+    assert [line for line in lines if "feed exploded" in line and " ERROR " in line] == [
+        next(line for line in lines if "job bad failed" in line)]
+    [missed] = [line for line in lines if "missed" in line]
+    assert "job late missed its run due at" in missed and " WARNING " in missed
+
+
+def test_a_request_that_failed_after_its_retries_is_told_once_by_the_crawl_line() -> None:
+    configure_logging(LoggingSettings())
+    [installed] = [h for h in logging.getLogger().handlers if h.name == HANDLER_NAME]
+    logging.getLogger().removeHandler(installed)
+    gave_up = logging.LogRecord("scrapy.downloadermiddlewares.retry", logging.ERROR, __file__, 1,
+                                "Gave up retrying %(request)s (failed %(retry_times)d times)",
+                                None, None)
+    other = logging.LogRecord("scrapy.core.scraper", logging.ERROR, __file__, 1,
+                              "Spider error processing %s", None, None)
+    assert not installed.filter(gave_up) and installed.filter(other)

@@ -100,23 +100,26 @@ async def crawl_due(context: JobContext) -> CrawlReport:
 
 
 async def process_pending(context: JobContext) -> ProcessReport:
-    """Tag, cluster and match everything new, in a worker thread (spaCy is CPU-bound)."""
+    """Tag, cluster and match everything new, in a worker thread (spaCy is CPU-bound); a run
+    that found nothing to do is logged at DEBUG only (it runs every few minutes)."""
     async with context.job("process"):
         report = await asyncio.to_thread(context.app.process)
-        logger.info("processed: %d tagged, %d failed, %d clustered, %d new alerts",
-                    report.tagging.tagged, report.tagging.failed,
-                    report.clustering.clustered, report.matching.new_alerts)
+        did = (report.tagging.tagged, report.tagging.failed, report.clustering.clustered,
+               report.matching.new_alerts)
+        logger.log(logging.INFO if any(did) else logging.DEBUG,
+                   "processed: %d tagged, %d failed, %d clustered, %d new alerts", *did)
         if report.matching.deliveries and context.on_new_deliveries is not None:
             context.on_new_deliveries(report.matching.deliveries)
         return report
 
 
 async def deliver_alerts(context: JobContext) -> OutboxReport:
-    """One pass over the outbox."""
+    """One pass over the outbox; a pass with nothing to send is logged at DEBUG only."""
     async with context.job("deliver"):
         report = await context.app.send_alerts()
-        logger.info("delivery: %d sent, %d retrying, %d dead", report.sent, report.retrying,
-                    report.dead)
+        did = (report.sent, report.retrying, report.dead)
+        logger.log(logging.INFO if any(did) else logging.DEBUG,
+                   "delivery: %d sent, %d retrying, %d dead", *did)
         return report
 
 

@@ -13,7 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from config.settings import LoggingSettings, NlpSettings, Settings
 from newsmon.app import App
-from newsmon.daemon.jobs import JobContext
+from newsmon.daemon.jobs import JobContext, deliver_alerts, process_pending
 from newsmon.daemon.plan import JobSpec
 from newsmon.daemon.service import Daemon, DaemonStats, add_job, build_scheduler
 from newsmon.logs import HANDLER_NAME, configure_logging
@@ -188,3 +188,17 @@ def test_a_request_that_failed_after_its_retries_is_told_once_by_the_crawl_line(
     other = logging.LogRecord("scrapy.core.scraper", logging.ERROR, __file__, 1,
                               "Spider error processing %s", None, None)
     assert not installed.filter(gave_up) and installed.filter(other)
+
+
+def test_processing_and_delivery_runs_with_nothing_to_do_are_not_logged_at_info(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """They run every few minutes: an idle daemon would log hundreds of '0 sent' lines a day."""
+    with open_app(tmp_path) as app, caplog.at_level(logging.DEBUG, "newsmon.daemon.jobs"):
+        context = JobContext(app)
+        asyncio.run(process_pending(context))
+        asyncio.run(deliver_alerts(context))
+
+    levels = {r.getMessage().partition(":")[0]: r.levelno for r in caplog.records
+              if r.getMessage().startswith(("processed:", "delivery:"))}
+    assert levels == {"processed": logging.DEBUG, "delivery": logging.DEBUG}

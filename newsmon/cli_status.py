@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
 from sqlalchemy.engine import make_url
 
 from newsmon.app import App
-from newsmon.daemon.lock import acquire_daemon_lock
-from newsmon.output import ago, console, literal, print_json, to_jsonable
+from newsmon.daemon.lock import daemon_lock_owner
+from newsmon.output import ago, console, counted, print_json, to_jsonable
+from pipeline.storage import SourceHealth
+from pipeline.storage.job_runs import JobRun
 
 OUTBOX_STATES = ("pending", "retrying", "sent", "dead")
 
 
 def daemon_state(application: App) -> str:
-    """``running (...)`` when a daemon holds this database's lock, else ``not running``."""
-    lock = acquire_daemon_lock(application.settings)
-    if isinstance(lock, str):
-        return f"running ({lock})"
-    lock.release()
-    return "not running"
+    """``running (pid 4242)`` when a daemon holds this database's lock, else ``not running``."""
+    owner = daemon_lock_owner(application.settings)
+    return "not running" if owner is None else f"running ({owner})"
+
+
+def print_line(text: str) -> None:
+    """One status line, never cut in two (a pipe or a narrow terminal; scripts grep them)."""
+    console.print(text, markup=False, soft_wrap=True)
+
+
+def failing_source_line(item: SourceHealth, now: datetime) -> str:
+    """``  name: 2 failures, last: <error>; next poll in 9m (<reason>)``."""
+    state = item.state
+    line = (f"  {item.source.name}: {counted(state.consecutive_failures, 'failure')}, "
+            f"last: {item.last_error or '-'}")
+    if state.next_poll_at is not None and state.next_poll_at > now:
+        line += f"; next poll {ago(state.next_poll_at, now)} ({state.next_poll_reason or 'paused'})"
+    return line
+
+
+def job_line(job: JobRun, now: datetime, *, running: bool) -> str:
+    """A job's last run and outcome, and its next run while a daemon runs (else it is stale)."""
+    failed = job.last_outcome == "error" and job.last_error
+    error = f" ({(job.last_error or '')[:80]})" if failed else ""
+    upcoming = f", next {ago(job.next_run_at, now)}" if running else ""
+    return (f"  job {job.job_id}: last {job.last_outcome or '-'} {ago(job.last_run_at, now)}"
+            f"{error}{upcoming}; {counted(job.runs, 'run')}, {counted(job.errors, 'error')}, "
+            f"{job.missed} missed")
 
 
 def status_command(
@@ -43,6 +67,7 @@ def status_command(
         jobs = storage.job_runs.all() if current else []
     failing = [h for h in health if h.state.consecutive_failures]
     daemon = daemon_state(application)
+    running = daemon != "not running"
     status = {
         "daemon": daemon,
         "home": str(application.settings.home),
@@ -66,25 +91,20 @@ def status_command(
     if json_output:
         print_json(status)
         return
-    console.print(f"daemon:    {daemon}")
-    console.print(f"home:      {status['home']}")
-    console.print(f"database:  {status['database']}")
-    schema_note = "" if revision == head else "  [yellow](run `newsmon db upgrade`)[/yellow]"
-    console.print(f"schema:    {revision or 'empty'} (newest {head}){schema_note}")
-    console.print(f"sources:   {status['sources_enabled']} enabled of {status['sources']}, "
-                  f"{len(failing)} failing")
+    print_line(f"daemon:    {daemon}")
+    print_line(f"home:      {status['home']}")
+    print_line(f"database:  {status['database']}")
+    schema_note = "" if revision == head else "  (run `newsmon db upgrade`)"
+    print_line(f"schema:    {revision or 'empty'} (newest {head}){schema_note}")
+    print_line(f"sources:   {status['sources_enabled']} enabled of {status['sources']}, "
+               f"{len(failing)} failing")
     for item in failing:
-        console.print(f"  [red]{item.source.name}[/red]: {item.state.consecutive_failures} "
-                      f"failures, last: {literal(item.last_error)}", markup=True)
-    console.print(f"articles:  {total} stored, {recent} in the last 24 h; last successful poll "
-                  f"{ago(status['last_success_at'], now)}")  # type: ignore[arg-type]
-    console.print(f"tagging:   {untagged} articles waiting to be tagged")
+        print_line(failing_source_line(item, now))
+    print_line(f"articles:  {total} stored, {recent} in the last 24 h; last successful poll "
+               f"{ago(status['last_success_at'], now)}")  # type: ignore[arg-type]
+    print_line(f"tagging:   {untagged} articles waiting to be tagged")
     for job in jobs:
-        failed = job.last_outcome == "error" and job.last_error
-        error = f" ({(job.last_error or '')[:80]})" if failed else ""
-        console.print(f"  job {job.job_id}: last {job.last_outcome or '-'} "
-                      f"{ago(job.last_run_at, now)}{error}, next {ago(job.next_run_at, now)}; "
-                      f"{job.runs} runs, {job.errors} errors, {job.missed} missed", markup=False)
+        print_line(job_line(job, now, running=running))
     counts = ", ".join(f"{outbox.get(state, 0)} {state}" for state in OUTBOX_STATES)
-    console.print(f"alerts:    {status['subscriptions']} subscriptions "
-                  f"({status['subscriptions_paused']} paused); outbox: {counts}", markup=False)
+    print_line(f"alerts:    {counted(len(subscriptions), 'subscription')} "
+               f"({status['subscriptions_paused']} paused); outbox: {counts}")

@@ -222,6 +222,29 @@ def acquire_daemon_lock(settings: Settings) -> DaemonLock | str:
     return acquire_file_lock(settings.home / LOCK_FILE_NAME)
 
 
+def daemon_lock_owner(settings: Settings) -> str | None:
+    """Who holds the daemon lock of ``settings``' database (``"pid 4242"``, ``"PostgreSQL
+    backend pid 77"``), or ``None`` when no daemon runs on it."""
+    if settings.database_url.startswith("postgresql"):
+        engine = create_engine(settings.database_url, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                backend = connection.execute(_OWNER).scalar()
+        finally:
+            engine.dispose()
+        return None if backend is None else f"PostgreSQL backend pid {backend}"
+    path = settings.home / LOCK_FILE_NAME
+    lock = acquire_file_lock(path)
+    if not isinstance(lock, str):
+        lock.release()
+        return None
+    try:
+        pid = path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        pid = ""
+    return f"pid {pid}" if pid else "pid unknown"
+
+
 def acquire_file_lock(path: Path) -> FileLock | str:
     """``flock`` ``path`` without waiting; on success write our pid into it. A data directory
     that cannot hold the file (missing rights, read-only) raises :class:`LockFileError`."""

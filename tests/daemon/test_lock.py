@@ -20,6 +20,7 @@ from newsmon.daemon.lock import (
     FileLock,
     LockFileError,
     acquire_daemon_lock,
+    daemon_lock_owner,
 )
 from tests.support.db import postgres_schema_url
 
@@ -258,3 +259,19 @@ def test_the_running_daemon_stops_once_its_database_file_was_deleted(
 
     assert len(lost) == 1 and "newsmon.sqlite3 was deleted" in lost[0]
     lock.release()
+
+
+def test_the_owner_of_a_daemon_lock_is_named_for_status(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    assert daemon_lock_owner(settings) is None
+    lock = acquire_daemon_lock(settings)
+    assert isinstance(lock, FileLock)
+    assert daemon_lock_owner(settings) == f"pid {os.getpid()}"
+    lock.release()
+    with postgres_schema_url() as url:
+        settings, advisory = _advisory_lock(tmp_path, url)
+        assert advisory.connection is not None
+        backend = advisory.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert daemon_lock_owner(settings) == f"PostgreSQL backend pid {backend}"
+        advisory.release()
+        assert daemon_lock_owner(settings) is None

@@ -15,7 +15,7 @@ from config.loading import format_validation_error
 from crawler.sections import validate_selector
 from newsmon.app import App
 from newsmon.daemon.reload import explicitly_enabled_in_file, user_sources_file
-from newsmon.output import ago, console, errors, format_seconds, plain, print_json
+from newsmon.output import ago, console, errors, format_seconds, literal, plain, print_json
 from pipeline.storage import SourceHealth, SourceRecord
 
 sources_app = typer.Typer(help="Manage the sources newsmon polls.", no_args_is_help=True)
@@ -132,7 +132,7 @@ def show_source(
     _print_health(health, now)
     for rejection in rejections:
         console.print(f"  {ago(rejection.occurred_at, now):>8}  [{rejection.stage}] "
-                      f"{rejection.reason}  {rejection.url or ''}")
+                      f"{rejection.reason}  {rejection.url or ''}", markup=False, soft_wrap=True)
 
 
 def _set_enabled(context: typer.Context, name: str, enabled: bool) -> None:
@@ -191,24 +191,26 @@ def _health_json(item: SourceHealth) -> dict[str, object]:
 
 
 def _print_health(item: SourceHealth, now: datetime) -> None:
+    """The source's settings and state, one field a line; stored text (URLs, selectors, errors
+    from servers) is printed as it is, never read as Rich markup."""
     source, state = item.source, item.state
-    console.print(f"[bold]{source.name}[/bold] ({source.kind}, "
+    console.print(f"[bold]{literal(source.name)}[/bold] ({source.kind}, "
                   f"{'enabled' if source.enabled else 'disabled'})")
-    console.print(f"  url:           {source.url}")
-    if source.link_selector:
-        console.print(f"  selector:      {source.link_selector}")
-    console.print(f"  schedule:      {schedule_text(source)}, weight {source.weight:g}",
-                  markup=False)
-    console.print(f"  last poll:     {ago(state.last_polled_at, now)} "
-                  f"(status {item.last_status_code or '-'})")
-    console.print(f"  last success:  {ago(item.last_success_at, now)}")
+    fields = [("url", source.url), ("selector", source.link_selector),
+              ("schedule", f"{schedule_text(source)}, weight {source.weight:g}"),
+              ("last poll", f"{ago(state.last_polled_at, now)} "
+                            f"(status {item.last_status_code or '-'})"),
+              ("last success", ago(item.last_success_at, now))]
     if item.last_error:
-        console.print(f"  last error:    {item.last_error} ({ago(item.last_error_at, now)})")
-    console.print(f"  failures:      {state.consecutive_failures} in a row")
-    if state.next_poll_at:
-        console.print(f"  next poll:     not before {ago(state.next_poll_at, now)} "
-                      f"({state.next_poll_reason})")
-    console.print(f"  conditional:   ETag {state.etag or '-'}; "
-                  f"Last-Modified {state.last_modified or '-'}")
-    console.print(f"  articles:      {item.articles_total} in all, {item.articles_last_24h} "
-                  f"in 24h, {item.articles_per_day:g}/day over 7 days")
+        fields.append(("last error", f"{item.last_error} ({ago(item.last_error_at, now)})"))
+    fields.append(("failures", f"{state.consecutive_failures} in a row"))
+    if state.next_poll_at is not None and state.next_poll_at > now:
+        fields.append(("next poll", f"{ago(state.next_poll_at, now)} "
+                                    f"({state.next_poll_reason or 'paused'})"))
+    fields += [("conditional", f"ETag {state.etag or '-'}; "
+                               f"Last-Modified {state.last_modified or '-'}"),
+               ("articles", f"{item.articles_total} in all, {item.articles_last_24h} in 24h, "
+                            f"{item.articles_per_day:g}/day over 7 days")]
+    for label, value in fields:
+        if value:
+            console.print(f"  {label + ':':<14} {value}", markup=False, soft_wrap=True)

@@ -48,7 +48,9 @@ def plan_jobs(
 ) -> list[JobSpec]:
     """A crawl job per enabled source, then process, deliver, digests and maintenance (on
     SQLite, and on PostgreSQL when articles have a retention age). ``last_runs`` (job id ->
-    last run, as the daemon recorded it) lets an overdue maintenance catch up at start."""
+    last run, as the daemon recorded it) lets an overdue maintenance, or one that never ran,
+    catch up at start (put off by a day at each start, it would never run on a daemon
+    restarted daily)."""
     daemon = daemon_settings(settings)
     grace = daemon.misfire_grace_time
     known = states or {}
@@ -61,8 +63,9 @@ def plan_jobs(
     jobs.append(_job("deliver", "deliver_alerts", daemon.deliver_interval, now, grace))
     jobs.append(_job("digests", "send_digests", daemon.digest_check_interval, now, grace))
     if settings.database_url.startswith("sqlite") or daemon.retention > 0:
-        last = (last_runs or {}).get("maintenance") or now
-        first = max(now, last + timedelta(seconds=daemon.maintenance_interval))
+        last = (last_runs or {}).get("maintenance")
+        first = now if last is None else max(
+            now, last + timedelta(seconds=daemon.maintenance_interval))
         jobs.append(_job("maintenance", "run_maintenance", daemon.maintenance_interval, first,
                          grace))
     return jobs

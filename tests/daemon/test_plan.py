@@ -62,7 +62,7 @@ def test_first_crawl_waits_for_the_interval_since_the_last_poll_and_for_any_paus
     assert specs["crawl:recent"].first_run == NOW + timedelta(minutes=20)
     assert specs["crawl:stale"].first_run == NOW + timedelta(seconds=3 * 2)  # staggered
     assert specs["process"].first_run == NOW
-    assert specs["maintenance"].first_run == NOW + timedelta(days=1)
+    assert specs["maintenance"].first_run == NOW  # never run yet: see below
 
 
 def test_postgres_has_no_sqlite_maintenance(tmp_path: Path) -> None:
@@ -90,3 +90,13 @@ def test_an_overdue_maintenance_catches_up_at_start_once(tmp_path: Path) -> None
     assert by_id["maintenance"].first_run == NOW
     by_id = {s.id: s for s in plan_jobs(settings, [], NOW, last_runs=recent)}
     assert by_id["maintenance"].first_run == NOW + timedelta(hours=18)
+
+
+def test_a_maintenance_that_never_ran_runs_at_start(tmp_path: Path) -> None:
+    """Else a daemon restarted more often than the maintenance interval (a nightly restart, a
+    deploy a day) would put it off at every start and never apply the retention age."""
+    settings = Settings(home=tmp_path)
+    for restart in range(3):
+        now = NOW + timedelta(hours=20 * restart)
+        by_id = {s.id: s for s in plan_jobs(settings, [], now, last_runs={})}
+        assert by_id["maintenance"].first_run == now

@@ -163,8 +163,8 @@ def test_a_stop_signal_lets_the_running_crawl_finish_then_exits_cleanly(
             daemon.kill()
             daemon.wait()
     stdout = daemon.stdout.read() if daemon.stdout else ""
-    # the crawl, and process, deliver and digests, which run once at start
-    assert "newsmon daemon stopped: 4 job runs, 0 errors, 0 missed" in stdout
+    # the crawl, and process, deliver, digests and maintenance (never run), which run at start
+    assert "newsmon daemon stopped: 5 job runs, 0 errors, 0 missed" in stdout
     storage = open_storage(home)
     try:
         assert [a.title for a in storage.articles.latest()] == ["Nvidia ships new chips"]

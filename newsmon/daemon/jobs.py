@@ -198,12 +198,20 @@ the next poll is)."""
 def log_crawl(report: CrawlReport, states: Mapping[str, FetchState] | None = None) -> None:
     """One line per source crawled; a failure says when the source is polled next and why."""
     for result in report.results:
-        state = (states or {}).get(result.source)
         pause = ""
-        if result.outcome is PollOutcome.FAILED and state and state.next_poll_at is not None:
-            pause = (f"; next poll at {state.next_poll_at:%Y-%m-%d %H:%M} UTC "
-                     f"({state.next_poll_reason or 'paused'})")
+        state = (states or {}).get(result.source)
+        if result.outcome is PollOutcome.FAILED and state is not None:
+            pause = pause_note(state, report.started_at)
         logger.log(CRAWL_LOG_LEVELS.get(result.outcome, logging.INFO),
                    "crawl %s: %s, %d new, %d duplicates%s%s", result.source,
                    result.outcome.value, result.new_articles, result.duplicates,
                    f" ({result.errors[0]})" if result.errors else "", pause)
+
+
+def pause_note(state: FetchState, crawl_started: datetime) -> str:
+    """``; next poll at <time> UTC (<reason>)`` for a pause this crawl set; nothing for none, or
+    for an older one that has ended (a poll whose outcome could not be recorded)."""
+    if state.next_poll_at is None or state.next_poll_at <= crawl_started:
+        return ""
+    return (f"; next poll at {state.next_poll_at:%Y-%m-%d %H:%M} UTC "
+            f"({state.next_poll_reason or 'paused'})")

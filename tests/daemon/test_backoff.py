@@ -16,10 +16,13 @@ import pytest
 from config import SourceSpec
 from config.settings import CrawlerSettings, NetworkSettings, NlpSettings, Settings
 from crawler.reactor import shared_reactor
+from crawler.runner import CrawlReport
+from crawler.types import PollOutcome, SourceCrawlResult
 from newsmon.app import App
-from newsmon.daemon.jobs import JobContext
+from newsmon.daemon.jobs import JobContext, log_crawl
 from newsmon.daemon.service import Daemon
 from pipeline.dates import utc_now
+from pipeline.storage import FetchState
 from tests.support.http import Reply, RouteServer
 
 
@@ -85,3 +88,22 @@ def test_a_failing_source_backs_off_in_the_schedule_too(app: App, server: RouteS
     state = app.storage.sources.fetch_state("gone")
     assert state.consecutive_failures == 1 and state.next_poll_at is not None
     assert next_run is not None and next_run >= state.next_poll_at  # backoff 5m, not 1m
+
+
+def test_a_failure_line_names_only_a_pause_this_poll_set(caplog: pytest.LogCaptureFixture) -> None:
+    """A poll that failed without recording its outcome (the database was locked) leaves an
+    older, already ended pause in the source's state: it is not the next poll."""
+    started = utc_now()
+    report = CrawlReport((SourceCrawlResult("gone", PollOutcome.FAILED,
+                                            errors=("the poll did not complete",)),),
+                         started, started + timedelta(seconds=5))
+    ended = FetchState(next_poll_at=started - timedelta(minutes=10), next_poll_reason="backoff")
+    current = FetchState(next_poll_at=started + timedelta(minutes=5), next_poll_reason="backoff")
+
+    with caplog.at_level(logging.INFO):
+        log_crawl(report, {"gone": ended})
+        log_crawl(report, {"gone": current})
+
+    stale, fresh = (record.getMessage() for record in caplog.records)
+    assert "next poll" not in stale
+    assert f"next poll at {current.next_poll_at:%Y-%m-%d %H:%M} UTC (backoff)" in fresh

@@ -86,7 +86,18 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
         spider: SourceSpider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.count_received, signal=signals.bytes_received)
+        crawler.signals.connect(spider.on_callback_error, signal=signals.spider_error)
         return spider
+
+    def on_callback_error(self, failure: Any, response: Response, **_: Any) -> None:
+        """Handling a response raised (the database refused a write, a bug): the source's
+        result names the error, rather than only that its poll did not complete. Scrapy logs
+        the traceback."""
+        source = response.meta.get("source")
+        if source in self.plans:
+            lines = str(failure.value).strip().splitlines()
+            reason = lines[0] if lines else type(failure.value).__name__
+            self.tally.callback_failed(source, f"cannot handle {response.url}: {reason}")
 
     def count_received(self, data: bytes, request: scrapy.Request, **_: Any) -> None:
         """Count body bytes per request, so a download cut at the size limit can say so."""

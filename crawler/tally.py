@@ -75,6 +75,11 @@ class CrawlTally:
         if self._listener is not None:
             self._listener.article_done(source, outcome)
 
+    def callback_failed(self, source: str, reason: str) -> None:
+        """Record that handling one of the source's responses raised (its poll, if that was
+        the one, stays failed)."""
+        self._of(source).errors.append(reason)
+
     def result(self, source: str) -> SourceCrawlResult:
         """The frozen result for one source."""
         counts = self._of(source)

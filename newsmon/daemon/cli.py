@@ -32,7 +32,7 @@ from newsmon.daemon.jobs import (
     send_digests,
 )
 from newsmon.daemon.lock import DaemonLock, DatabaseFile, acquire_daemon_lock
-from newsmon.daemon.service import Daemon
+from newsmon.daemon.service import Daemon, database_problem
 from newsmon.output import console, errors
 from newsmon.web import WebServer, start_web_server
 
@@ -79,9 +79,13 @@ def run_on_reactor(application: App, *, once: bool, lock: DaemonLock | None = No
                 exit_code.append(await run_once(job_context))
             else:
                 exit_code.append(await run_daemon(job_context, loop, lock))
-        except Exception:
-            logger.exception("the daemon failed")
-            exit_code.append(1)
+        except Exception as error:
+            problem = database_problem(error)
+            if problem is None:
+                logger.exception("the daemon failed")
+            else:  # locked, down or unreachable: the operator's to fix, not a bug
+                logger.error("the daemon stopped: cannot use the database: %s", problem)
+            exit_code.append(1 if problem is None else 2)
         finally:
             reactor.stop()
 
@@ -212,8 +216,11 @@ async def run_once(job_context: JobContext) -> int:
         try:
             console.print(f"{name}: {summarise(await step(job_context))}")
         except Exception as error:
-            logger.exception("%s failed", name)
-            errors.print(f"{name} failed: {error!r}", markup=False)
+            problem = database_problem(error)
+            if problem is None:
+                logger.exception("%s failed", name)
+            reason = repr(error) if problem is None else f"cannot use the database: {problem}"
+            errors.print(f"{name} failed: {reason}", markup=False)
             failed.append(name)
     return 1 if failed else 0
 

@@ -27,6 +27,7 @@ from apscheduler.events import (
 )
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import OperationalError
 
 from newsmon.daemon.jobs import JobContext
 from newsmon.daemon.plan import JobSpec, plan_jobs
@@ -64,10 +65,23 @@ class DaemonStats:
         elif event.code == EVENT_JOB_ERROR and isinstance(event, JobExecutionEvent):
             self.errors[event.job_id] += 1
             self.last_error[event.job_id] = repr(event.exception)
-            logger.error("job %s failed: %r", event.job_id, event.exception,
-                         exc_info=event.exception)
+            problem = database_problem(event.exception)
+            if problem is None:
+                logger.error("job %s failed: %r", event.job_id, event.exception,
+                             exc_info=event.exception)
+            else:  # the database is locked, down or unreachable: a traceback tells nothing
+                logger.error("job %s failed: cannot use the database: %s", event.job_id, problem)
         else:
             self.executed[event.job_id] += 1
+
+
+def database_problem(error: BaseException) -> str | None:
+    """The reason of a database error that is not a bug (locked past the busy timeout, the
+    server down or unreachable: SQLAlchemy's ``OperationalError``), in one line; else ``None``."""
+    if not isinstance(error, OperationalError):
+        return None
+    lines = str(error.orig or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 @dataclass(frozen=True)

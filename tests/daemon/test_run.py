@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -173,3 +174,24 @@ def test_a_stop_signal_lets_the_running_crawl_finish_then_exits_cleanly(
     lock = acquire_daemon_lock(Settings(home=home))
     assert isinstance(lock, FileLock)
     lock.release()
+
+
+def test_a_database_locked_at_start_is_a_one_line_error(home: Path, server: RouteServer) -> None:
+    """Another program holds the SQLite write lock past the busy timeout while the daemon
+    starts (it writes the user's sources.toml into the database): a clear error, exit 2."""
+    add_feed(home, server, ["Nvidia ships new chips"])
+    (home / "sources.toml").write_text(
+        f'[[source]]\nname = "wire"\nurl = "{server.url("/feed.xml")}"\ninterval = "2h"\n')
+    other_writer = sqlite3.connect(home / "newsmon.sqlite3", isolation_level=None)
+    other_writer.execute("BEGIN IMMEDIATE")
+    impatient = {**environment(), "NEWSMON_STORAGE__SQLITE_BUSY_TIMEOUT_SECONDS": "0.2"}
+    try:
+        started = subprocess.run([NEWSMON, "--home", str(home), "run"], capture_output=True,
+                                 text=True, check=False, timeout=60, env=impatient)
+    finally:
+        other_writer.execute("ROLLBACK")
+        other_writer.close()
+
+    assert started.returncode == 2
+    assert "cannot use the database: database is locked" in started.stderr
+    assert "Traceback" not in started.stderr

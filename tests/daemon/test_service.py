@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import OperationalError
 
 from config.settings import LoggingSettings, NlpSettings, Settings
 from newsmon.app import App
@@ -25,6 +27,10 @@ async def succeed(context: JobContext) -> None:
 
 async def fail(context: JobContext) -> None:
     raise RuntimeError("feed exploded")
+
+
+async def find_the_database_locked(context: JobContext) -> None:
+    raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
 
 
 def spec(job_id: str, function: str, first_run: datetime, grace: int = 60) -> JobSpec:
@@ -202,3 +208,34 @@ def test_processing_and_delivery_runs_with_nothing_to_do_are_not_logged_at_info(
     levels = {r.getMessage().partition(":")[0]: r.levelno for r in caplog.records
               if r.getMessage().startswith(("processed:", "delivery:"))}
     assert levels == {"processed": logging.DEBUG, "delivery": logging.DEBUG}
+
+
+def test_a_job_that_finds_the_database_locked_fails_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not a bug but the operator's to fix: the reason, and no traceback."""
+    stats = DaemonStats()
+    configure_logging(LoggingSettings())
+    [installed] = [h for h in logging.getLogger().handlers if h.name == HANDLER_NAME]
+
+    async def scenario() -> None:
+        scheduler = build_scheduler(asyncio.get_running_loop(), stats)
+        done = asyncio.Event()
+        scheduler.add_listener(lambda _event: done.set())
+        with open_app(tmp_path) as app:
+            add_job(scheduler, spec("locked", "find_the_database_locked", datetime.now(UTC)),
+                    JobContext(app))
+            scheduler.start()
+            await asyncio.wait_for(done.wait(), 10)
+            scheduler.shutdown(wait=True)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        logging.getLogger().removeHandler(installed)
+
+    logged = capsys.readouterr().err
+    assert stats.errors == {"locked": 1}
+    assert "ERROR newsmon.daemon.service: job locked failed: cannot use the database: database " \
+           "is locked\n" in logged
+    assert "Traceback" not in logged

@@ -27,6 +27,15 @@ LOGGED_BY_NEWSMON = (
 )
 
 
+class UtcTextFormatter(logging.Formatter):
+    """``2026-11-20T12:00:05.250Z LEVEL logger: message``: the time in UTC, marked ``Z``, as
+    are the times in the messages, whatever the machine's local time zone."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        moment = datetime.fromtimestamp(record.created, UTC)
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{int(record.msecs):03d}Z"
+
+
 class JsonLineFormatter(logging.Formatter):
     """Formats a record as one JSON object: time, level, logger, message, exception."""
 
@@ -46,7 +55,7 @@ def configure_logging(settings: LoggingSettings) -> None:
     """Install one stderr handler on the root logger; third-party chatter only from WARNING."""
     handler = logging.StreamHandler()
     handler.name = HANDLER_NAME
-    formatter = JsonLineFormatter() if settings.json_lines else logging.Formatter(TEXT_FORMAT)
+    formatter = JsonLineFormatter() if settings.json_lines else UtcTextFormatter(TEXT_FORMAT)
     handler.setFormatter(formatter)
     handler.addFilter(_without_duplicates)
     root = logging.getLogger()

@@ -102,14 +102,14 @@ async def run_daemon(
     another daemon or the SQLite database file was deleted or replaced (1), stop it cleanly
     and return the exit code."""
     daemon = Daemon(job_context, loop)
-    stop_requested = asyncio.Event()
+    stop_requested, hurry = asyncio.Event(), asyncio.Event()
     lost: list[str] = []
     database = DatabaseFile.of(job_context.app.settings)
     checks = [check for check in (lock, database) if check is not None]
     watchdog = loop.create_task(watch_lock(checks, stop_requested, lost)) if checks else None
     reloads: set[asyncio.Task[None]] = set()
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, stop_requested.set)
+        loop.add_signal_handler(signum, request_stop, daemon, stop_requested, hurry)
     loop.add_signal_handler(signal.SIGHUP, request_reload, daemon, reloads)
     web: WebServer | None = None
     try:
@@ -121,7 +121,7 @@ async def run_daemon(
         logger.info("stop requested" if not lost else "stopping: %s", *lost)
         if reloads:
             await asyncio.gather(*reloads)
-        await daemon.stop()
+        await daemon.stop(hurry)
     finally:
         if watchdog is not None:
             watchdog.cancel()
@@ -185,6 +185,15 @@ def start_web(application: App) -> WebServer | None:
         logger.warning("delivery.public_url is not https: emails carry no one-click "
                        "unsubscribe (RFC 8058 needs https; see docs/deploy.md)")
     return web
+
+
+def request_stop(daemon: Daemon, stop_requested: asyncio.Event, hurry: asyncio.Event) -> None:
+    """The SIGTERM / SIGINT handler: the first asks for a clean stop (the running jobs finish);
+    a second one stops without waiting for them."""
+    if stop_requested.is_set() and not hurry.is_set():
+        logger.warning("second stop signal: not waiting for %s", daemon.running_jobs())
+        hurry.set()
+    stop_requested.set()
 
 
 def request_reload(daemon: Daemon, reloads: set[asyncio.Task[None]]) -> None:

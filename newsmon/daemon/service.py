@@ -205,22 +205,34 @@ class Daemon:
         last_runs = {run.job_id: run.last_run_at for run in app.storage.job_runs.all()}
         return plan_jobs(app.settings, sources, app.clock(), states, last_runs)
 
-    async def stop(self) -> None:
-        """No new job starts; the running ones finish (up to the stop timeout); shut down."""
+    async def stop(self, hurry: asyncio.Event | None = None) -> None:
+        """No new job starts; the running ones finish (up to the stop timeout, or until
+        ``hurry`` is set: a second stop signal); shut down."""
         if self._stopping:
             return
         self._stopping = True
         self.scheduler.pause()
         timeout = daemon_settings(self.context.app.settings).stop_timeout
-        logger.info("stopping: waiting for %d running job(s)", self.context.running)
-        try:
-            await asyncio.wait_for(self.context.wait_idle(), timeout)
-        except TimeoutError:
-            logger.warning("jobs still running after %ss: cancelling them", timeout)
+        if self.context.running:
+            logger.info("stopping: waiting for %s to finish (up to %ss; a second stop signal "
+                        "stops at once)", self.running_jobs(), timeout)
+        idle = asyncio.ensure_future(self.context.wait_idle())
+        hurried = asyncio.ensure_future(hurry.wait() if hurry else asyncio.Event().wait())
+        await asyncio.wait((idle, hurried), timeout=timeout,
+                           return_when=asyncio.FIRST_COMPLETED)
+        for waiter in (idle, hurried):
+            waiter.cancel()
+        if self.context.running and not hurried.done():
+            logger.warning("%s still running after %ss: stopping without them",
+                           self.running_jobs(), timeout)
         self.scheduler.shutdown(wait=True)
         await asyncio.sleep(0)  # the shutdown runs as a loop callback
         if self._run_writes:
             await asyncio.gather(*self._run_writes)
+
+    def running_jobs(self) -> str:
+        """The jobs running now, by id: ``crawl:wire, process``."""
+        return ", ".join(sorted(self.context.active)) or "no job"
 
     def _record_run(self, event: JobEvent) -> None:
         """Keep each job's last run, outcome and next run in the database (for ``status``);

@@ -195,3 +195,39 @@ def test_a_database_locked_at_start_is_a_one_line_error(home: Path, server: Rout
     assert started.returncode == 2
     assert "cannot use the database: database is locked" in started.stderr
     assert "Traceback" not in started.stderr
+
+
+def test_a_second_stop_signal_stops_at_once_without_waiting_for_the_running_crawl(
+    home: Path, server: RouteServer
+) -> None:
+    """An operator pressing Ctrl-C again does not wait out [daemon] stop_timeout (here an hour)
+    for a crawl that hangs; the lock is released."""
+    add_feed(home, server, ["Nvidia ships new chips"])
+    requested, release = threading.Event(), threading.Event()
+
+    def hanging_article(_seen: Seen) -> Reply:
+        requested.set()
+        release.wait(120)
+        return Reply(200, article_html("Nvidia ships new chips"), HTML)
+
+    server.route("/news/0", hanging_article)
+    patient = {**environment(), "NEWSMON_DAEMON__STOP_TIMEOUT": "1h"}
+    daemon = subprocess.Popen([NEWSMON, "--home", str(home), "run"], env=patient,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        errors: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=read_lines, args=(daemon.stderr, errors), daemon=True).start()
+        assert requested.wait(60), "the daemon never crawled the source"
+        daemon.send_signal(signal.SIGINT)
+        wait_for_line(errors, "waiting for crawl:wire")
+        daemon.send_signal(signal.SIGINT)
+        wait_for_line(errors, "second stop signal: not waiting for crawl:wire")
+        assert daemon.wait(60) == 0
+    finally:
+        release.set()
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+    lock = acquire_daemon_lock(Settings(home=home))
+    assert isinstance(lock, FileLock)
+    lock.release()

@@ -7,6 +7,7 @@ a one-line comment for every field here.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -119,6 +120,17 @@ class CrawlerSettings(_Frozen):
     min_interval: Seconds = Field(default=60, ge=1)
 
 
+_AUTO_MAX_PROCESSES = 4
+"""``nlp.processes = "auto"`` runs at most this many tagging workers (each holds ~150 MB)."""
+
+
+def _usable_cores() -> int:
+    """CPU cores this process may run on (its affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class NlpSettings(_Frozen):
     """The tagging pipeline: which statistical model, how texts are batched and chunked."""
 
@@ -131,6 +143,25 @@ class NlpSettings(_Frozen):
     warm_words: int = Field(default=50_000, ge=0, le=1_000_000)
     """Recurring words kept in spaCy's vocabulary for good (see ``pipeline.nlp.warm_vocabulary``);
     0 = every batch starts cold."""
+    processes: int | Literal["auto"] = "auto"
+    """Worker processes that tag stored articles (``pipeline.tagging_pool``); 0 = tag in the
+    newsmon process itself. ``auto``: one per CPU core (at most 4) when the statistical NER is
+    on and there are two cores or more, else 0 (rules-only tagging is fast enough in-process)."""
+
+    @field_validator("processes")
+    @classmethod
+    def _processes_in_range(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 0 <= value <= 64:
+            raise ValueError("processes must be between 0 and 64, or \"auto\"")
+        return value
+
+    def worker_processes(self, cpu_count: int | None = None) -> int:
+        """How many tagging worker processes to run (``processes`` with ``auto`` resolved;
+        ``cpu_count`` defaults to the cores this process may use)."""
+        if self.processes != "auto":
+            return self.processes
+        cores = cpu_count if cpu_count is not None else _usable_cores()
+        return min(cores, _AUTO_MAX_PROCESSES) if self.ner_model and cores > 1 else 0
 
 
 class NetworkSettings(_Frozen):

@@ -37,7 +37,8 @@ from pipeline.storage.sealing import (
 )
 from pipeline.storage.subscriptions import SealingOutcome, SubscriptionRecord
 from pipeline.story_job import ClusterReport, StoryIndex, cluster_pending
-from pipeline.tagging import TaggingReport, tag_pending, tagger_version
+from pipeline.tagging import TaggingReport, TextTagger, tag_pending, tagger_version
+from pipeline.tagging_pool import TaggerPool
 
 if TYPE_CHECKING:
     from pipeline.nlp.tagger import Tagger
@@ -155,11 +156,28 @@ class App:
         """Identifies the catalog and NLP settings the stored tags were made with."""
         return tagger_version(self.catalog.fingerprint, self.settings.nlp.ner_model)
 
+    @cached_property
+    def article_tagger(self) -> TextTagger:
+        """What tags stored articles: worker processes when ``nlp.processes`` resolves to one or
+        more (started on first use, stopped by :meth:`close`), else :attr:`tagger` in-process."""
+        processes = self.settings.nlp.worker_processes()
+        if processes == 0:
+            return self.tagger
+        pool = TaggerPool(self.catalog, self.settings.nlp, processes)
+        try:
+            pool.start()  # a worker that cannot load the NER model fails here, loudly
+        except BaseException:
+            pool.close()
+            raise
+        logger.info("tagging on %d worker processes", processes)
+        return pool
+
     def tag_pending(self, on_batch: Callable[[int], None] | None = None) -> TaggingReport:
-        """Tag every stored article that waits to be tagged."""
+        """Tag every stored article that waits to be tagged (a batch per worker at a time)."""
+        processes = max(1, self.settings.nlp.worker_processes())
         return tag_pending(
-            self.storage, self.tagger, version=self.tagger_version, clock=self.clock,
-            batch_size=self.settings.nlp.batch_size, on_batch=on_batch,
+            self.storage, self.article_tagger, version=self.tagger_version, clock=self.clock,
+            batch_size=self.settings.nlp.batch_size * processes, on_batch=on_batch,
         )
 
     @cached_property
@@ -217,7 +235,10 @@ class App:
             return await outbox.send_due()
 
     def close(self) -> None:
-        """Release the database."""
+        """Stop the tagging workers, if any were started, and release the database."""
+        pool = self.__dict__.get("article_tagger")
+        if isinstance(pool, TaggerPool):
+            pool.close()
         self.storage.close()
 
     def __enter__(self) -> App:

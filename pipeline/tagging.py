@@ -4,7 +4,8 @@
 job call. It works in batches (the tagger runs ``nlp.pipe`` over each), stores each article's
 tags in its own transaction, and never lets one bad article stop the batch: an article the
 tagger cannot handle is recorded as a rejection and marked tagged with no tags, so it is not
-retried in a loop.
+retried in a loop. A tagger that cannot run at all (``TaggerUnavailableError``: its worker
+processes cannot load the NER model) stops the step with every article still waiting.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ logger = logging.getLogger(__name__)
 TITLE_SEPARATOR = "\n\n"
 PIPELINE_VERSION = "1"
 """Bump when tagging rules change in a way that should re-tag stored articles."""
+
+
+class TaggerUnavailableError(RuntimeError):
+    """The tagger cannot run at all (no article is at fault): the step stops and leaves every
+    article waiting, instead of refusing them one by one."""
 
 
 class TextTagger(Protocol):
@@ -87,6 +93,8 @@ def _tag_batch(
     texts = [document_text(item) for item in batch]
     try:
         results: list[TagResult | None] = list(tagger.tag_many(texts))
+    except TaggerUnavailableError:
+        raise
     except Exception:
         logger.exception("batch tagging failed; tagging its %d articles one by one", len(batch))
         results = [_tag_one(tagger, text) for text in texts]
@@ -109,6 +117,8 @@ def _tag_batch(
 def _tag_one(tagger: TextTagger, text: str) -> TagResult | None:
     try:
         return tagger.tag(text)
+    except TaggerUnavailableError:
+        raise
     except Exception:
         logger.exception("tagging one article failed")
         return None

@@ -83,6 +83,11 @@ class Catalog:
         for name, value in index.items():
             object.__setattr__(self, name, value)
 
+    def __reduce__(self) -> tuple[type[Catalog], tuple[object, ...]]:
+        """Pickle the records only (the lookups are rebuilt): how the catalog reaches tagging
+        worker processes."""
+        return (Catalog, (self.models, self.companies, dict(self.origins), self.redefinitions))
+
     @cached_property
     def fingerprint(self) -> str:
         """A short hash of every record: it changes whenever the catalog's content does, so the

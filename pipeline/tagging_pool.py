@@ -1,0 +1,193 @@
+"""Tagging on worker processes, so the statistical NER uses every core.
+
+Where it sits in the flow: between :func:`pipeline.tagging.tag_pending`, which asks a
+``TextTagger`` for the tags of a batch of stored articles, and :class:`pipeline.nlp.tagger.Tagger`,
+which runs spaCy. spaCy's NER holds the GIL for most of its work, so threads cannot spread it
+over cores; :class:`TaggerPool` runs ``processes`` worker processes instead (spawned, so they
+inherit no threads, sockets or database connections), each building its own ``Tagger`` once
+from the catalog and settings it is handed, and splits each batch between them. The results are
+the same ``TagResult`` values the in-process tagger returns (a test compares them).
+
+Failures, so that one bad article never stops a batch or the daemon:
+
+- the tagger raising on a text comes back as that exception (``tag_pending`` then tags the batch
+  one text at a time and records the one that fails);
+- a worker dying (killed, out of memory, a crash in native code) breaks the whole pool: the pool
+  is replaced by a fresh one and the call raises :class:`WorkerDiedError`, so the batch is
+  retried one text at a time and only a text that kills a worker on its own is refused;
+- a worker that cannot build its tagger (a missing NER package) makes every call raise
+  :class:`WorkerStartError` with the worker's message; it is a ``TaggerUnavailableError``, so
+  ``tag_pending`` stops with every article still waiting rather than refusing them.
+
+Workers ignore SIGINT and SIGTERM (a terminal's Ctrl-C and systemd's stop signal reach the whole
+process group): the daemon finishes or abandons the current batch itself, then :meth:`close`
+stops them. A worker whose parent dies exits when its task pipe closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import accumulate, pairwise
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from config.catalog import Catalog
+from config.settings import NlpSettings
+from pipeline.nlp.types import TagResult
+from pipeline.tagging import TaggerUnavailableError
+
+if TYPE_CHECKING:
+    from pipeline.nlp.tagger import Tagger
+
+logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+class WorkerDiedError(RuntimeError):
+    """A tagging worker process ended while it worked on the call's texts."""
+
+
+class WorkerStartError(TaggerUnavailableError):
+    """A tagging worker process could not build its tagger (the message says why)."""
+
+
+class TaggerPool:
+    """A ``TextTagger`` whose ``tag_many`` runs on ``processes`` worker processes."""
+
+    def __init__(self, catalog: Catalog, settings: NlpSettings, processes: int) -> None:
+        if processes < 1:
+            raise ValueError("a tagging pool needs at least one process")
+        self.processes = processes
+        self._catalog = catalog
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
+        self.restarts = 0
+        """How many times a dead worker made the pool start again."""
+
+    def start(self) -> None:
+        """Start every worker and build its tagger now, rather than on the first batch; raises
+        :class:`WorkerStartError` when a worker cannot build its tagger."""
+        self._run(_worker_ready, [() for _ in range(self.processes)])
+
+    def tag(self, text: str) -> TagResult:
+        """Everything found in one text (on one worker)."""
+        return self.tag_many([text])[0]
+
+    def tag_many(self, texts: Sequence[str]) -> list[TagResult]:
+        """Everything found in each text, in order; the texts are split between the workers
+        in contiguous runs of about equal length."""
+        if not texts:
+            return []
+        runs = split_evenly(texts, self.processes)
+        parts = self._run(_tag_texts, [(list(run),) for run in runs])
+        return [result for part in parts for result in part]
+
+    def close(self) -> None:
+        """Stop the workers (a batch in progress finishes first); the pool cannot be used again."""
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> TaggerPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _current_executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the tagging pool is closed")
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(self._catalog, self._settings),
+                )
+            return self._executor
+
+    def _run(self, task: Callable[..., _T], calls: list[tuple[Any, ...]]) -> list[_T]:
+        """``task(*args)`` for each call, spread over the workers; the results in order. A
+        broken pool (a worker died, now or since the last call) is replaced and reported."""
+        try:
+            executor = self._current_executor()
+            futures = [executor.submit(task, *args) for args in calls]
+            return [future.result() for future in futures]
+        except BrokenProcessPool as error:
+            self._replace_broken_executor()
+            raise WorkerDiedError(
+                "a tagging worker process died (killed, out of memory or crashed); "
+                "the pool was started again"
+            ) from error
+
+    def _replace_broken_executor(self) -> None:
+        with self._lock:
+            broken, self._executor = self._executor, None
+            if not self._closed:
+                self.restarts += 1
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+        logger.error("a tagging worker process died; starting the tagging pool again")
+
+
+def split_evenly(texts: Sequence[str], parts: int) -> list[Sequence[str]]:
+    """Cut ``texts`` into at most ``parts`` contiguous, non-empty runs of about equal total
+    length (the work of tagging grows with the length): each cut falls where the length so far
+    is nearest an equal share."""
+    parts = min(parts, len(texts))
+    if parts <= 1:
+        return [texts]
+    ends = list(accumulate(len(text) + 1 for text in texts))
+    cuts = [0]
+    for part in range(1, parts):
+        share = ends[-1] * part / parts
+        lowest, highest = cuts[-1] + 1, len(texts) - (parts - part)
+        cut = min(range(lowest, highest + 1), key=lambda at: abs(ends[at - 1] - share))
+        cuts.append(cut)
+    cuts.append(len(texts))
+    return [texts[start:end] for start, end in pairwise(cuts)]
+
+
+# --- the worker side (module level: a spawned process imports this module) ----------------------
+
+_worker_tagger: Tagger | None = None
+_worker_error: str | None = None
+
+
+def _start_worker(catalog: Catalog, settings: NlpSettings) -> None:
+    """Build this worker's tagger once; keep the error to report with each task if that fails."""
+    global _worker_tagger, _worker_error
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        from pipeline.nlp.tagger import Tagger
+
+        _worker_tagger = Tagger.build(catalog, settings)
+    except Exception as error:  # reported to the parent with every task, never lost
+        _worker_error = f"{type(error).__name__}: {error}"
+
+
+def _ready_tagger() -> Tagger:
+    if _worker_tagger is None:
+        raise WorkerStartError(
+            f"the tagging worker could not build its tagger: {_worker_error or 'not started'}"
+        )
+    return _worker_tagger
+
+
+def _worker_ready() -> bool:
+    return _ready_tagger() is not None
+
+
+def _tag_texts(texts: list[str]) -> list[TagResult]:
+    return _ready_tagger().tag_many(texts)

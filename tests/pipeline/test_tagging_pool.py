@@ -1,0 +1,227 @@
+"""Tagging on worker processes: same results as in-process, nothing lost when a worker dies.
+
+Real worker processes running the real tagger (rules-only where the NER adds nothing to what is
+tested, since each worker loads its own pipeline); workers are killed with real signals.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from config.catalog import Catalog, load_catalog
+from config.settings import NlpSettings
+from pipeline.nlp.tagger import Tagger
+from pipeline.storage import Storage
+from pipeline.tagging import tag_pending
+from pipeline.tagging_pool import TaggerPool, WorkerDiedError, WorkerStartError, split_evenly
+from pipeline.types import ArticleOrigin, ExtractedArticle
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+RULES_ONLY = NlpSettings(ner_model="")
+TEXTS = [
+    "Meta unveiled Muse Spark, its new reasoning model; Meta's stock rose 3% on the news.",
+    "Shares of Nvidia fell 17% after DeepSeek released R1.",
+    "",
+    "Claude Monet painted water lilies at Giverny.",
+    "Alphabet (NASDAQ: GOOGL) climbed 4% in premarket trading after Gemini 2.5 Pro shipped.",
+    "Nothing here mentions any company at all.",
+    "OpenAI and Anthropic both cut prices; Microsoft lost $200 billion in market value.",
+]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def pool(catalog: Catalog) -> Iterator[TaggerPool]:
+    with TaggerPool(catalog, RULES_ONLY, processes=2) as started:
+        started.start()
+        yield started
+
+
+def workers() -> list[multiprocessing.process.BaseProcess]:
+    return [child for child in multiprocessing.active_children() if child.is_alive()]
+
+
+def wait_until_dead(pid: int) -> None:
+    for _ in range(200):
+        if all(child.pid != pid for child in workers()):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"worker {pid} still alive")
+
+
+# --- splitting a batch between workers ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7, 20])
+def test_a_batch_is_split_into_contiguous_runs_that_keep_every_text_in_order(parts: int) -> None:
+    texts = [f"text {i} " + "x" * (i * 37 % 500) for i in range(13)]
+    runs = split_evenly(texts, parts)
+    assert [text for run in runs for text in run] == texts
+    assert all(runs) and len(runs) <= min(parts, len(texts))
+
+
+def test_runs_are_balanced_by_length_not_by_count() -> None:
+    texts = ["a" * 9000, *["b" * 1000] * 9]
+    first, second = split_evenly(texts, 2)
+    assert list(first) == ["a" * 9000]
+    assert len(second) == 9
+
+
+def test_every_worker_gets_a_text_when_there_are_enough() -> None:
+    texts = ["a" * 10_000, "b", "c"]
+    assert [len(run) for run in split_evenly(texts, 3)] == [1, 1, 1]
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+def test_the_pool_returns_what_the_in_process_tagger_returns(
+    pool: TaggerPool, catalog: Catalog, shared_data: Path
+) -> None:
+    seed = (shared_data.parent / "seed" / "muse-spark-article.txt").read_text(encoding="utf-8")
+    texts = [*TEXTS, seed, *TEXTS]
+    expected = Tagger.build(catalog, RULES_ONLY).tag_many(texts)
+    assert pool.tag_many(texts) == expected
+    assert pool.tag(seed) == expected[len(TEXTS)]
+    assert any(m.canonical == "Muse Spark" for m in expected[0].entities)
+
+
+def test_the_pool_with_the_statistical_ner_matches_the_in_process_tagger(
+    catalog: Catalog,
+) -> None:
+    settings = NlpSettings()
+    expected = Tagger.build(catalog, settings).tag_many(TEXTS)
+    with TaggerPool(catalog, settings, processes=2) as with_ner:
+        assert with_ner.tag_many(TEXTS) == expected
+
+
+def test_an_empty_batch_starts_no_work(pool: TaggerPool) -> None:
+    assert pool.tag_many([]) == []
+
+
+# --- failures -----------------------------------------------------------------------------------
+
+
+def test_a_worker_killed_between_batches_is_replaced_and_reported(pool: TaggerPool) -> None:
+    victim = workers()[0]
+    assert victim.pid is not None
+    os.kill(victim.pid, signal.SIGKILL)
+    wait_until_dead(victim.pid)
+    restarts = pool.restarts
+    with pytest.raises(WorkerDiedError):
+        pool.tag_many(TEXTS)
+    assert pool.restarts == restarts + 1
+    assert [len(result.entities) > 0 for result in pool.tag_many(TEXTS)][:2] == [True, True]
+
+
+def test_workers_ignore_sigterm_and_sigint_so_a_stop_signal_cannot_break_a_batch(
+    pool: TaggerPool,
+) -> None:
+    pool.start()
+    before = {child.pid for child in workers()}
+    for child in workers():
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGTERM)
+        os.kill(child.pid, signal.SIGINT)
+    time.sleep(0.3)
+    assert len(pool.tag_many(TEXTS)) == len(TEXTS)
+    assert before <= {child.pid for child in workers()}
+
+
+def test_a_worker_that_cannot_load_the_ner_model_says_why(catalog: Catalog) -> None:
+    settings = NlpSettings(ner_model="no_such_spacy_package")
+    broken = TaggerPool(catalog, settings, processes=1)
+    with broken, pytest.raises(WorkerStartError, match="no_such_spacy_package"):
+        broken.start()
+
+
+def test_close_stops_every_worker_and_the_pool_refuses_more_work(catalog: Catalog) -> None:
+    before = {child.pid for child in workers()}
+    closing = TaggerPool(catalog, RULES_ONLY, processes=2)
+    closing.start()
+    started = {child.pid for child in workers()} - before
+    assert len(started) == 2
+    closing.close()
+    assert started.isdisjoint(child.pid for child in workers())
+    with pytest.raises(RuntimeError, match="closed"):
+        closing.tag("Nvidia shares rose 2%.")
+
+
+# --- the tagging step over stored articles ------------------------------------------------------
+
+
+def store(storage: Storage, index: int, text: str) -> int:
+    outcome = storage.articles.store(
+        "wire", ExtractedArticle(url=f"https://n.example/{index}", title=f"Story {index}",
+                                 text=f"{text} " + " ".join(f"w{index}x{n}" for n in range(30))),
+        origin=ArticleOrigin.PAGE, fetched_at=NOW)
+    assert outcome.article_id is not None
+    return outcome.article_id
+
+
+def test_a_worker_death_loses_no_article_the_batch_is_tagged_one_by_one(
+    storage: Storage, pool: TaggerPool,
+) -> None:
+    ids = [store(storage, i, text) for i, text in enumerate(TEXTS)]
+    victim = workers()[0]
+    assert victim.pid is not None
+    os.kill(victim.pid, signal.SIGKILL)
+    wait_until_dead(victim.pid)
+    report = tag_pending(storage, pool, version="v1", clock=lambda: NOW, batch_size=64)
+    assert (report.tagged, report.failed) == (len(TEXTS), 0)
+    assert storage.tags.count_pending() == 0
+    muse = storage.tags.of(ids[0])
+    assert {m.canonical for m in muse.text_entities} >= {"Meta", "Muse Spark"}
+
+
+def test_a_tagger_that_cannot_start_leaves_every_article_waiting(
+    storage: Storage, catalog: Catalog,
+) -> None:
+    for i, text in enumerate(TEXTS[:3]):
+        store(storage, i, text)
+    broken = TaggerPool(catalog, NlpSettings(ner_model="no_such_spacy_package"), processes=1)
+    with broken, pytest.raises(WorkerStartError):
+        tag_pending(storage, broken, version="v1", clock=lambda: NOW)
+    assert storage.tags.count_pending() == 3
+    assert storage.sources.rejections("wire") == []
+
+
+# --- the application shell ----------------------------------------------------------------------
+
+
+def test_the_app_tags_on_workers_when_configured_and_stops_them_on_close(tmp_path: Path) -> None:
+    from config import Settings
+    from newsmon.app import App
+
+    before = {child.pid for child in workers()}
+    settings = Settings(home=tmp_path, nlp=NlpSettings(ner_model="", processes=2))
+    with App.from_settings(settings, upgrade=True) as application:
+        ids = [store(application.storage, i, text) for i, text in enumerate(TEXTS)]
+        report = application.tag_pending()
+        assert isinstance(application.article_tagger, TaggerPool)
+        assert len({child.pid for child in workers()} - before) == 2
+        assert (report.tagged, report.failed) == (len(TEXTS), 0)
+        muse = application.storage.tags.of(ids[0])
+        assert {m.canonical for m in muse.text_entities} >= {"Meta", "Muse Spark"}
+    assert {child.pid for child in workers()} <= before
+
+
+def test_the_app_tags_in_process_when_no_worker_is_configured(tmp_path: Path) -> None:
+    from config import Settings
+    from newsmon.app import App
+
+    settings = Settings(home=tmp_path, nlp=NlpSettings(ner_model="", processes=0))
+    with App.from_settings(settings, upgrade=True) as application:
+        assert application.article_tagger is application.tagger

@@ -22,6 +22,7 @@ from alerts.outbox import OutboxReport
 from config import load_settings
 from crawler.reactor import install_asyncio_reactor
 from crawler.runner import CrawlReport
+from crawler.types import PollOutcome
 from newsmon.app import App, AppOptions, ProcessReport
 from newsmon.daemon.jobs import (
     JobContext,
@@ -33,7 +34,7 @@ from newsmon.daemon.jobs import (
 )
 from newsmon.daemon.lock import DaemonLock, DatabaseFile, acquire_daemon_lock
 from newsmon.daemon.service import Daemon, database_problem
-from newsmon.output import console, errors
+from newsmon.output import console, counted, errors
 from newsmon.web import WebServer, start_web_server
 
 logger = logging.getLogger(__name__)
@@ -214,7 +215,8 @@ def request_reload(daemon: Daemon, reloads: set[asyncio.Task[None]]) -> None:
 
 async def run_once(job_context: JobContext) -> int:
     """Crawl the due sources, process, deliver, send due digests, maintain; 1 if any step
-    failed, else 0."""
+    failed (the crawl fails when every source it polled failed, as ``newsmon crawl`` does),
+    else 0."""
     steps: list[tuple[str, Callable[[JobContext], Awaitable[object]]]] = [
         ("crawl", crawl_due), ("process", process_pending),
         ("deliver", deliver_alerts), ("digests", send_digests),
@@ -223,7 +225,11 @@ async def run_once(job_context: JobContext) -> int:
     failed = []
     for name, step in steps:
         try:
-            console.print(f"{name}: {summarise(await step(job_context))}")
+            report = await step(job_context)
+            console.print(f"{name}: {summarise(report)}")
+            if isinstance(report, CrawlReport) and every_poll_failed(report):
+                errors.print("crawl failed: every source polled failed (the log says why)")
+                failed.append(name)
         except Exception as error:
             problem = database_problem(error)
             if problem is None:
@@ -234,10 +240,22 @@ async def run_once(job_context: JobContext) -> int:
     return 1 if failed else 0
 
 
+def every_poll_failed(report: CrawlReport) -> bool:
+    """Sources were polled and not one poll succeeded (the network or the database is down)."""
+    polled = [r for r in report.results if r.outcome is not PollOutcome.SKIPPED]
+    return bool(polled) and all(r.outcome is PollOutcome.FAILED for r in polled)
+
+
 def summarise(report: object) -> str:
     """A short line about a step's report."""
     if isinstance(report, CrawlReport):
-        return f"{len(report.results)} sources, {report.new_articles} new articles"
+        if not report.results:
+            return "no source due"
+        return (f"{counted(len(report.results), 'source')} due: "
+                f"{report.count(PollOutcome.FETCHED)} fetched, "
+                f"{report.count(PollOutcome.UNCHANGED)} unchanged, "
+                f"{report.count(PollOutcome.FAILED)} failed; "
+                f"{counted(report.new_articles, 'new article')}")
     if isinstance(report, ProcessReport):
         return (f"{report.tagging.tagged} tagged, {report.clustering.clustered} clustered, "
                 f"{report.matching.new_alerts} new alerts")

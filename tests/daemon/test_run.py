@@ -83,10 +83,10 @@ def test_run_once_crawls_due_sources_stores_and_tags(home: Path, server: RouteSe
     second = run_once(home)  # the source was just polled: not due again
 
     assert first.returncode == 0, first.stderr
-    assert "crawl: 1 sources, 2 new articles" in first.stdout
+    assert "crawl: 1 source due: 1 fetched, 0 unchanged, 0 failed; 2 new articles" in first.stdout
     assert "process: 2 tagged" in first.stdout
     assert second.returncode == 0, second.stderr
-    assert "crawl: 0 sources, 0 new articles" in second.stdout
+    assert "crawl: no source due" in second.stdout
     assert len(server.hits("/feed.xml")) == 1
     storage = open_storage(home)
     try:
@@ -231,3 +231,22 @@ def test_a_second_stop_signal_stops_at_once_without_waiting_for_the_running_craw
     lock = acquire_daemon_lock(Settings(home=home))
     assert isinstance(lock, FileLock)
     lock.release()
+
+
+def test_run_once_fails_when_every_source_it_polled_failed(home: Path, server: RouteServer) -> None:
+    """Like ``newsmon crawl``: cron mails the operator when nothing could be polled (the network
+    or the database is down), not for one broken feed among good ones."""
+    server.route("/feed.xml", Reply(404, b"gone"))
+    storage = open_storage(home)
+    try:
+        assert storage.sources.add(SourceSpec(name="gone", url=server.url("/feed.xml")),
+                                   utc_now()) is not None
+    finally:
+        storage.close()
+
+    failed = run_once(home)
+
+    assert failed.returncode == 1
+    assert "crawl: 1 source due: 0 fetched, 0 unchanged, 1 failed; 0 new articles" in failed.stdout
+    assert "every source polled failed" in failed.stderr
+    assert "process: " in failed.stdout  # the other steps still ran

@@ -41,7 +41,7 @@ from pipeline.nlp.unknown_models import (
     find_guesses,
     stem_anchors,
 )
-from pipeline.nlp.vocabulary import GENERIC_TERMS
+from pipeline.nlp.vocabulary import GENERIC_TERMS, names_a_sector
 
 CATALOG_SPANS = "catalog"
 TICKER_SPANS = "tickers"
@@ -350,11 +350,12 @@ def _trim_org(doc: Any, start: int, end: int) -> tuple[int, int]:
 
 
 def _plausible_org(text: str) -> bool:
-    """A name: a capital letter, not a generic term (``AI``), one line, not too long."""
+    """A name: a capital letter, not a generic term (``AI``) nor a market sector (``Tech``,
+    ``Software`` at a sentence start), one line, not too long."""
     return (
         any(map(str.isupper, text)) and text.lower() not in GENERIC_TERMS
-        and "\n" not in text and len(text) <= 80 and len(text.split()) <= 8
-        and text.isprintable()
+        and not names_a_sector(text) and "\n" not in text and len(text) <= 80
+        and len(text.split()) <= 8 and text.isprintable()
     )
 
 

@@ -35,6 +35,7 @@ from pipeline.nlp import stock_vocabulary as vocab
 from pipeline.nlp.stock_moves import Move, find_move_after, find_move_before, may_state_move
 from pipeline.nlp.stock_subjects import SentenceView, Subject, find_subjects
 from pipeline.nlp.types import EntityMention, EntityType, StockReaction
+from pipeline.nlp.vocabulary import names_a_sector
 
 _MAX_LOOKBACK_SENTENCES = 2
 """How far back "the stock" may look for its company."""
@@ -156,9 +157,10 @@ def _coordinated_parts(mention: EntityMention) -> list[EntityMention]:
 
 def _may_be_listed(mention: EntityMention) -> bool:
     """An organisation outside the catalog that may be a listed company: not an index or an
-    exchange ("Nasdaq stocks rose" is market talk), a central bank, a university or an
-    authority."""
+    exchange ("Nasdaq stocks rose" is market talk), a sector ("Tech stocks fell"), a central
+    bank, a university or an authority."""
     return (mention.type is EntityType.ORG and not vocab.INDEX_NAME.match(mention.text)
+            and not names_a_sector(mention.text)
             and not _NOT_A_LISTED_COMPANY.search(mention.text))
 
 

@@ -166,6 +166,26 @@ GENERIC_TERMS = _words("""
 """)
 """Acronyms that are never an organisation or a ticker on their own; ``AI`` is never an entity."""
 
+SECTOR_WORDS = _words("""
+    tech technology technologies software hardware chip chips chipmaker chipmakers semiconductor
+    semiconductors internet cloud energy oil gas utility utilities bank banks banking financial
+    financials fintech insurance insurers healthcare biotech pharma pharmaceutical
+    pharmaceuticals retail retailers consumer industrial industrials materials mining telecom
+    telecoms media auto autos automotive automakers defense defence aerospace airline airlines
+    crypto ai mega-cap megacap large-cap mid-cap small-cap blue-chip big stocks shares equities
+    sector sectors
+""")
+"""Words of a market sector or a group of stocks ("Tech", "Software", "Big Tech"): a name made
+only of them is not an organisation, however the statistical NER labels it at the start of a
+sentence. Nationalities are left out: "American Airlines" is a company."""
+
+
+def names_a_sector(name: str) -> bool:
+    """Whether every word of ``name`` is a sector word (``Tech``, ``Big Tech``), so that it
+    names a part of the market, not a company."""
+    words = name.lower().replace("’", "'").split()
+    return bool(words) and all(word.strip(",.:;'\"") in SECTOR_WORDS for word in words)
+
 MARKET_WORDS = _words("""
     shares share stock stocks premarket pre-market after-hours trading traded trades session
     closed flat unchanged higher lower

@@ -551,6 +551,9 @@ def test_an_organisation_outside_the_catalog_moves_as_a_named_stock(
     ("The Federal Reserve's stock of assets fell 2%.", ("Federal Reserve",)),
     ("University of Tokyo shares of the prize fell to 3%.", ("University of Tokyo",)),
     ("FTSE 100 shares fell 0.5% in London.", ("FTSE",)),
+    ("Tech stocks: chipmakers slump after the model launch.", ("Tech",)),  # a sector
+    ("Software shares recovered early losses on Tuesday.", ("Software",)),
+    ("Big Tech stocks rose 2% after the rate decision.", ("Big Tech",)),
 ])
 def test_an_organisation_is_not_a_listed_company_by_default(
     text: str, names: tuple[str, ...]
@@ -575,6 +578,18 @@ def test_the_tagger_hands_the_ner_organisations_to_stock_reactions(ner_tagger: T
     assert (reaction.company, reaction.ticker, reaction.direction, reaction.magnitude_pct) == (
         "Fanuc", None, DOWN, 4.0)
     assert rules_tagger.tag(text).stock_reactions == ()  # without the NER nobody names Fanuc
+
+
+def test_a_sector_the_ner_calls_an_organisation_is_neither_a_mention_nor_a_stock(
+    ner_tagger: Tagger,
+) -> None:
+    """The small NER labels a capitalised sector at a sentence start ORG ("Tech", "Software");
+    a sector moving is market talk, not a company's reaction."""
+    text = ("Tech stocks: chipmakers slide after the Qwen release; software steadies\n\n"
+            "Software stocks recovered early losses, while Nvidia fell 2%.")
+    result = ner_tagger.tag(text)
+    assert [m.text for m in result.entities if m.type is EntityType.ORG] == []
+    assert [(r.company, r.direction) for r in result.stock_reactions] == [("Nvidia", DOWN)]
 
 
 def test_an_organisation_on_the_words_of_a_catalog_company_gives_way_to_it() -> None:

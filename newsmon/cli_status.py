@@ -23,6 +23,13 @@ def daemon_state(application: App) -> str:
     return "not running" if owner is None else f"running ({owner})"
 
 
+def scheduled_jobs(jobs: list[JobRun], health: list[SourceHealth]) -> list[JobRun]:
+    """The daemon's records of the jobs it schedules: not the crawl jobs of sources removed or
+    disabled since (their records stay, with a next run that will not come)."""
+    polled = {f"crawl:{item.source.name}" for item in health if item.source.enabled}
+    return [job for job in jobs if not job.job_id.startswith("crawl:") or job.job_id in polled]
+
+
 def print_line(text: str) -> None:
     """One status line, never cut in two (a pipe or a narrow terminal; scripts grep them)."""
     console.print(text, markup=False, soft_wrap=True)
@@ -64,7 +71,7 @@ def status_command(
         untagged = storage.tags.count_pending() if current else 0
         outbox = storage.alerts.outbox_counts() if current else {}
         subscriptions = storage.subscriptions.all() if current else []
-        jobs = storage.job_runs.all() if current else []
+        jobs = scheduled_jobs(storage.job_runs.all(), health) if current else []
     failing = [h for h in health if h.state.consecutive_failures]
     daemon = daemon_state(application)
     running = daemon != "not running"

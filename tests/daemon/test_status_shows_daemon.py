@@ -92,3 +92,21 @@ def test_status_lines_are_not_broken_in_a_pipe(tmp_path: Path) -> None:
     assert all(line.startswith((" ", "daemon:", "home:", "database:", "schema:", "sources:",
                                 "articles:", "tagging:", "alerts:"))
                for line in shown.stdout.splitlines())
+
+
+def test_status_lists_no_crawl_job_of_a_removed_or_disabled_source(tmp_path: Path) -> None:
+    _home_with_a_paused_source_and_past_runs(tmp_path)
+    storage = Storage.open(sqlite_url(tmp_path))
+    try:
+        now = utc_now()
+        storage.sources.add(SourceSpec(name="off", url="https://off.example/feed.xml"), now)
+        storage.sources.set_enabled("off", False)
+        for job_id in ("crawl:off", "crawl:removed", "process"):
+            storage.job_runs.record(job_id, "ok", at=now, next_run_at=now + timedelta(hours=1))
+    finally:
+        storage.close()
+
+    shown = CliRunner().invoke(app, ["status", "--json"], env={"NEWSMON_HOME": str(tmp_path)})
+
+    listed = [job["job_id"] for job in json.loads(shown.stdout)["jobs"]]
+    assert listed == ["crawl:busy", "process"]

@@ -18,7 +18,8 @@ How a sentence is read (rules over the sentence; the words are in ``stock_vocabu
    "lifting", "wiping $X off"). A bare company name must be followed at once by its verb and
    needs a percentage, a ticker form or market context ("in premarket trading") to count.
 4. Anaphors resolve to a listed company named earlier in the sentence, else in the two sentences
-   before (here).
+   before (here); a division without a listing stands for its listed parent ("AWS" for
+   Amazon), a company with neither (OpenAI) is never "the stock".
 5. The magnitude is the percentage near the verb; the event is the phrase after "following",
    "after", "on", "amid"... One reaction per company per sentence, in text order.
 """
@@ -28,7 +29,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pipeline.nlp import stock_vocabulary as vocab
@@ -62,6 +63,20 @@ _HAS_STOCK_WORDS = re.compile(
 
 
 @dataclass(frozen=True)
+class ListedParent:
+    """The listed company a division without its own listing belongs to (``Amazon`` for
+    Amazon Web Services, ``Alphabet`` for Google): the catalog's nearest listed ancestor."""
+
+    name: str
+    company_id: str
+    ticker: str
+
+
+ListedParents = Mapping[str, ListedParent]
+"""Catalog id of a company without a listing -> its nearest listed ancestor."""
+
+
+@dataclass(frozen=True)
 class _Document:
     """The text, its masked twin, its sentences and the usable company mentions (sorted)."""
 
@@ -70,6 +85,7 @@ class _Document:
     sentences: tuple[tuple[int, int], ...]
     mentions: tuple[EntityMention, ...]
     starts: tuple[int, ...]
+    listed_parents: ListedParents
 
     def mentions_in(self, start: int, end: int) -> tuple[EntityMention, ...]:
         """The mentions that start in ``[start, end)``."""
@@ -85,13 +101,16 @@ def find_stock_reactions(
     text: str,
     sentences: Sequence[tuple[int, int]],
     companies: Sequence[EntityMention],
+    listed_parents: ListedParents | None = None,
 ) -> tuple[StockReaction, ...]:
     """Every statement of a market move of a company's stock in ``text``, in text order.
 
     ``sentences`` are character spans into ``text`` (the whole text is one sentence when none are
     given); ``companies`` are the company mentions the tagger found, ticker forms included, and
     the organisations the statistical NER found outside the catalog (model mentions are
-    ignored). At most one reaction per company per sentence.
+    ignored). At most one reaction per company per sentence. ``listed_parents`` gives the listed
+    company of each division without a listing (the catalog's): "the stock" after "AWS" is
+    Amazon's; without it only a mention with a ticker can be "the stock".
 
     Catalog companies are read first, as if no organisation had been found. An organisation
     outside the catalog is then read only as a named stock ("shares of Fanuc fell 4%", "Xpeng
@@ -101,22 +120,23 @@ def find_stock_reactions(
     if not text.strip():
         return ()
     spans = tuple(sentences) or ((0, len(text)),)
+    parents = listed_parents or {}
     listed = [mention for mention in companies if _catalogued(mention)]
-    reactions = _reactions(_document(text, spans, listed), catalogued_only=True)
+    reactions = _reactions(_document(text, spans, listed, parents), catalogued_only=True)
     organisations = [part for mention in companies
                      if _may_be_listed(mention) and not _overlaps_any(mention, listed)
                      for part in _coordinated_parts(mention)]
     if organisations:
-        reactions += _reactions(_document(text, spans, listed + organisations),
+        reactions += _reactions(_document(text, spans, listed + organisations, parents),
                                 catalogued_only=False)
     return tuple(sorted(reactions, key=lambda reaction: (reaction.start, reaction.end)))
 
 
 def _document(text: str, spans: tuple[tuple[int, int], ...],
-              companies: Sequence[EntityMention]) -> _Document:
+              companies: Sequence[EntityMention], listed_parents: ListedParents) -> _Document:
     mentions = _usable_mentions(companies, len(text))
     starts = tuple(mention.start for mention in mentions)
-    return _Document(text, _mask(text, mentions), spans, mentions, starts)
+    return _Document(text, _mask(text, mentions), spans, mentions, starts, listed_parents)
 
 
 def _reactions(document: _Document, *, catalogued_only: bool) -> list[StockReaction]:
@@ -312,8 +332,10 @@ def _resolve_anaphor(
 
     Candidates, nearest place first: named before it in the sentence, in the sentences before,
     after it in the sentence (unless it is the subject of a move of its own). The first listed
-    company wins ("OpenAI signed a deal with Oracle, and the stock jumped" is Oracle's), else the
-    first company.
+    company wins ("OpenAI signed a deal with Oracle, and the stock jumped" is Oracle's); a
+    division without a listing stands for its listed parent ("AWS said ... The stock was little
+    changed" is Amazon's). A company with neither (OpenAI, a regulator) has no stock: with no
+    listed company around, "the stock" is nobody's.
     """
     start, end = document.sentences[sentence.index]
     position = start + subject.start
@@ -321,10 +343,23 @@ def _resolve_anaphor(
     for back in range(1, min(_MAX_LOOKBACK_SENTENCES, sentence.index) + 1):
         places.append(document.mentions_in(*document.sentences[sentence.index - back]))
     places.append(tuple(m for m in document.mentions_in(position, end) if id(m) not in claimed))
-    candidates = [m for place in places for m in place if not vocab.INDEX_NAME.match(m.text)]
-    listed = [m for m in candidates if m.ticker is not None or m.parent_id is not None]
-    pool = listed or candidates
-    return tuple(pool[:1])
+    for mention in (m for place in places for m in place):
+        listed = _listed_company(mention, document.listed_parents)
+        if listed is not None and not vocab.INDEX_NAME.match(mention.text):
+            return (listed,)
+    return ()
+
+
+def _listed_company(mention: EntityMention, parents: ListedParents) -> EntityMention | None:
+    """The mention itself if it has a ticker, its listed parent's if it is a division without
+    one (as a mention of the parent, at the same place), else ``None``."""
+    if mention.ticker is not None:
+        return mention
+    parent = parents.get(mention.canonical_id) if mention.canonical_id else None
+    if parent is None:
+        return None
+    return replace(mention, canonical=parent.name, canonical_id=parent.company_id,
+                   ticker=parent.ticker, parent=None, parent_id=None)
 
 
 # --- building the result ---------------------------------------------------------------------

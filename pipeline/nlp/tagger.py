@@ -14,12 +14,14 @@ inputs (no database, no files but the spaCy package). For each batch of texts, t
    unknown-model guesses, NER organisations); no spaCy object leaves the zone;
 4. ``resolution.Resolver``: decide ambiguous hits with the whole article as evidence
    (``disambiguation``), settle overlaps, link to catalog records (``linking``);
-5. ``stock_reactions.find_stock_reactions`` over the sentences and the company mentions.
+5. ``stock_reactions.find_stock_reactions`` over the sentences and the company mentions, with
+   the catalog's listed parent of each division without a listing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from config.catalog import Catalog
@@ -30,7 +32,7 @@ from pipeline.nlp.facts import ChunkFacts
 from pipeline.nlp.reading import CATALOG_SPANS, CUE_SPANS, TICKER_SPANS, DocReader, SentenceIndex
 from pipeline.nlp.resolution import Resolver
 from pipeline.nlp.spacy_pipeline import RulerSpec, build_language
-from pipeline.nlp.stock_reactions import find_stock_reactions
+from pipeline.nlp.stock_reactions import ListedParent, find_stock_reactions
 from pipeline.nlp.types import EntityMention, EntityType, StockReaction, TagResult
 from pipeline.nlp.unknown_models import CUE_PATTERNS
 from pipeline.nlp.warm_vocabulary import WarmVocabulary
@@ -70,7 +72,8 @@ class Tagger:
         reader = DocReader(
             names, guess_models=settings.unknown_models, uses_ner=bool(settings.ner_model)
         )
-        return cls(nlp, reader, Resolver(catalog, names), settings, load_reaction_finder())
+        finder = load_reaction_finder(catalog)
+        return cls(nlp, reader, Resolver(catalog, names), settings, finder)
 
     @property
     def uses_statistical_ner(self) -> bool:
@@ -135,9 +138,22 @@ class Tagger:
         return tuple(self._find_reactions(prepared.original, prepared.sentences, companies))
 
 
-def load_reaction_finder() -> ReactionFinder | None:
+def load_reaction_finder(catalog: Catalog) -> ReactionFinder | None:
     """The stock-reaction extractor the tagger hands its company mentions to."""
-    return find_stock_reactions
+    return partial(find_stock_reactions, listed_parents=listed_parents(catalog))
+
+
+def listed_parents(catalog: Catalog) -> dict[str, ListedParent]:
+    """Each catalog company without a listing -> its nearest ancestor with one (Amazon Web
+    Services -> Amazon, Google -> Alphabet); companies with no listed ancestor are left out."""
+    parents: dict[str, ListedParent] = {}
+    for company in catalog.companies:
+        if company.ticker is not None:
+            continue
+        listed = next((a for a in catalog.ancestors(company.id) if a.ticker is not None), None)
+        if listed is not None and listed.ticker is not None:
+            parents[company.id] = ListedParent(listed.name, listed.id, listed.ticker)
+    return parents
 
 
 def _batches(texts: Sequence[str], size: int) -> Iterator[Sequence[str]]:

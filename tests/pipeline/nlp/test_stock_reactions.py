@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from pipeline.nlp.stock_reactions import find_stock_reactions
-from pipeline.nlp.tagger import Tagger
+from config.catalog import Catalog
+from pipeline.nlp.stock_reactions import ListedParent, find_stock_reactions
+from pipeline.nlp.tagger import Tagger, listed_parents
 from pipeline.nlp.types import DecidedBy, Direction, EntityMention, EntityType, StockReaction
 from tests.conftest import REPO_ROOT
 
@@ -33,6 +34,7 @@ COMPANIES: dict[str, tuple[str, str, str | None, str | None]] = {
     "NASDAQ: GOOGL": ("Alphabet", "alphabet", "GOOGL", None),
     "GOOGL": ("Alphabet", "alphabet", "GOOGL", None),
     "Google": ("Google", "google", None, "alphabet"),
+    "AWS": ("Amazon Web Services", "aws", None, "amazon"),
     "Microsoft": ("Microsoft", "microsoft", "MSFT", None),
     "MSFT": ("Microsoft", "microsoft", "MSFT", None),
     "Oracle": ("Oracle", "oracle", "ORCL", None),
@@ -55,6 +57,11 @@ COMPANIES: dict[str, tuple[str, str, str | None, str | None]] = {
     "Anthropic": ("Anthropic", "anthropic", None, None),
     "DeepSeek": ("DeepSeek", "deepseek", None, None),
 }
+LISTED_PARENTS = {
+    "google": ListedParent("Alphabet", "alphabet", "GOOGL"),
+    "aws": ListedParent("Amazon", "amazon", "AMZN"),
+}
+"""Divisions without a listing -> their listed parent, as the catalog would give them."""
 _SURFACES = re.compile(
     r"(?<![\w$])(" + "|".join(re.escape(s) for s in sorted(COMPANIES, key=len, reverse=True)) + r")"
     r"(?!\w)"
@@ -106,7 +113,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def react(text: str) -> tuple[StockReaction, ...]:
     """The reactions of ``text``, its companies found by the test catalog."""
-    return find_stock_reactions(text, sentence_spans(text), all_companies(text))
+    return find_stock_reactions(text, sentence_spans(text), all_companies(text), LISTED_PARENTS)
 
 
 def summary(reactions: tuple[StockReaction, ...]) -> list[tuple[str, Direction, float | None]]:
@@ -334,7 +341,12 @@ ANAPHORA = [
     (
         "Google unveiled Gemini 3, a rival to OpenAI's GPT-5 and Meta's Muse Spark, and its "
         "shares rose 2%.",
-        ("Google", UP, 2.0),
+        ("Alphabet", UP, 2.0),  # Google has no shares: its listed parent's
+    ),
+    (
+        "AWS said the campus would open in 2028. Officials praised the plan. The stock was "
+        "little changed.",
+        ("Amazon", FLAT, None),
     ),
 ]
 
@@ -349,6 +361,41 @@ def test_the_stock_resolves_to_the_company_the_text_is_about(
 def test_the_stock_prefers_a_listed_company_to_a_private_one_named_nearer() -> None:
     text = "Nvidia reported results. OpenAI praised the chips. The stock rose 2%."
     assert summary(react(text)) == [("Nvidia", UP, 2.0)]
+
+
+def test_the_stock_of_a_division_is_its_listed_parent_s() -> None:
+    text = "AWS said the campus would open in 2028. The stock was little changed."
+    [reaction] = react(text)
+    assert (reaction.company, reaction.company_id, reaction.ticker) == ("Amazon", "amazon", "AMZN")
+
+
+@pytest.mark.parametrize("text", [
+    "OpenAI unveiled a new model on Tuesday. The stock rose 3%.",
+    "Anthropic raised $13 billion, and its shares rose 3%.",
+    "AWS said the campus would open in 2028. The stock was little changed.",  # no parent given
+])
+def test_the_stock_is_nobody_s_when_no_company_around_is_listed(text: str) -> None:
+    assert find_stock_reactions(text, sentence_spans(text), all_companies(text)) == ()
+
+
+def test_the_catalog_gives_divisions_their_listed_parent(catalog: Catalog) -> None:
+    parents = listed_parents(catalog)
+    assert parents["aws"] == ListedParent("Amazon", "amazon", "AMZN")
+    assert parents["google"].ticker == "GOOGL"
+    assert parents["meta-superintelligence-labs"].company_id == "meta"
+    assert "openai" not in parents  # private: no listed ancestor
+    assert "amazon" not in parents  # listed itself
+
+
+def test_the_tagger_gives_the_stock_of_a_division_to_its_listed_parent(tagger: Tagger) -> None:
+    text = (
+        "The campus will consist of four buildings. Amazon Web Services, the company's cloud "
+        "division, expects the first data halls to open in 2028.\n\n"
+        "Opponents cited water use; AWS said the campus would use a closed-loop cooling system. "
+        "Officials welcomed the investment. The stock was little changed in afternoon trading."
+    )
+    [reaction] = tagger.tag(text).stock_reactions
+    assert (reaction.company, reaction.ticker, reaction.direction) == ("Amazon", "AMZN", FLAT)
 
 
 def test_the_stock_does_not_reach_back_more_than_two_sentences() -> None:

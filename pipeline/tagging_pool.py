@@ -21,7 +21,9 @@ Failures, so that one bad article never stops a batch or the daemon:
 
 Workers ignore SIGINT and SIGTERM (a terminal's Ctrl-C and systemd's stop signal reach the whole
 process group): the daemon finishes or abandons the current batch itself, then :meth:`close`
-stops them. A worker whose parent dies exits when its task pipe closes.
+stops them; a call the closing cuts short raises :class:`PoolClosedError` (a
+``TaggerUnavailableError``: its articles stay waiting, none is refused). A worker whose parent
+dies exits when its task pipe closes.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import multiprocessing
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import accumulate, pairwise
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -50,6 +52,11 @@ _T = TypeVar("_T")
 
 class WorkerDiedError(RuntimeError):
     """A tagging worker process ended while it worked on the call's texts."""
+
+
+class PoolClosedError(TaggerUnavailableError):
+    """The pool was closed (the daemon is stopping): the texts were not tagged, through no fault
+    of theirs, so they stay waiting."""
 
 
 class WorkerStartError(TaggerUnavailableError):
@@ -106,7 +113,7 @@ class TaggerPool:
     def _current_executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._closed:
-                raise RuntimeError("the tagging pool is closed")
+                raise PoolClosedError("the tagging pool is closed")
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.processes,
@@ -123,7 +130,12 @@ class TaggerPool:
             executor = self._current_executor()
             futures = [executor.submit(task, *args) for args in calls]
             return [future.result() for future in futures]
+        except CancelledError as error:  # close() while the call waited for a worker
+            raise PoolClosedError("the tagging pool was closed before the texts were tagged") \
+                from error
         except BrokenProcessPool as error:
+            if self._closed:
+                raise PoolClosedError("the tagging pool was closed") from error
             self._replace_broken_executor()
             raise WorkerDiedError(
                 "a tagging worker process died (killed, out of memory or crashed); "

@@ -21,7 +21,13 @@ from config.settings import NlpSettings
 from pipeline.nlp.tagger import Tagger
 from pipeline.storage import Storage
 from pipeline.tagging import tag_pending
-from pipeline.tagging_pool import TaggerPool, WorkerDiedError, WorkerStartError, split_evenly
+from pipeline.tagging_pool import (
+    PoolClosedError,
+    TaggerPool,
+    WorkerDiedError,
+    WorkerStartError,
+    split_evenly,
+)
 from pipeline.types import ArticleOrigin, ExtractedArticle
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -155,7 +161,7 @@ def test_close_stops_every_worker_and_the_pool_refuses_more_work(catalog: Catalo
     assert len(started) == 2
     closing.close()
     assert started.isdisjoint(child.pid for child in workers())
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(PoolClosedError, match="closed"):
         closing.tag("Nvidia shares rose 2%.")
 
 
@@ -225,3 +231,16 @@ def test_the_app_tags_in_process_when_no_worker_is_configured(tmp_path: Path) ->
     settings = Settings(home=tmp_path, nlp=NlpSettings(ner_model="", processes=0))
     with App.from_settings(settings, upgrade=True) as application:
         assert application.article_tagger is application.tagger
+
+
+def test_a_closed_pool_leaves_every_article_waiting_and_refuses_none(
+    storage: Storage, catalog: Catalog,
+) -> None:
+    for i, text in enumerate(TEXTS[:3]):
+        store(storage, i, text)
+    closed = TaggerPool(catalog, RULES_ONLY, processes=1)
+    closed.close()  # as when the daemon stops between two batches
+    with pytest.raises(PoolClosedError):
+        tag_pending(storage, closed, version="v1", clock=lambda: NOW)
+    assert storage.tags.count_pending() == 3
+    assert storage.sources.rejections("wire") == []

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from config.errors import NewsmonError
@@ -121,9 +122,10 @@ def main() -> None:
     try:
         app()
     except NewsmonError as error:
-        errors.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+        errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise SystemExit(2) from error
     except OperationalError as error:  # the database is down or unreachable: not a bug
         first_line = str(error.orig or error).strip().splitlines()[0]
-        errors.print(f"[red]error:[/red] cannot use the database: {first_line}")
+        errors.print(f"[red]error:[/red] cannot use the database: {escape(first_line)}",
+                     soft_wrap=True)
         raise SystemExit(2) from error

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Protocol
 
 import typer
+from rich.markup import escape
 from twisted.internet.error import CannotListenError
 
 from alerts.outbox import OutboxReport
@@ -54,7 +55,7 @@ def run_command(
     settings = load_settings(home=options.home, config_file=options.config_file)
     lock = acquire_daemon_lock(settings)
     if isinstance(lock, str):
-        errors.print(f"[red]error:[/red] {lock}", markup=True, highlight=False)
+        errors.print(f"[red]error:[/red] {escape(lock)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     try:
         with App.from_settings(settings, upgrade=True) as application:
@@ -116,8 +117,8 @@ async def run_daemon(
     try:
         specs = daemon.start()
         web = start_web(job_context.app)
-        console.print(f"newsmon daemon running (pid {os.getpid()}): {len(specs)} jobs; "
-                      "reload sources with SIGHUP; stop with SIGTERM or Ctrl-C")
+        say(f"newsmon daemon running (pid {os.getpid()}): {len(specs)} jobs; "
+            "reload sources with SIGHUP; stop with SIGTERM or Ctrl-C")
         await stop_requested.wait()
         logger.info("stop requested" if not lost else "stopping: %s", *lost)
         if reloads:
@@ -130,12 +131,12 @@ async def run_daemon(
             loop.remove_signal_handler(signum)
         if web is not None:
             await web.stop()
-    console.print(f"newsmon daemon stopped: {sum(daemon.stats.executed.values())} job runs, "
-                  f"{sum(daemon.stats.errors.values())} errors, "
-                  f"{sum(daemon.stats.missed.values())} missed, "
-                  f"{sum(daemon.stats.skipped.values())} skipped (previous run still going)")
+    say(f"newsmon daemon stopped: {sum(daemon.stats.executed.values())} job runs, "
+        f"{sum(daemon.stats.errors.values())} errors, "
+        f"{sum(daemon.stats.missed.values())} missed, "
+        f"{sum(daemon.stats.skipped.values())} skipped (previous run still going)")
     if lost:
-        errors.print(f"error: {lost[0]}", markup=False, highlight=False)
+        errors.print(f"error: {lost[0]}", markup=False, highlight=False, soft_wrap=True)
         return 1
     return 0
 
@@ -180,8 +181,8 @@ def start_web(application: App) -> WebServer | None:
         logger.error("cannot serve the unsubscribe links on %s: %s", settings.web.listen, error)
         return None
     host, port = web.address
-    console.print(f"unsubscribe links served on {host}:{port} "
-                  f"(public address {settings.delivery.public_url})", markup=False)
+    say(f"unsubscribe links served on {host}:{port} "
+        f"(public address {settings.delivery.public_url})")
     if not settings.delivery.public_url.startswith("https://"):
         logger.warning("delivery.public_url is not https: emails carry no one-click "
                        "unsubscribe (RFC 8058 needs https; see docs/deploy.md)")
@@ -226,18 +227,25 @@ async def run_once(job_context: JobContext) -> int:
     for name, step in steps:
         try:
             report = await step(job_context)
-            console.print(f"{name}: {summarise(report)}")
+            say(f"{name}: {summarise(report)}")
             if isinstance(report, CrawlReport) and every_poll_failed(report):
-                errors.print("crawl failed: every source polled failed (the log says why)")
+                errors.print("crawl failed: every source polled failed (the log says why)",
+                             soft_wrap=True)
                 failed.append(name)
         except Exception as error:
             problem = database_problem(error)
             if problem is None:
                 logger.exception("%s failed", name)
             reason = repr(error) if problem is None else f"cannot use the database: {problem}"
-            errors.print(f"{name} failed: {reason}", markup=False)
+            errors.print(f"{name} failed: {reason}", markup=False, soft_wrap=True)
             failed.append(name)
     return 1 if failed else 0
+
+
+def say(text: str) -> None:
+    """One line on standard output, never wrapped (a pipe to journald or cron would cut it in
+    two at 80 columns)."""
+    console.print(text, markup=False, soft_wrap=True)
 
 
 def every_poll_failed(report: CrawlReport) -> bool:

@@ -21,7 +21,9 @@ How a sentence is read (rules over the sentence; the words are in ``stock_vocabu
    before (here); a division without a listing stands for its listed parent ("AWS" for
    Amazon), a company with neither (OpenAI) is never "the stock".
 5. The magnitude is the percentage near the verb; the event is the phrase after "following",
-   "after", "on", "amid"... One reaction per company per sentence, in text order.
+   "after", "on", "amid"..., up to the next clause, cut after about twelve words but never
+   inside a quantity ("rent an additional 2 gigawatts"). One reaction per company per
+   sentence, in text order.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ _MAX_LOOKBACK_SENTENCES = 2
 """How far back "the stock" may look for its company."""
 _MAX_EVENT_WORDS = 12
 """Longer event phrases are cut (the rest is usually a clause about something else)."""
+_MAX_EVENT_OVERRUN = 4
+"""Words a cut event phrase may run over ``_MAX_EVENT_WORDS`` to finish a quantity ("rent an
+additional 2 gigawatts"); a longer quantity is dropped from the phrase instead."""
+_WORD = re.compile(r"\S+")
 _TICKER_IN_BRACKETS = re.compile(rf"\(\s*{vocab.MASK_HEAD}{vocab.MASK_TAIL}{{0,13}}\s*\)")
 """A short company mention alone in brackets after a bare name, before its move: its ticker
 ("(GOOG)", "(NASDAQ: GOOGL)"), so the name is a listed company's and its move a stock move."""
@@ -429,5 +435,20 @@ def _clean_event(phrase: str) -> str | None:
     phrase = vocab.TRAILING_TIME.sub("", phrase.strip()).strip(" .")
     if not phrase or vocab.NOT_AN_EVENT.match(phrase):
         return None
-    long = re.match(rf"(?:\S+\s+){{{_MAX_EVENT_WORDS - 1}}}\S+", phrase)
-    return long.group() if long else phrase
+    return _shortened(phrase)
+
+
+def _shortened(phrase: str) -> str:
+    """The phrase cut after ``_MAX_EVENT_WORDS`` words, never inside a quantity ("an additional
+    2 gigawatts" is kept whole or left out) nor after a function word ("agreed to")."""
+    words = list(_WORD.finditer(phrase))
+    if len(words) <= _MAX_EVENT_WORDS:
+        return phrase
+    cut = words[_MAX_EVENT_WORDS - 1].end()
+    for quantity in vocab.QUANTITY.finditer(phrase, 0, words[-1].end()):
+        if quantity.start() < cut < quantity.end():
+            overrun = len(_WORD.findall(phrase, cut, quantity.end()))
+            cut = quantity.end() if overrun <= _MAX_EVENT_OVERRUN else quantity.start()
+            break
+    shortened = vocab.DANGLING_END.sub("", phrase[:cut].rstrip(" ,;:"))
+    return shortened or phrase[:cut].rstrip()

@@ -429,12 +429,17 @@ LEADING_EVENT = re.compile(
     re.IGNORECASE,
 )
 EVENT_END = re.compile(
-    r"[,;:!?()\[\]—–]|\.(?:\s|$)|\s(?:while|but|whereas|although|as|which|when|sending|pushing"
-    r"|lifting|and\s+(?:its|the|their|shares|stock)|to\s+(?:close|end|finish|settle|a\s+record)"
+    r"[,;:!?()\[\]—–]|\.(?:\s|$)"
+    r"|(?<!much)(?<!many)(?<!high)(?<!little)(?<!low)(?<!far)(?<!well)"  # not "as much as"
+    r"\sas\b(?!\s+(?:much|many|high|little|low|far|well)\s+as\b)"
+    r"|\s(?:while|but|whereas|although|which|when|sending|pushing|lifting"
+    r"|and\s+(?:its|the|their|shares|stock)|to\s+(?:close|end|finish|settle|a\s+record)"
     r"|in\s+(?:premarket|pre-market|after-hours|extended|early|late|midday|afternoon|morning"
-    r"|regular|intraday|heavy)\b)",
+    r"|regular|intraday|heavy))\b",
     re.IGNORECASE,
 )
+"""Where an event phrase ends: a clause break, or a word that starts another clause ("as", not
+"asked" nor "as much as")."""
 NOT_AN_EVENT = re.compile(
     rf"^(?:(?:the\s+)?(?:{_DAY}|day|week|month|year|session|morning|afternoon|evening|close|open"
     r"|opening\s+bell|bell|weekend|quarter)\b"
@@ -444,6 +449,25 @@ NOT_AN_EVENT = re.compile(
     r"|losing|jumping|sliding|tumbling|hitting|touching|posting)\b|record|paper|average|\d)",
     re.IGNORECASE,
 )
+_FUNCTION_WORD = _words(
+    "a an the of to for and or nor in on at by with from into onto over under than as that",
+    "which who its their his her our this these those per about after before since until",
+    "during amid following through across against between among within without via",
+)
+_SCALE = _words("hundred thousand million billion trillion bn mn tn")
+_UNIT_PREFIX = _words("square cubic metric")
+QUANTITY = re.compile(
+    rf"""(?<!\S){QUALIFIERS}(?:[$€£¥]\s?)?(?:\d[\d.,]*|{'|'.join(NUMBER_WORDS)})\b
+    (?: \s?(?:%|percent\b|per\s?cent\b)
+      | (?:\s+{_SCALE}\b)*
+        (?:\s+(?:{_UNIT_PREFIX}\s+)?(?!{_FUNCTION_WORD}\b)(?-i:[a-z][a-z-]*)\b)? )""",
+    _FLAGS,
+)
+"""A quantity with its hedges, scale and unit: "an additional 2 gigawatts", "$100 billion",
+"about 2.4 million square feet", "40%". An event phrase is never cut inside one."""
+DANGLING_END = re.compile(rf"(?:\s+{_FUNCTION_WORD})+$", re.IGNORECASE)
+"""Function words a cut phrase must not end with ("... had agreed to")."""
+
 TRAILING_TIME = re.compile(
     rf"(?:\s+(?:on|last|this|earlier|late|early|next)\s+\w+|\s+(?:{_DAY}|yesterday|today))+\s*$",
     re.IGNORECASE,

@@ -431,6 +431,47 @@ def test_the_event_is_the_phrase_the_move_follows(text: str, event: str | None) 
     assert reactions[0].event == event
 
 
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        (
+            "Oracle shares jumped 9% after the database company said its biggest customer had "
+            "agreed to rent 2 gigawatts of data-centre capacity.",
+            "the database company said its biggest customer had agreed to rent 2 gigawatts",
+        ),
+        (
+            "Oracle shares jumped 9% after the database company said the start-up had agreed to "
+            "rent an additional 2 gigawatts of capacity.",
+            "the database company said the start-up had agreed to rent an additional 2 gigawatts",
+        ),
+        (
+            "Meta shares rose 2% after the company said it planned to spend as much as $72 "
+            "billion on data centres next year.",
+            "the company said it planned to spend as much as $72 billion",
+        ),
+        (  # a quantity too long to finish is left out, and so is the "to" before it
+            "Oracle shares jumped 9% after the company said its largest customer had agreed to "
+            "rent slightly more than 4.5 million square feet of offices.",
+            "the company said its largest customer had agreed to rent",
+        ),
+        (
+            "Nvidia shares fell 2% after the regulator said that it had asked a court to block "
+            "the sale.",
+            "the regulator said that it had asked a court to block",
+        ),
+        (  # "as" ends the event, not "asked" nor "as much as"
+            "Nvidia shares fell 2% after the regulator asked for records as investors fretted.",
+            "the regulator asked for records",
+        ),
+    ],
+)
+def test_a_long_event_is_never_cut_inside_a_quantity(text: str, event: str) -> None:
+    [reaction] = react(text)
+    assert reaction.event == event
+    assert reaction.text.endswith(event)
+    assert text[reaction.start : reaction.end] == reaction.text
+
+
 def test_a_company_moving_twice_in_one_sentence_yields_one_reaction() -> None:
     text = "Meta shares rose 3% on Monday, lifting Meta's market value by $40 billion."
     assert summary(react(text)) == [("Meta", UP, 3.0)]

@@ -23,15 +23,17 @@ Workers ignore SIGINT and SIGTERM (a terminal's Ctrl-C and systemd's stop signal
 process group): the daemon finishes or abandons the current batch itself, then :meth:`close`
 stops them; a call the closing cuts short raises :class:`PoolClosedError` (a
 ``TaggerUnavailableError``: its articles stay waiting, none is refused). A worker whose parent
-dies exits when its task pipe closes.
+dies (SIGKILL, a crash) notices within a second and exits.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -181,12 +183,26 @@ def _start_worker(catalog: Catalog, settings: NlpSettings) -> None:
     global _worker_tagger, _worker_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _exit_with_parent(os.getppid())
     try:
         from pipeline.nlp.tagger import Tagger
 
         _worker_tagger = Tagger.build(catalog, settings)
     except Exception as error:  # reported to the parent with every task, never lost
         _worker_error = f"{type(error).__name__}: {error}"
+
+
+def _exit_with_parent(parent: int, every_seconds: float = 1.0) -> None:
+    """End this worker soon after its parent process is gone (killed with SIGKILL, crashed):
+    the task pipe never closes (the worker holds both of its ends) and SIGTERM is ignored, so
+    without this an orphaned worker would wait forever, holding its pipeline's memory."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_seconds)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _ready_tagger() -> Tagger:

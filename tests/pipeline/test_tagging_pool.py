@@ -244,3 +244,51 @@ def test_a_closed_pool_leaves_every_article_waiting_and_refuses_none(
         tag_pending(storage, closed, version="v1", clock=lambda: NOW)
     assert storage.tags.count_pending() == 3
     assert storage.sources.rejections("wire") == []
+
+
+PARENT_SCRIPT = """
+import multiprocessing, sys
+from config.catalog import load_catalog
+from config.settings import NlpSettings
+from pipeline.tagging_pool import TaggerPool
+
+if __name__ == "__main__":
+    pool = TaggerPool(load_catalog(), NlpSettings(ner_model=""), processes=2)
+    pool.start()
+    print(" ".join(str(child.pid) for child in multiprocessing.active_children()), flush=True)
+    sys.stdin.read()  # wait to be killed
+"""
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT_SCRIPT)
+    repo = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen(
+        [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True, cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
+    )
+    try:
+        assert parent.stdout is not None
+        pids = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+        parent.kill()  # SIGKILL: no clean-up runs in the parent
+        parent.wait()
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in pids)
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie (orphans are reaped by init)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"

@@ -117,8 +117,8 @@ async def run_daemon(
     try:
         specs = daemon.start()
         web = start_web(job_context.app)
-        say(f"newsmon daemon running (pid {os.getpid()}): {len(specs)} jobs; "
-            "reload sources with SIGHUP; stop with SIGTERM or Ctrl-C")
+        announce(job_context.app, f"newsmon daemon running (pid {os.getpid()}): {len(specs)} "
+                 "jobs; reload sources with SIGHUP; stop with SIGTERM or Ctrl-C")
         await stop_requested.wait()
         logger.info("stop requested" if not lost else "stopping: %s", *lost)
         if reloads:
@@ -131,10 +131,11 @@ async def run_daemon(
             loop.remove_signal_handler(signum)
         if web is not None:
             await web.stop()
-    say(f"newsmon daemon stopped: {sum(daemon.stats.executed.values())} job runs, "
-        f"{sum(daemon.stats.errors.values())} errors, "
-        f"{sum(daemon.stats.missed.values())} missed, "
-        f"{sum(daemon.stats.skipped.values())} skipped (previous run still going)")
+    announce(job_context.app,
+             f"newsmon daemon stopped: {sum(daemon.stats.executed.values())} job runs, "
+             f"{sum(daemon.stats.errors.values())} errors, "
+             f"{sum(daemon.stats.missed.values())} missed, "
+             f"{sum(daemon.stats.skipped.values())} skipped (previous run still going)")
     if lost:
         errors.print(f"error: {lost[0]}", markup=False, highlight=False, soft_wrap=True)
         return 1
@@ -181,8 +182,8 @@ def start_web(application: App) -> WebServer | None:
         logger.error("cannot serve the unsubscribe links on %s: %s", settings.web.listen, error)
         return None
     host, port = web.address
-    say(f"unsubscribe links served on {host}:{port} "
-        f"(public address {settings.delivery.public_url})")
+    announce(application, f"unsubscribe links served on {host}:{port} "
+                          f"(public address {settings.delivery.public_url})")
     if not settings.delivery.public_url.startswith("https://"):
         logger.warning("delivery.public_url is not https: emails carry no one-click "
                        "unsubscribe (RFC 8058 needs https; see docs/deploy.md)")
@@ -240,6 +241,16 @@ async def run_once(job_context: JobContext) -> int:
             errors.print(f"{name} failed: {reason}", markup=False, soft_wrap=True)
             failed.append(name)
     return 1 if failed else 0
+
+
+def announce(application: App, text: str) -> None:
+    """A line of the daemon's own (started, stopped): on standard output, or with ``[logging]
+    json_lines`` as a log record, so a JSON reader of the service's output meets no plain
+    text."""
+    if application.settings.logging.json_lines:
+        logger.info("%s", text)
+    else:
+        say(text)
 
 
 def say(text: str) -> None:

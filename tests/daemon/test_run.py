@@ -4,6 +4,7 @@ with the lock released (SIGINT too)."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -255,3 +256,35 @@ def test_run_once_fails_when_every_source_it_polled_failed(home: Path, server: R
     assert "crawl: 1 source due: 0 fetched, 0 unchanged, 1 failed; 0 new articles" in failed.stdout
     assert "every source polled failed" in failed.stderr
     assert "process: " in failed.stdout  # the other steps still ran
+
+
+def test_with_json_lines_every_line_the_daemon_writes_is_json(
+    home: Path, server: RouteServer
+) -> None:
+    """journald gets stdout and stderr as one stream: its start and stop lines are log
+    records too, so a JSON reader never meets a plain-text line."""
+    add_feed(home, server, ["Nvidia ships new chips"])
+    server.route("/news/0", Reply(200, article_html("Nvidia ships new chips"), HTML))
+    env = {**environment(), "NEWSMON_LOGGING__JSON_LINES": "true"}
+    daemon = subprocess.Popen([NEWSMON, "--home", str(home), "run"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    assert daemon.stdout is not None
+    reader = threading.Thread(target=read_lines, args=(daemon.stdout, lines), daemon=True)
+    reader.start()
+    written: list[str] = []
+    try:
+        while "crawl wire: fetched" not in (written or [""])[-1]:
+            written.append(lines.get(timeout=60))
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(60) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+    reader.join(10)
+    while not lines.empty():
+        written.append(lines.get())
+    messages = [json.loads(line)["message"] for line in written]  # every line is JSON
+    assert any(m.startswith("newsmon daemon running (pid ") for m in messages)
+    assert any(m.startswith("newsmon daemon stopped: ") for m in messages)

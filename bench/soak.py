@@ -8,11 +8,12 @@ A cycle is some simulated hours (4 by default) of the daemon's work, done by its
 cluster, match), deliver the outbox, send due digests, and once a simulated day the SQLite
 maintenance. The clock is a stepped fake clock, moved one cycle at a time. The sample news
 site (``newsmon.demo``), a local SMTP sink and a webhook receiver run in a child process, so
-the figures are this process's alone; the site publishes ``--stories-per-cycle`` generated
-variants of the sample stories every cycle (``newsmon.demo.variants``: new headlines, invented
-companies, models, figures and places), so thousands of distinct articles with new words flow
-through spaCy's vocabulary (which the tagger bounds with ``memory_zone``), the story index and
-the caches.
+the figures are this process's alone (its tagging worker processes, which ``nlp.processes``
+starts when the NER is on, in a column of their own); the site publishes
+``--stories-per-cycle`` generated variants of the sample stories every cycle
+(``newsmon.demo.variants``: new headlines, invented companies, models, figures and places), so
+thousands of distinct articles with new words flow through spaCy's vocabulary (which the tagger
+bounds with ``memory_zone``), the story index and the caches.
 
 After each block of cycles it prints resident memory (VmRSS from ``/proc/self/status``), its
 change since the previous block and since the baseline (the end of the first block, once
@@ -63,6 +64,7 @@ from newsmon.demo.scenario import (
     demo_settings,
 )
 from newsmon.demo.site import DemoSource
+from pipeline.tagging_pool import TaggerPool
 
 START = datetime(2026, 11, 2, 6, tzinfo=UTC)
 LISTING_SIZE = 30
@@ -98,6 +100,8 @@ class BlockFigures:
     sent: int
     digests: int
     rss_kib: int
+    worker_rss_kib: int
+    """Resident memory of the tagging worker processes together (0 when tagging in-process)."""
     allocated_blocks: int
     vocabulary: int | None
     traced_kib: int | None
@@ -174,21 +178,31 @@ def serve_sample_site(
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def resident_kib() -> int:
-    """This process's resident set size in KiB (VmRSS; the peak from getrusage without /proc)."""
+def resident_kib(pid: int | str = "self") -> int:
+    """A process's resident set size in KiB (VmRSS; for this process without /proc, the peak
+    from getrusage; 0 for another process that is gone)."""
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
     except OSError:
         pass
+    if pid != "self":
+        return 0
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+def workers_kib(application: App) -> int:
+    """Resident memory of the tagging worker processes, when the articles are tagged by some."""
+    pool = application.article_tagger
+    pids = pool.worker_pids() if isinstance(pool, TaggerPool) else []
+    return sum(resident_kib(pid) for pid in pids)
+
+
 def vocabulary_size(application: App) -> int | None:
-    """Strings in spaCy's vocabulary, when the tagger says."""
-    size = getattr(application.tagger, "vocabulary_size", None)
+    """Strings in spaCy's vocabulary, when the articles are tagged in this process."""
+    size = getattr(application.article_tagger, "vocabulary_size", None)
     return size if isinstance(size, int) else None
 
 
@@ -200,7 +214,8 @@ def measure(application: App, block: int, cycles: int, totals: Totals, seconds: 
     return BlockFigures(
         block=block, cycles=cycles, articles=application.storage.articles.count(),
         stories=totals.stories, alerts=totals.alerts, sent=totals.sent, digests=totals.digests,
-        rss_kib=resident_kib(), allocated_blocks=sys.getallocatedblocks(),
+        rss_kib=resident_kib(), worker_rss_kib=workers_kib(application),
+        allocated_blocks=sys.getallocatedblocks(),
         vocabulary=vocabulary_size(application), traced_kib=traced, seconds=seconds,
     )
 
@@ -317,7 +332,7 @@ def header(options: SoakOptions, home: Path) -> str:
             f"{options.stories_per_cycle} new stories a cycle, tagger: {tagger}, "
             f"database: {home}\n"
             f"block cycles articles stories alerts  sent digests  RSS MiB  d-block  d-base "
-            f" x-base  py-blocks  vocab{heap}  seconds")
+            f" x-base  py-blocks  vocab{heap}  seconds  workers MiB")
 
 
 def block_line(figures: list[BlockFigures]) -> str:
@@ -330,7 +345,7 @@ def block_line(figures: list[BlockFigures]) -> str:
             f" {row.sent:5d} {row.digests:7d} {mib(row.rss_kib):8.1f} "
             f"{mib(row.rss_kib - previous.rss_kib):+8.1f} {mib(row.rss_kib - base.rss_kib):+7.1f}"
             f" {row.rss_kib / base.rss_kib:6.3f} {row.allocated_blocks:10d} {vocab:>6}{heap}"
-            f" {row.seconds:8.1f}")
+            f" {row.seconds:8.1f}  {mib(row.worker_rss_kib):11.1f}")
 
 
 def summary(figures: list[BlockFigures], totals: Totals) -> list[str]:
@@ -346,6 +361,11 @@ def summary(figures: list[BlockFigures], totals: Totals) -> list[str]:
         f"{mib(slope(blocks, [f.rss_kib for f in half])):+.2f} MiB "
         f"(Python's allocated blocks {slope(blocks, [f.allocated_blocks for f in half]):+.0f})",
     ]
+    if last.worker_rss_kib:
+        lines.append(
+            f"tagging workers: {mib(base.worker_rss_kib):.1f} MiB after block 1, "
+            f"{mib(last.worker_rss_kib):.1f} MiB after block {last.block}, growth per block "
+            f"{mib(slope(blocks, [f.worker_rss_kib for f in half])):+.2f} MiB")
     lines.append("wall seconds per step: " + ", ".join(
         f"{name} {seconds:.1f}" for name, seconds in
         sorted(totals.seconds.items(), key=lambda item: -item[1])))

@@ -98,6 +98,13 @@ class TaggerPool:
         parts = self._run(_tag_texts, [(list(run),) for run in runs])
         return [result for part in parts for result in part]
 
+    def worker_pids(self) -> list[int]:
+        """The process ids of the running workers (for monitoring their memory)."""
+        with self._lock:
+            executor = self._executor
+        processes = getattr(executor, "_processes", None) or {}
+        return sorted(pid for pid, process in dict(processes).items() if process.is_alive())
+
     def close(self) -> None:
         """Stop the workers (a batch in progress finishes first); the pool cannot be used again."""
         with self._lock:

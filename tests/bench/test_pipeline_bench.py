@@ -16,7 +16,13 @@ from bench.matching_data import load_corpus
 from bench.pipeline import counts_table, latency_table, outlets_for, throughput_table
 from bench.pipeline_latency import LatencyResult, distinct_stories, percentile
 from bench.pipeline_site import FEED_SIZE, BenchSite, generate_articles, publish_at_random
-from bench.pipeline_throughput import STAGES, make_queries, run_baselines, run_throughput
+from bench.pipeline_throughput import (
+    STAGES,
+    make_queries,
+    run_baselines,
+    run_overlapped,
+    run_throughput,
+)
 from config.catalog import load_catalog
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -84,3 +90,11 @@ def test_latency_figures(inputs) -> None:  # type: ignore[no-untyped-def]
     text = " ".join(console.export_text().split())
     assert "2 alerts for 3 articles (1 folded" in text
     assert "│ publication -> alert at the receiver │ 45.5 │ 61.0 │ 61.0 │" in text
+
+
+@pytest.mark.slow
+def test_crawl_and_processing_at_once_match_every_article(inputs) -> None:  # type: ignore[no-untyped-def]
+    articles, queries = inputs
+    seconds, matched = run_overlapped(articles, 3, queries, ner=False)
+    assert matched == len(articles) == 12
+    assert seconds > 0

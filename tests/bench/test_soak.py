@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.soak import SoakOptions, parse_options, slope, soak
+from bench.soak import SoakOptions, parse_options, slope, soak, vocabulary_size, workers_kib
 
 
 @pytest.mark.slow
@@ -36,3 +36,17 @@ def test_options_and_the_growth_slope() -> None:
     assert (options.blocks, options.cycles, options.ner, options.trace) == (3, 4, False, True)
     assert slope([1, 2, 3], [10, 12, 14]) == 2.0
     assert slope([1], [5]) == 0.0
+
+
+def test_the_tagging_workers_memory_is_measured_beside_the_process(tmp_path: Path) -> None:
+    from config import Settings
+    from config.settings import NlpSettings
+    from newsmon.app import App
+
+    for processes, expect_workers in ((2, True), (0, False)):
+        settings = Settings(home=tmp_path / str(processes),
+                            nlp=NlpSettings(ner_model="", processes=processes))
+        with App.from_settings(settings, upgrade=True) as application:
+            _ = application.article_tagger
+            assert (workers_kib(application) > 50 * 1024) is expect_workers
+            assert (vocabulary_size(application) is None) is expect_workers

@@ -145,7 +145,7 @@ def warm_up(application: App, site: SampleNewsSite, scratch: Path) -> None:
     """Load what a process loads on first use (Scrapy, the extractor, spaCy) before the clock
     starts, so the accelerated day does not begin with seconds of imports. The warm-up crawl
     stores into a scratch database, which is then deleted; the demo's database is untouched."""
-    application.tagger.tag("Meta unveiled Muse Spark; Nvidia shares rose 2%.")
+    application.article_tagger.tag("Meta unveiled Muse Spark; Nvidia shares rose 2%.")
     settings = application.settings.model_copy(update={"home": scratch})
     try:
         with App.from_settings(settings, upgrade=True) as scratch_app:

@@ -144,6 +144,14 @@ def add_job(
     )
 
 
+def warn_if_nothing_to_crawl(specs: list[JobSpec]) -> None:
+    """A schedule without a crawl job runs but never fetches anything: say so, and how."""
+    if not any(spec.id.startswith("crawl:") for spec in specs):
+        logger.warning("no enabled source: nothing will be crawled (add sources with `newsmon "
+                       "sources add`, the default list with `newsmon init`, or enable one with "
+                       "`newsmon sources enable`; then reload)")
+
+
 class Daemon:
     """The scheduler, its job context and stats, started on the running loop."""
 
@@ -174,6 +182,7 @@ class Daemon:
             add_job(self.scheduler, spec, self.context, self.pace)
         self.specs = {spec.id: spec for spec in specs}
         self.scheduler.start()
+        warn_if_nothing_to_crawl(specs)
         return specs
 
     async def reload(self) -> ReloadReport:
@@ -196,6 +205,7 @@ class Daemon:
             self._run_soon(job_id)
         report = ReloadReport(added, removed, changed, len(subscriptions))
         logger.info("reloaded: %s", report.summary())
+        warn_if_nothing_to_crawl(specs)
         return report
 
     def _plan(self) -> list[JobSpec]:

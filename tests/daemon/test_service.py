@@ -239,3 +239,22 @@ def test_a_job_that_finds_the_database_locked_fails_in_one_line(
     assert "ERROR newsmon.daemon.service: job locked failed: cannot use the database: database " \
            "is locked\n" in logged
     assert "Traceback" not in logged
+
+
+def test_a_daemon_with_no_source_to_poll_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fresh data directory without `newsmon init`, or every source disabled: the daemon runs
+    but will never fetch anything, and the log says how to change that."""
+    async def scenario() -> None:
+        with open_app(tmp_path) as app:
+            daemon = Daemon(JobContext(app), asyncio.get_running_loop())
+            daemon.start()
+            await daemon.stop()
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(scenario())
+
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.getMessage().startswith("no enabled source: nothing will be crawled")
+    assert "newsmon sources add" in warning.getMessage()

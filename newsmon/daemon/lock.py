@@ -233,16 +233,29 @@ def daemon_lock_owner(settings: Settings) -> str | None:
         finally:
             engine.dispose()
         return None if backend is None else f"PostgreSQL backend pid {backend}"
-    path = settings.home / LOCK_FILE_NAME
-    lock = acquire_file_lock(path)
-    if not isinstance(lock, str):
-        lock.release()
-        return None
+    return file_lock_owner(settings.home / LOCK_FILE_NAME)
+
+
+def file_lock_owner(path: Path) -> str | None:
+    """``pid N`` while a daemon holds the lock on ``path``; looks without writing anything (no
+    file is made, the pid in it is left as it is)."""
     try:
-        pid = path.read_text(encoding="ascii", errors="replace").strip()
-    except OSError:
-        pid = ""
-    return f"pid {pid}" if pid else "pid unknown"
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:  # a daemon makes the file: none runs here
+        return None
+    except OSError as error:
+        message = f"cannot read the daemon lock file {path}: {error.strerror}"
+        raise LockFileError(message) from error
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return f"pid {pid or 'unknown'}"
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 def acquire_file_lock(path: Path) -> FileLock | str:

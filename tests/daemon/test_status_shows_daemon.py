@@ -110,3 +110,16 @@ def test_status_lists_no_crawl_job_of_a_removed_or_disabled_source(tmp_path: Pat
 
     listed = [job["job_id"] for job in json.loads(shown.stdout)["jobs"]]
     assert listed == ["crawl:busy", "process"]
+
+
+def test_status_leaves_the_lock_file_of_a_stopped_daemon_alone(tmp_path: Path) -> None:
+    """Looking must not write: status once put its own pid in daemon.lock (and made the file)."""
+    (tmp_path / "daemon.lock").write_text("4242\n")
+
+    shown = CliRunner().invoke(app, ["status", "--json"], env={"NEWSMON_HOME": str(tmp_path)})
+
+    assert json.loads(shown.stdout)["daemon"] == "not running"
+    assert (tmp_path / "daemon.lock").read_text() == "4242\n"
+    (tmp_path / "daemon.lock").unlink()
+    CliRunner().invoke(app, ["status"], env={"NEWSMON_HOME": str(tmp_path)})
+    assert not (tmp_path / "daemon.lock").exists()

@@ -109,6 +109,11 @@ class ModelGuess:
     ``google/gemini``) or its maker (``DeepSeek-V4`` -> ``deepseek``)."""
     ai_words: int = 0
     """AI words in its sentence."""
+    extends_at: int | None = None
+    """Where the catalog hit it extends starts (before a possessive owner the guess leaves
+    out: "Google's Gemini 3.5 Pro" guesses "Gemini 3.5 Pro" from the hit "Google's Gemini")."""
+    version_at: int | None = None
+    """Where the version starts in a guess that extends a model (``5`` in "Opus 5")."""
 
 
 @dataclass(frozen=True)

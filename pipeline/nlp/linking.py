@@ -89,11 +89,25 @@ class Linker:
             developer_name, developer_id = maker.name, maker.id
         elif developer is not None:
             developer_name, developer_id = developer.canonical, developer.canonical_id
-        surface = text[where.start : where.end]
+        surface = " ".join(text[where.start : where.end].split())
+        name = _versioned_name(text, guess, base) if isinstance(base, ModelRecord) else None
         return _mention(
-            text, where, EntityType.MODEL, " ".join(surface.split()), None, DecidedBy.PATTERN,
+            text, where, EntityType.MODEL, name or surface, None, DecidedBy.PATTERN,
             guess.confidence, developer=developer_name, developer_id=developer_id,
         )
+
+
+def _versioned_name(text: str, guess: ModelGuess, base: ModelRecord) -> str | None:
+    """A new version's name from the record it extends, when written with a short alias of
+    that record's name: "Opus 5" is "Claude Opus 5" (alias "Opus" of Claude Opus), as
+    "Opus 4" is the catalog's Claude Opus 4. ``None`` to keep the text as written."""
+    if guess.version_at is None or any(char.isdigit() for char in base.name):
+        return None
+    written = text[guess.start : guess.version_at].lower().split()
+    name = base.name.split()
+    if not written or [word.lower() for word in name[-len(written) :]] != written:
+        return None  # "Google Gemini 2" is not shortened, nor is any other alias
+    return " ".join([*name, *text[guess.version_at : guess.end].split()])
 
 
 def org_mention(text: str, where: Where) -> EntityMention:

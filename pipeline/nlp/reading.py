@@ -302,12 +302,15 @@ def _tokens_of(found: list[_Candidate], kind: HitKind) -> frozenset[int]:
 
 
 def _to_guess(view: _DocView, guess: TokenGuess, scope: GuessScope) -> ModelGuess:
-    span = view.doc[guess.start : guess.end]
+    doc = view.doc
+    span = doc[guess.start : guess.end]
     return ModelGuess(
         start=view.offset + span.start_char, end=view.offset + span.end_char, text=span.text,
         sentence=view.sentence_of_char(span.start_char), confidence=guess.confidence,
         rule=guess.rule, extends=guess.extends,
-        ai_words=ai_words_in(view.doc, scope.sentence_of(guess.start), scope),
+        ai_words=ai_words_in(doc, scope.sentence_of(guess.start), scope),
+        extends_at=None if guess.extends_at is None else view.offset + doc[guess.extends_at].idx,
+        version_at=None if guess.version_at is None else view.offset + doc[guess.version_at].idx,
     )
 
 

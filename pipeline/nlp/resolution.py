@@ -18,7 +18,9 @@ reactions. In order:
    another organisation), and when the NER does not call the same name a person or a place
    more often in the text (``Trump`` tagged ORG once and PERSON twice);
 6. unknown models get their developer: the catalog entity they extend, else the nearest
-   company named before them in the sentence, else one right after "by" or "from".
+   company named before them in the sentence, else one right after "by" or "from";
+7. models named by their version alone ("V4" after "DeepSeek-V4") are linked to the model
+   named in full, or dropped, and so are NER organisations on them (``short_names``).
 """
 
 from __future__ import annotations
@@ -35,11 +37,14 @@ from pipeline.nlp.chunking import PreparedText
 from pipeline.nlp.disambiguation import Evidence, Verdict, decide
 from pipeline.nlp.facts import ChunkFacts, Hit, ModelGuess, OrgSpan
 from pipeline.nlp.linking import Linker, Where, org_mention
+from pipeline.nlp.short_names import settle_short_names
 from pipeline.nlp.types import EntityMention, EntityType
 
 _LIST_GAP = re.compile(r"^\s*(?:,|;|/|&|and|or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
 _AGENT_GAP = re.compile(r"\b(?:by|from)\s+(?:the\s+)?$", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"^'s?\s")
+_POSSESSIVE_AT = re.compile(r"'s?\s")
+"""A possessive where ``match(text, position)`` is asked (``^`` holds only at the text start)."""
 _MAX_AGENT_GAP = 80
 _NO_EVIDENCE = Evidence()
 
@@ -106,7 +111,7 @@ class Resolver:
         prefixed = {hit.start for hit in prefixes}  # tested before a whole Hit is hashed
         choices = [
             _Choice(h.start, h.end, 0, v.confidence, hit=h,
-                    name_start=_end_of(prefixes.get(h)) if h.start in prefixed else None)
+                    name_start=_name_start(text, prefixes.get(h)) if h.start in prefixed else None)
             for h, v in accepted
         ]
         guesses = [guess for chunk in facts for guess in chunk.guesses]
@@ -122,7 +127,7 @@ class Resolver:
         rejected = [hit for hit, verdict in verdicts if not verdict.accepted]
         orgs = [org for org in _surviving_orgs(_orgs_by_majority(facts), chosen, rejected)
                 if org.text not in self._products]  # "WhatsApp" is Meta's app
-        return self._link(prepared, chosen, orgs)
+        return settle_short_names(self._link(prepared, chosen, orgs))
 
     def _decide(self, text: str, hits: list[Hit]) -> list[Accepted]:
         """Hits that need no context are decided alone, once; the others with the evidence of
@@ -165,10 +170,11 @@ class Resolver:
         groups = {self._families.get(hit.entity_id) for hit, v in verdicts if v.accepted}
         kept = []
         for guess in guesses:
+            base = (guess.start if guess.extends_at is None else guess.extends_at, guess.extends)
             if guess.extends is None:
                 kept.append(guess)
-            elif (guess.start, guess.extends) in decided:
-                if decided[(guess.start, guess.extends)]:
+            elif base in decided:
+                if decided[base]:
                     kept.append(guess)
             elif guess.ai_words > 0 or self._families.get(guess.extends) in groups:
                 kept.append(guess)
@@ -215,8 +221,13 @@ class Resolver:
         return tuple(sorted((m for _, m in mentions), key=lambda m: (m.start, m.end)))
 
 
-def _end_of(prefix: Accepted | None) -> int | None:
-    return prefix[0].end if prefix else None
+def _name_start(text: str, prefix: Accepted | None) -> int | None:
+    """Where a name proper starts after its developer prefix and its possessive ("Llama" in
+    "Meta's Llama", which "Llama 5" then beats)."""
+    if prefix is None:
+        return None
+    possessive = _POSSESSIVE_AT.match(text, prefix[0].end)
+    return possessive.end() if possessive else prefix[0].end
 
 
 def _mark_inner(choices: list[_Choice]) -> list[_Choice]:

@@ -17,6 +17,8 @@ extend, and names the developer. The rules:
   ("Acme released Zephyr-2.5-Pro"; not "H200 chips");
 - **version**: a catalog model or company followed by a version it does not list ("Gemini 7",
   ``GPT-6``, ``DeepSeek-V4``, "Suno v5"): the developer is the model's or the company itself.
+  A possessive owner in the catalog name is left out ("Google's Gemini 3.5 Pro" guesses
+  "Gemini 3.5 Pro"; "Google" stays a company mention).
 
 Where an AI sentence is asked for, "AI" means at least two AI words or one AI word and a
 catalog name. A name is one to six tokens: capitalised words, versions, hyphen-glued parts.
@@ -39,6 +41,7 @@ from pipeline.nlp.vocabulary import (
     NAMING_WORDS,
     NOT_MODEL_HEADS,
     RELEASE_VERBS,
+    VERBS_TAKING_MODELS,
 )
 
 HEAD_LABEL = "MODEL_HEAD"
@@ -59,6 +62,7 @@ MAX_NAME_TOKENS = 6
 MAX_DESCRIPTION_WORDS = 8
 _DETERMINERS = frozenset({"a", "an", "its", "their", "the", "his", "her", "our"})
 _LEAD_INS = frozenset({"its", "their", "the", "a", "an", "new", "latest", "own", "out", '"', "'"})
+_POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’"})
 _QUARTER = re.compile(r"^(?:Q[1-4]|H[12]|FY\d{2,4}|CY\d{2,4})$")
 _STEM = re.compile(r"^([A-Za-z]+)-?\d")
 _GLUED_VERSION = re.compile(r"(?<![\w.-])([A-Za-z]++)-?\d")
@@ -82,6 +86,10 @@ class TokenGuess:
     confidence: float
     rule: str
     extends: str | None = None
+    extends_at: int | None = None
+    """The first token of the catalog hit a version guess extends (before an owner left out)."""
+    version_at: int | None = None
+    """The first token of the version a model hit is extended with (``3.5`` in "Gemini 3.5")."""
 
 
 @dataclass(frozen=True)
@@ -164,9 +172,20 @@ def _before_head(doc: Any, head: int, scope: GuessScope) -> TokenGuess | None:
             return TokenGuess(*name, 0.8, "apposition")
         return None
     name = _name_before(doc, _skip_quote_back(doc, index), first, scope)
-    if name and (typed or (_is_shaped(doc, name) and about_ai)):
+    if name is None or _verb_follows(doc, name[1], head):
+        return None
+    if typed or (_is_shaped(doc, name) and about_ai):
         return TokenGuess(*name, 0.7, "premodifier")
     return None
+
+
+def _verb_follows(doc: Any, after: int, head: int) -> bool:
+    """A verb between the name and the head noun: the name is the subject of a clause ("Europe
+    needs frontier models", "Acme trains reasoning models"), not a model's premodifier."""
+    return any(
+        doc[i].lower_ in VERBS_TAKING_MODELS and not (doc[i - 1].text == "-" and _glued(doc, i - 1))
+        for i in range(after, head)
+    )  # "custom-built" is a description
 
 
 def _after_release(doc: Any, verb: int, scope: GuessScope) -> TokenGuess | None:
@@ -208,14 +227,25 @@ def _version_extensions(doc: Any, scope: GuessScope) -> list[TokenGuess | None]:
         sentence = scope.sentence_of(start)
         if _new_version_follows(doc, start, end, sentence, scope):
             stop = _walk_name(doc, end + 1, sentence[1], sizes=False)
-            guesses.append(TokenGuess(start, stop, 0.85, "version", model_id))
+            guesses.append(TokenGuess(
+                _after_owner(doc, start, end), stop, 0.85, "version", model_id,
+                extends_at=start, version_at=end,
+            ))
     for start, (end, company_id) in scope.company_hits.items():
         if end >= len(doc) or not _MAKER_VERSION_START.match(doc[end].text):
             continue
         version = _maker_version_end(doc, end, scope.sentence_of(start)[1], scope)
         if version is not None:
-            guesses.append(TokenGuess(start, version, 0.8, "version", company_id))
+            guesses.append(TokenGuess(start, version, 0.8, "version", company_id, extends_at=start))
     return guesses
+
+
+def _after_owner(doc: Any, start: int, end: int) -> int:
+    """Where a catalog name proper starts after a possessive owner in it (``Gemini`` in the
+    alias "Google's Gemini"): the owner is not part of a new version's name."""
+    owner_end = max((i for i in range(start, end) if doc[i].lower_ in _POSSESSIVE_MARKS),
+                    default=start - 1)
+    return owner_end + 1 if owner_end + 1 < end else start
 
 
 def _new_version_follows(

@@ -127,6 +127,18 @@ RELEASE_VERBS = _words("""
 """)
 """Verbs that introduce a new model by name (``Meta unveiled X``)."""
 
+VERBS_TAKING_MODELS = _words("""
+    need needs needed want wants wanted use uses used build builds built train trains trained
+    make makes made offer offers offered develop develops developed run runs ran deploy deploys
+    deployed sell sells sold buy buys bought has have had host hosts hosted serve serves served
+    lack lacks lacked require requires required support supports supported license licenses
+    licensed control controls controlled own owns owned prefer prefers preferred adopt adopts
+    adopted choose chooses chose test tests tested design designs designed create creates
+    created produce produces produced fund funds funded back backs backed
+""")
+"""Verbs whose object is a model: a capitalised word right before one followed by "... models"
+is the clause's subject ("Europe needs frontier models"), not a model's name."""
+
 MODEL_HEADS = _words("model models llm llms chatbot")
 """The nouns an unknown model's description ends in (``X, a large language model``)."""
 

@@ -8,6 +8,7 @@ import pytest
 
 from config.catalog import Catalog
 from config.settings import NlpSettings
+from pipeline.nlp.short_names import settle_short_names
 from pipeline.nlp.tagger import Tagger
 from pipeline.nlp.types import DecidedBy, EntityMention, EntityType
 from pipeline.nlp.unknown_models import stem_anchors
@@ -66,10 +67,85 @@ def test_unknown_model_and_its_developer(
         "The Chinese AI model beat its American rivals on benchmarks.",
         "How Large Language Models Work",
         "Apache Spark 4.0 adds a new SQL engine.",
+        '"Europe needs frontier models it controls," said the finance chief.',  # a verb, not
+        "Acme trains reasoning models for banks and insurers.",  # a description
+        "Acme releases V9 model for coding agents.",  # a version alone is not a name
     ],
 )
 def test_things_that_are_not_unknown_models(tagger: Tagger, text: str) -> None:
     assert unknown_models(tagger.tag(text).entities) == []
+
+
+def test_a_description_may_hold_a_participle_glued_to_a_word(tagger: Tagger) -> None:
+    text = "Its Nimbus custom-built reasoning model runs on a laptop."
+    assert [m.text for m in unknown_models(tagger.tag(text).entities)] == ["Nimbus"]
+
+
+@pytest.mark.parametrize(
+    ("text", "owner", "name"),
+    [
+        ("The system scored close to Google's Gemini 7 Pro on coding tests.", "Google",
+         "Gemini 7 Pro"),
+        ("Meta's Llama 9 is due next year, the company said.", "Meta", "Llama 9"),
+    ],
+)
+def test_a_possessive_owner_is_not_part_of_a_new_version_s_name(
+    tagger: Tagger, text: str, owner: str, name: str
+) -> None:
+    result = tagger.tag(text)
+    assert_offsets(text, result)
+    assert [(m.text, m.canonical) for m in unknown_models(result.entities)] == [(name, name)]
+    companies = [m.text for m in result.entities if m.type is EntityType.COMPANY]
+    assert companies == [owner]
+
+
+def test_a_new_version_of_a_short_alias_takes_the_record_s_name(tagger: Tagger) -> None:
+    """"Opus" is the catalog's alias of Claude Opus: "Opus 7" is Claude Opus 7, as "Opus 4" is
+    the catalog's Claude Opus 4; the text stays as written."""
+    text = ("Anthropic has begun testing Claude Opus 7 with customers. The company deployed "
+            "Opus 7 under its strictest safety protections.")
+    found = unknown_models(tagger.tag(text).entities)
+    assert [(m.text, m.canonical) for m in found] == [
+        ("Claude Opus 7", "Claude Opus 7"), ("Opus 7", "Claude Opus 7")]
+    assert {m.developer_id for m in found} == {"anthropic"}
+
+
+def test_a_model_named_by_its_version_alone_is_the_model_named_in_full(tagger: Tagger) -> None:
+    text = ("DeepSeek releases V9 model trained on Huawei chips\n\n"
+            "DeepSeek released DeepSeek-V9, an open-weight reasoning model.")
+    found = unknown_models(tagger.tag(text).entities)
+    assert [(m.text, m.canonical) for m in found] == [
+        ("V9", "DeepSeek-V9"), ("DeepSeek-V9", "DeepSeek-V9")]
+
+
+def _mention(kind: EntityType, text: str, start: int, canonical: str | None = None,
+             by: DecidedBy = DecidedBy.PATTERN) -> EntityMention:
+    return EntityMention(kind, text, start, start + len(text), canonical or text, decided_by=by)
+
+
+def test_short_names_link_to_the_nearest_full_name_and_drop_what_is_left() -> None:
+    full = _mention(EntityType.MODEL, "DeepSeek-V9", 10)
+    catalog = EntityMention(EntityType.MODEL, "Gemini 3 Pro", 40, 52, "Gemini 3 Pro",
+                            "google/gemini-3-pro", developer="Google DeepMind")
+    mentions = [
+        _mention(EntityType.MODEL, "V9", 0),  # the full name comes later: still that model
+        full,
+        catalog,
+        _mention(EntityType.ORG, "V9", 60, by=DecidedBy.NER),  # the NER's ORG on the short name
+        _mention(EntityType.MODEL, "3 Pro", 70),  # the tail of a catalog name: its record
+        _mention(EntityType.ORG, "Gemini 3 Pro", 80, by=DecidedBy.NER),
+        _mention(EntityType.MODEL, "v5", 90),  # a version of nothing named
+        _mention(EntityType.MODEL, "Zephyr 2", 100),
+    ]
+    settled = settle_short_names(mentions)
+    assert [(m.text, m.canonical, m.canonical_id) for m in settled] == [
+        ("V9", "DeepSeek-V9", None),
+        ("DeepSeek-V9", "DeepSeek-V9", None),
+        ("Gemini 3 Pro", "Gemini 3 Pro", "google/gemini-3-pro"),
+        ("3 Pro", "Gemini 3 Pro", "google/gemini-3-pro"),
+        ("Zephyr 2", "Zephyr 2", None),
+    ]
+    assert settled[3].developer == "Google DeepMind"
 
 
 def test_catalog_names_are_not_guessed(tagger: Tagger) -> None:

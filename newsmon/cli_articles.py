@@ -10,6 +10,7 @@ from rich.table import Table
 
 from config.settings import parse_duration
 from newsmon.app import App
+from newsmon.cli_sources import print_table
 from newsmon.output import console, errors, literal, plain, print_json, short_time, to_jsonable
 from newsmon.tags_view import tag_result_json
 from pipeline.dates import parse_iso_datetime
@@ -56,7 +57,7 @@ def list_articles(
         table.add_row(str(article.id), short_time(article.published_at),
                       plain(article.source_name), plain(article.title or "(untitled)"),
                       str(article.word_count))
-    console.print(table)
+    print_table(table)
 
 
 @articles_app.command("show")

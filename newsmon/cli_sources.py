@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 from rich.table import Table
 
 from alerts.netguard import check_url
@@ -21,6 +22,17 @@ from pipeline.storage import SourceHealth, SourceRecord
 sources_app = typer.Typer(help="Manage the sources newsmon polls.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+PIPED_TABLE_WIDTH = 240
+"""Columns a table may take when the output is not a terminal (a pipe, a file)."""
+
+
+def print_table(table: Table) -> None:
+    """A table as wide as the terminal; piped (``| less``, ``| grep``), as wide as its rows
+    need, up to ``PIPED_TABLE_WIDTH``, rather than squeezed into 80 columns."""
+    if console.is_terminal:
+        console.print(table)
+    else:
+        Console(width=PIPED_TABLE_WIDTH, highlight=False).print(table)
 
 
 @sources_app.command("list")
@@ -46,7 +58,7 @@ def list_sources(context: typer.Context, json_output: JsonFlag = False) -> None:
             str(item.articles_last_24h),
             plain((item.last_error or "")[:80] if state.consecutive_failures else ""),
         )
-    console.print(table)
+    print_table(table)
 
 
 @sources_app.command("add")

@@ -44,3 +44,25 @@ def test_sources_show_prints_stored_text_literally_and_the_next_poll(tmp_path: P
     assert "  next poll:     in 2h (server asked to retry after 9000s)" in lines
     [rejection] = [line for line in lines if "[fetch]" in line]
     assert rejection.endswith(f"[fetch] HTTP 503: [bold]busy[/bold]  {url}")
+
+
+def test_sources_list_in_a_pipe_keeps_each_source_on_one_line(tmp_path: Path) -> None:
+    """Piped (``| less``, ``| grep``) the table was squeezed to 80 columns: 'northgate-signal'
+    came out as four lines of four letters."""
+    storage = Storage.open(sqlite_url(tmp_path))
+    try:
+        storage.upgrade()
+        for name in ("northgate-signal", "harbor-ledger-technology"):
+            storage.sources.add(SourceSpec(name=name, url=f"https://{name}.example/feed.xml"),
+                                utc_now())
+        storage.sources.record_poll("northgate-signal", PollRecord(
+            at=utc_now(), succeeded=False, status_code=404,
+            error="HTTP 404 from https://northgate-signal.example/feed.xml"))
+    finally:
+        storage.close()
+
+    listed = CliRunner().invoke(app, ["sources", "list"], env={"NEWSMON_HOME": str(tmp_path)})
+
+    [row] = [line for line in listed.stdout.splitlines() if "northgate-signal " in line]
+    assert "404" in row and "HTTP 404 from https://northgate-signal.example/feed.xml" in row
+    assert any("harbor-ledger-technology " in line for line in listed.stdout.splitlines())

@@ -121,7 +121,9 @@ class CrawlerSettings(_Frozen):
 
 
 _AUTO_MAX_PROCESSES = 4
-"""``nlp.processes = "auto"`` runs at most this many tagging workers (each holds ~150 MB)."""
+"""``nlp.processes = "auto"`` runs at most this many tagging workers."""
+_AUTO_GIB_PER_PROCESS = 2
+"""... and at most one per this many GiB of memory (a worker with the small NER holds ~300 MB)."""
 
 
 def _usable_cores() -> int:
@@ -129,6 +131,14 @@ def _usable_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def _memory_gib() -> float | None:
+    """The machine's physical memory in GiB, where the system says."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 class NlpSettings(_Frozen):
@@ -145,8 +155,9 @@ class NlpSettings(_Frozen):
     0 = every batch starts cold."""
     processes: int | Literal["auto"] = "auto"
     """Worker processes that tag stored articles (``pipeline.tagging_pool``); 0 = tag in the
-    newsmon process itself. ``auto``: one per CPU core (at most 4) when the statistical NER is
-    on and there are two cores or more, else 0 (rules-only tagging is fast enough in-process)."""
+    newsmon process itself. ``auto``: when the statistical NER is on and there are two cores or
+    more, one per core, at most 4 and at most one per 2 GiB of memory (at least 1); else 0
+    (rules-only tagging is fast enough in-process)."""
 
     @field_validator("processes")
     @classmethod
@@ -155,13 +166,19 @@ class NlpSettings(_Frozen):
             raise ValueError("processes must be between 0 and 64, or \"auto\"")
         return value
 
-    def worker_processes(self, cpu_count: int | None = None) -> int:
+    def worker_processes(
+        self, cpu_count: int | None = None, memory_gib: float | None = None
+    ) -> int:
         """How many tagging worker processes to run (``processes`` with ``auto`` resolved;
-        ``cpu_count`` defaults to the cores this process may use)."""
+        ``cpu_count`` and ``memory_gib`` default to this machine's)."""
         if self.processes != "auto":
             return self.processes
         cores = cpu_count if cpu_count is not None else _usable_cores()
-        return min(cores, _AUTO_MAX_PROCESSES) if self.ner_model and cores > 1 else 0
+        if not self.ner_model or cores < 2:
+            return 0
+        memory = memory_gib if memory_gib is not None else _memory_gib()
+        by_memory = _AUTO_MAX_PROCESSES if memory is None else int(memory // _AUTO_GIB_PER_PROCESS)
+        return max(1, min(cores, _AUTO_MAX_PROCESSES, by_memory))
 
 
 class NetworkSettings(_Frozen):

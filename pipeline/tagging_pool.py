@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
+_START_ROUNDS = 20
 
 
 class WorkerDiedError(RuntimeError):
@@ -81,9 +82,15 @@ class TaggerPool:
         """How many times a dead worker made the pool start again."""
 
     def start(self) -> None:
-        """Start every worker and build its tagger now, rather than on the first batch; raises
-        :class:`WorkerStartError` when a worker cannot build its tagger."""
-        self._run(_worker_ready, [() for _ in range(self.processes)])
+        """Start the workers and build their taggers now, rather than on the first batch;
+        raises :class:`WorkerStartError` when a worker cannot build its tagger. (A worker takes
+        tasks once its tagger is built, so the first one ready may answer for the others: the
+        rounds go on, a few at most, until every worker has answered.)"""
+        answered: set[int] = set()
+        for _ in range(_START_ROUNDS):
+            answered.update(self._run(_worker_ready, [() for _ in range(self.processes)]))
+            if len(answered) >= self.processes:
+                return
 
     def tag(self, text: str) -> TagResult:
         """Everything found in one text (on one worker)."""
@@ -220,8 +227,12 @@ def _ready_tagger() -> Tagger:
     return _worker_tagger
 
 
-def _worker_ready() -> bool:
-    return _ready_tagger() is not None
+def _worker_ready() -> int:
+    """This worker's process id, once its tagger is built (held briefly, so that the other
+    tasks of a round go to the other workers)."""
+    _ready_tagger()
+    time.sleep(0.05)
+    return os.getpid()
 
 
 def _tag_texts(texts: list[str]) -> list[TagResult]:

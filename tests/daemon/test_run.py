@@ -288,3 +288,26 @@ def test_with_json_lines_every_line_the_daemon_writes_is_json(
     messages = [json.loads(line)["message"] for line in written]  # every line is JSON
     assert any(m.startswith("newsmon daemon running (pid ") for m in messages)
     assert any(m.startswith("newsmon daemon stopped: ") for m in messages)
+
+
+def test_a_reload_signal_while_the_daemon_starts_does_not_kill_it(home: Path) -> None:
+    """`systemctl reload` right after `start`: SIGHUP's default action ends a process, and
+    systemd counts that as a clean exit, so the service would just be gone."""
+    open_storage(home).close()
+    daemon = subprocess.Popen([NEWSMON, "--home", str(home), "run"], env=environment(),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lock_file = home / "daemon.lock"
+        while not (lock_file.exists() and lock_file.read_text().strip() == str(daemon.pid)):
+            assert daemon.poll() is None, daemon.communicate()[0]
+            threading.Event().wait(0.01)
+        daemon.send_signal(signal.SIGHUP)  # it holds the lock: it is starting
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=read_lines, args=(daemon.stdout, lines), daemon=True).start()
+        wait_for_line(lines, "newsmon daemon running")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(60) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()

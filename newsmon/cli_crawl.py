@@ -12,8 +12,9 @@ from crawler.reactor import shared_reactor
 from crawler.runner import CrawlReport
 from crawler.types import PollOutcome
 from newsmon.app import App
+from newsmon.cli_sources import print_table
 from newsmon.cli_tag import run_tagging
-from newsmon.output import console, errors, plain, print_json, to_jsonable
+from newsmon.output import console, counted, errors, plain, print_json, to_jsonable
 from pipeline.storage import SourceRecord
 from pipeline.tagging import TaggingReport
 from pipeline.types import IngestOutcome
@@ -91,14 +92,14 @@ def print_report(report: CrawlReport) -> None:
             str(result.entries_seen), str(result.new_articles), str(result.duplicates),
             str(result.rejected), plain((result.errors[0] if result.errors else "")[:100]),
         )
-    console.print(table)
+    print_table(table)
     seconds = (report.finished_at - report.started_at).total_seconds()
     console.print(
         f"fetched {report.count(PollOutcome.FETCHED)}, "
         f"unchanged {report.count(PollOutcome.UNCHANGED)}, "
         f"failed {report.count(PollOutcome.FAILED)}, "
         f"skipped {report.count(PollOutcome.SKIPPED)}; "
-        f"{report.new_articles} new articles in {seconds:.1f}s"
+        f"{counted(report.new_articles, 'new article')} in {seconds:.1f}s", soft_wrap=True,
     )
 
 

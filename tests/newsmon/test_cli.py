@@ -91,7 +91,9 @@ def test_crawl_then_list_and_show_articles(run) -> None:  # type: ignore[no-unty
         run("init", "--no-sources")
         run("sources", "add", "wire", server.url("/feed.xml"))
         output = run("crawl")
-        assert "fetched 1, unchanged 0, failed 0, skipped 0; 1 new articles" in output
+        assert "fetched 1, unchanged 0, failed 0, skipped 0; 1 new article in " in output
+        [row] = [line for line in output.splitlines() if "wire" in line]  # one line, piped
+        assert "fetched" in row and "200" in row
     finally:
         server.stop()
     listed = json.loads(run("articles", "list", "--json"))

@@ -20,8 +20,10 @@ from alerts.digest import (
     DigestInput,
     DigestOutlet,
     DigestStory,
+    StoryReport,
     build_digest,
     entities_from_refs,
+    lead_report,
     reaction_from_ref,
     render_html,
     render_json,
@@ -93,23 +95,30 @@ def _stories(storage: Storage, alerts: list[AlertRecord]) -> list[DigestStory]:
 
 
 def _story(storage: Storage, alert: AlertRecord) -> DigestStory | None:
+    """The story of ``alert``: shown by its lead article (:func:`lead_report`), ranked and
+    sectioned by the mentions of the article that matched."""
     first = article_view(storage, alert.article_id)
     if first is None:
         return None
-    outlets = []
+    outlets, reports = [], []
     reactions = list(first.reactions)
     for article_id in storage.alerts.story_articles(alert.id):
         article = storage.articles.get(article_id)
         if article is not None:
             source = storage.sources.get(article.source_name)
-            outlets.append(DigestOutlet(article.source_name, source.weight if source else 1.0,
-                                        article.canonical_url))
+            weight = source.weight if source else 1.0
+            outlets.append(DigestOutlet(article.source_name, weight, article.canonical_url))
+            reports.append(StoryReport(article.id, article.title or "", article.canonical_url,
+                                       article.text, article.published_at, article.fetched_at,
+                                       weight))
             if article_id != alert.article_id:  # what other outlets add: "rose 3.4%"
                 reactions.extend(view_of(article, storage.tags.of(article_id)).reactions)
+    lead = lead_report(reports) or StoryReport(first.article_id, first.title, first.url,
+                                               first.text, first.published)
     reasons = [reason_from_json(reason) for reason in alert.reasons]
     return DigestStory(
-        story_id=alert.story_id, headline=first.title, url=first.url, text=first.text,
-        outlets=tuple(outlets), published=first.published,
+        story_id=alert.story_id, headline=lead.title, url=lead.url, text=lead.text,
+        outlets=tuple(outlets), published=lead.published,
         entities=entities_from_refs(first.entities),
         reactions=tuple(reaction_from_ref(r) for r in reactions),
         matched=matched_entity_keys(first.entities, reasons),

@@ -8,7 +8,13 @@ pure: no database, no clock, no network.
 
 from __future__ import annotations
 
-from alerts.digest.build import build_digest, entities_from_refs, reaction_from_ref, score_story
+from alerts.digest.build import (
+    build_digest,
+    entities_from_refs,
+    lead_report,
+    reaction_from_ref,
+    score_story,
+)
 from alerts.digest.render import (
     SCHEMA,
     digest_document,
@@ -31,6 +37,7 @@ from alerts.digest.types import (
     EntityCount,
     MarketMove,
     RankedStory,
+    StoryReport,
 )
 
 __all__ = [
@@ -46,10 +53,12 @@ __all__ = [
     "EntityCount",
     "MarketMove",
     "RankedStory",
+    "StoryReport",
     "build_digest",
     "digest_document",
     "digest_environment",
     "entities_from_refs",
+    "lead_report",
     "reaction_from_ref",
     "render_compact",
     "render_html",

@@ -14,6 +14,14 @@ Ranking (:func:`score_story`), higher first, ties broken by newer ``published`` 
 - ``move``: the largest reported stock move in percent (``UNSIZED_MOVE_PCT`` when a move is
   reported without a size, 0 when none is).
 
+Lead article (:func:`lead_report`): a story is shown by one of its articles (headline, link,
+summary, time): the earliest report, that is the article published first (its stored time when it
+gives none), because the first report states the news itself while later ones react to it or
+analyse it ("Meta unveils Muse Spark" before "With Muse Spark, Meta walks away from..." and "Meta
+shares rise..."); on a tie, the article of the heaviest source, then the one stored first.
+Articles without a title are never the lead while one has a title. Which article matched the
+query does not matter (that is often a later one); its mentions still decide ranking and section.
+
 Sections: a story is listed once, in the section of the model or company the subscription's
 query matched in it (of several, the most mentioned; on a tie, the one listed first), so a digest
 of ``company:Nvidia OR company:Meta`` has Nvidia and Meta sections, not one for every company a
@@ -44,6 +52,7 @@ from alerts.digest.types import (
     EntityCount,
     MarketMove,
     RankedStory,
+    StoryReport,
 )
 from alerts.messages import Tag, first_sentences, one_line, shorten, web_url
 from alerts.types import EntityRef, MatchReason, ReactionRef
@@ -158,6 +167,21 @@ def _most_mentioned(entities: Iterable[DigestEntity]) -> DigestEntity | None:
         if entity.type in _SECTION_KINDS and (best is None or entity.count > best.count):
             best = entity
     return best
+
+
+# ---- Lead article ------------------------------------------------------------------------------
+
+
+def lead_report(reports: Iterable[StoryReport]) -> StoryReport | None:
+    """The article a story is shown by: the earliest report (rule in the module docstring);
+    ``None`` for no article."""
+    return min(reports, key=_lead_key, default=None)
+
+
+def _lead_key(report: StoryReport) -> tuple[bool, float, float, int]:
+    moment = _in_zone(report.published or report.fetched_at, UTC)
+    when = moment.timestamp() if moment else float("inf")
+    return (not one_line(report.title), when, -report.weight, report.article_id)
 
 
 # ---- Stories -----------------------------------------------------------------------------------

@@ -31,6 +31,22 @@ class DigestOutlet:
 
 
 @dataclass(frozen=True)
+class StoryReport:
+    """One article of a story, as a candidate for the story's lead (headline, link, summary)."""
+
+    article_id: int
+    title: str
+    url: str
+    text: str
+    published: datetime | None
+    """When the article says it was published; ``None`` when it does not."""
+    fetched_at: datetime | None = None
+    """When newsmon stored it: stands in for an unknown ``published``."""
+    weight: float = 1.0
+    """The weight of the article's source."""
+
+
+@dataclass(frozen=True)
 class DigestEntity:
     """A model or company a story's article mentions, with how often."""
 

@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from alerts.digest import StoryReport, lead_report
 from alerts.digest_job import (
+    digest_input,
     digest_of_day,
     digests_due,
     due_digest_day,
@@ -14,7 +16,9 @@ from alerts.digest_job import (
     prepare_due_digest,
 )
 from pipeline.storage import Storage
+from pipeline.storage.alerts import SubscriptionMatch
 from pipeline.storage.subscriptions import NewSubscription
+from pipeline.types import ArticleOrigin, ExtractedArticle
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -81,3 +85,49 @@ def test_no_digest_is_due_for_a_period_that_ended_before_the_subscription(
     [due] = digests_due(storage, created + timedelta(days=1))
     assert due.period.key == "2026-11-20"
     assert due.start == datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # from local midnight
+
+
+def _stored_article(storage: Storage, source: str, title: str, published: datetime) -> int:
+    text = f"{title}. " + " ".join(f"word{n}" for n in range(40)) + "."
+    outcome = storage.articles.store(source, ExtractedArticle(
+        url=f"https://{source}.example/{published:%H%M}", title=title, text=text,
+        published=published), origin=ArticleOrigin.PAGE, fetched_at=published)
+    assert outcome.article_id is not None
+    return outcome.article_id
+
+
+def test_a_story_is_headed_by_its_earliest_report_not_the_article_that_matched(
+    storage: Storage,
+) -> None:
+    created = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+    subscription = storage.subscriptions.add(
+        NewSubscription(name="daily", query="company:Meta", frequency="daily"), created)
+    assert subscription is not None
+    launch = _stored_article(storage, "wire", "Meta unveils Muse Spark",
+                             datetime(2026, 11, 26, 17, 33, tzinfo=UTC))
+    analysis = _stored_article(storage, "signal", "With Muse Spark, Meta walks away",
+                               datetime(2026, 11, 26, 17, 45, tzinfo=UTC))
+    match = SubscriptionMatch(subscription.id, ({"kind": "term", "label": "meta"},), ())
+    at = datetime(2026, 11, 26, 19, 55, tzinfo=UTC)
+    storage.alerts.record_matches(analysis, launch, [match], at)  # the analysis matched first
+    storage.alerts.record_matches(launch, launch, [match], at)
+    start, end = local_day_period(date(2026, 11, 26), "UTC")
+    [story] = digest_input(storage, subscription, start, end).stories
+    assert story.headline == "Meta unveils Muse Spark"
+    assert story.url == "https://wire.example/1733"
+    assert story.text.startswith("Meta unveils Muse Spark.")
+    assert story.published == datetime(2026, 11, 26, 17, 33, tzinfo=UTC)
+    assert {outlet.source for outlet in story.outlets} == {"wire", "signal"}
+
+
+def test_the_lead_report_is_the_earliest_then_the_heaviest_source_and_has_a_title() -> None:
+    noon = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    early = StoryReport(3, "Early", "u3", "t", noon - timedelta(hours=1), weight=0.5)
+    heavy = StoryReport(2, "Heavy", "u2", "t", noon, weight=2.0)
+    light = StoryReport(1, "Light", "u1", "t", noon, weight=1.0)
+    untitled = StoryReport(4, " ", "u4", "t", noon - timedelta(hours=5))
+    undated = StoryReport(5, "Undated", "u5", "t", None, fetched_at=noon - timedelta(hours=2))
+    assert lead_report([light, heavy, early, untitled]) == early
+    assert lead_report([light, heavy]) == heavy
+    assert lead_report([light, heavy, early, undated]) == undated  # stored before the others
+    assert lead_report([]) is None

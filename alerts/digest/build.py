@@ -27,6 +27,11 @@ query matched in it (of several, the most mentioned; on a tie, the one listed fi
 of ``company:Nvidia OR company:Meta`` has Nvidia and Meta sections, not one for every company a
 story is mostly about. A story matched by words alone goes to its most central model or company;
 stories naming neither go to "Other stories". Sections are ordered by their best story.
+
+Market table (:func:`market_highlights`): the period's moves, one row per company and direction
+(its largest move; "NVDA down 4.1%" and "NVDA down 3.2%" in two stories is one row), largest
+first, moves without a size after sized ones, at most :data:`MAX_MARKET_ROWS` rows; the rest are
+counted ("and 19 more moves") and stay listed with their stories and in the JSON.
 """
 
 from __future__ import annotations
@@ -61,6 +66,8 @@ UNSIZED_MOVE_PCT = 1.0
 """The size a stock move counts for in the ranking when the article gives none."""
 MAX_COUNT_CHANGES = 10
 """How many rising (and falling) entities a digest lists."""
+MAX_MARKET_ROWS = 10
+"""How many moves the market table of a digest shows (the JSON keeps every one)."""
 MAX_TAGS = 12
 EVENT_MAX_CHARS = 120
 OTHER_KEY = "other"
@@ -80,6 +87,7 @@ def build_digest(data: DigestInput) -> Digest:
         data.current_counts if data.current_counts is not None else counts_of(data.stories),
         data.previous_counts,
     )
+    market = market_table(stories)
     digest = Digest(
         subscription=one_line(data.subscription),
         query=one_line(data.query),
@@ -88,9 +96,10 @@ def build_digest(data: DigestInput) -> Digest:
         period_end=data.period_end.astimezone(zone),
         stories=stories,
         sections=sections_of(stories, ordered),
-        market=market_table(stories),
+        market=market,
         rising=rising,
         falling=falling,
+        market_highlights=market_highlights(market),
     )
     return numbered(digest)
 
@@ -312,6 +321,17 @@ def market_table(stories: Iterable[RankedStory]) -> tuple[MarketMove, ...]:
             key=lambda move: -abs(move.magnitude_pct) if move.magnitude_pct is not None else 0.0,
         )
     )
+
+
+def market_highlights(
+    market: Iterable[MarketMove], limit: int = MAX_MARKET_ROWS
+) -> tuple[MarketMove, ...]:
+    """The rows of the market table: ``market`` (largest first) once per company and direction,
+    keeping the first (largest) move of each, at most ``limit`` rows."""
+    rows: dict[tuple[str, str], MarketMove] = {}
+    for move in market:
+        rows.setdefault((move.ticker or move.company, move.direction), move)
+    return tuple(rows.values())[:limit]
 
 
 def counts_of(stories: Iterable[DigestStory]) -> tuple[EntityCount, ...]:

@@ -220,8 +220,17 @@ class Digest:
     """All stories, best first."""
     sections: tuple[DigestSection, ...]
     market: tuple[MarketMove, ...]
+    """Every stock move of the period, largest first (what the JSON lists)."""
     rising: tuple[CountChange, ...]
     falling: tuple[CountChange, ...]
+    market_highlights: tuple[MarketMove, ...] = ()
+    """The rows of the market table that HTML, text and Markdown show: the largest move of each
+    company and direction, largest first, at most a dozen or so (see ``market_highlights``)."""
+
+    @property
+    def market_not_shown(self) -> int:
+        """How many of the period's moves the market table leaves to the stories above."""
+        return len(self.market) - len(self.market_highlights)
 
     @property
     def is_empty(self) -> bool:

@@ -213,6 +213,36 @@ def test_market_table_lists_the_period_moves_largest_first() -> None:
     assert market[1].event == "the Muse Spark launch"
 
 
+def test_market_table_shows_the_largest_move_per_company_and_direction_capped() -> None:
+    tickers = [f"T{n:02d}" for n in range(14)]
+    wide = DigestStory(
+        7, "Chipmakers slide", "https://news.example/7", "Chips fell.",
+        reactions=tuple(DigestReaction(t, "down", t.lower(), t, float(n + 1), None)
+                        for n, t in enumerate(tickers)),
+    )
+    again = DigestStory(  # T13 again, smaller, and up once: its own row
+        6, "Chipmakers again", "https://news.example/6", "Chips fell again.",
+        reactions=(DigestReaction("T13", "down", "t13", "T13", 2.5, None),
+                   DigestReaction("T12", "up", "t12", "T12", 30.0, "a rebound")),
+    )
+    digest = digest_of(wide, again)
+    assert len(digest.market) == 16  # the JSON keeps every move
+    assert len(json.loads(render_json(digest))["market"]) == 16
+    rows = [(m.ticker, m.direction, m.magnitude_pct) for m in digest.market_highlights]
+    assert rows == [("T12", "up", 30.0), ("T13", "down", 14.0), ("T12", "down", 13.0),
+                    *((f"T{n:02d}", "down", float(n + 1)) for n in range(11, 4, -1))]
+    assert digest.market_not_shown == 6
+    text, markdown = render_text(digest), render_markdown(digest)
+    html = render_html(digest)
+    market_text = text.split("== Market reactions ==")[1]
+    assert market_text.count("\n- ") == 10 and "T13 down 2.5%" not in market_text
+    assert "and 6 more moves, listed with their stories above." in market_text
+    assert markdown.split("## Market reactions")[1].count("\n| T") == 10
+    assert "and 6 more moves" in markdown
+    assert html.split("Market reactions")[1].count("<tr><td") == 10
+    assert "and 6 more moves" in html
+
+
 def test_a_move_stated_twice_keeps_its_size_and_its_event() -> None:
     stated_twice = DigestStory(
         9, "Meta shares rise", "https://news.example/9", "Meta shares rose.",

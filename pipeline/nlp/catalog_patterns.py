@@ -31,13 +31,14 @@ TICKER_LABEL = "TICKER"
 @dataclass(frozen=True)
 class AliasForm:
     """One way the catalog writes a name: the text, whether it needs context, whether it is the
-    record's own name (not an alias), and for ticker forms (``$META``) the ticker that must
-    appear in capitals."""
+    record's own name (not an alias), for ticker forms (``$META``) the ticker that must appear in
+    capitals, and whether it is a model's short alias (:func:`is_short_alias`)."""
 
     text: str
     ambiguous: bool
     ticker: str | None = None
     is_name: bool = False
+    short: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,22 @@ def _alias_forms(catalog: Catalog) -> Iterator[tuple[Entity, AliasForm]]:
     for entity in _entities(catalog):
         for text, ambiguous in entity.names():
             if alias_key(text) not in GENERIC_TERMS:
-                yield entity, AliasForm(text, ambiguous, is_name=text == entity.name)
+                short = isinstance(entity, ModelRecord) and is_short_alias(text, entity.name)
+                yield entity, AliasForm(text, ambiguous, is_name=text == entity.name, short=short)
         if isinstance(entity, CompanyRecord):
             for listing in entity.all_listings:
                 for text in listing_forms(listing):
                     yield entity, AliasForm(text, False, ticker=listing.ticker)
+
+
+def is_short_alias(alias: str, name: str) -> bool:
+    """The alias is some of the name's words, without the rest (``Spark`` of "Muse Spark",
+    ``Opus`` of "Claude Opus"): a bare word that other products can share, which says less
+    than the full name."""
+    words, whole = alias_key(alias).split(), alias_key(name).split()
+    return 0 < len(words) < len(whole) and any(
+        whole[i : i + len(words)] == words for i in range(len(whole) - len(words) + 1)
+    )
 
 
 def _spelling_variants(text: str) -> tuple[str, ...]:

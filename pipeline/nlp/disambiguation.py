@@ -26,7 +26,11 @@ alias, a shouted ``META``, a bare ticker) goes through, in order:
 6. **weak evidence** accepts: a word that fits (``the Gemini app``, ``Apple said``), or the
    group named in the article; else enough support around a capitalised name (two points when
    its capital is only the sentence's, or it is shouted; a catalog name in the sentence counts
-   two). A name that is also a function word (``Together``) needs a fitting word and support.
+   two). A name that is also a function word (``Together``) needs a fitting word and support,
+   and so does a word the article uses in another name elsewhere (``Spark`` beside "Apache
+   Spark" and "Spark Pilot": the article's evidence no longer counts) and a model's short
+   alias (``Spark`` of "Muse Spark", ``Opus``) in an article naming neither its developer nor
+   its group: an AI topic alone is no evidence for one model among the products sharing it.
 
 Bare tickers (``META``) count only in a market context, in brackets or in a ticker list.
 """
@@ -50,6 +54,9 @@ class Evidence:
     """It stands in a list with accepted mentions of its kind (``Apple, Microsoft and Google``)."""
     catalog_in_sentence: bool = False
     """Any other catalog mention is in the sentence."""
+    word_in_other_name: bool = False
+    """Elsewhere in the article the same word is part of another name (``Apache Spark``,
+    ``Spark Pilot``): there it names another thing, so the article is no evidence for it."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,11 @@ def _decide_on_weak_evidence(hit: Hit, evidence: Evidence) -> Verdict:
         if context.weak_cue and support:
             return accept(0.7, "a function-word name with a fitting word beside it")
         return reject("a function word (Together) without a fitting word beside it")
+    doubt = _doubt(hit, evidence)
+    if doubt:
+        if context.weak_cue and support:
+            return accept(0.7, "a fitting word beside a name that needs evidence for its model")
+        return reject(doubt)
     if evidence.group_in_article and not context.sentence_initial:
         return accept(0.75, "its company group is named in the article")
     if support == 0:
@@ -149,6 +161,16 @@ def _decide_on_weak_evidence(hit: Hit, evidence: Evidence) -> Verdict:
     if support >= needed:
         return accept(0.6, "a capitalised name in an AI or business sentence")
     return reject("not enough supporting context")
+
+
+def _doubt(hit: Hit, evidence: Evidence) -> str | None:
+    """Why only a fitting word beside the hit may still accept it: the article uses the word in
+    another name, or a model's short alias has no developer nor full name in the article."""
+    if evidence.word_in_other_name:
+        return "the article uses the word in another name (Apache Spark) and nothing here fits"
+    if hit.short_alias and not evidence.group_in_article:
+        return "a model's short alias without its developer, its name or a fitting word"
+    return None
 
 
 def _support(hit: Hit, evidence: Evidence) -> int:

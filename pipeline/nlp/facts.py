@@ -79,6 +79,9 @@ class Hit:
     is_name: bool = False
     """The text is the record's own name, not one of its aliases (``Gemini``, not ``Spark``
     for Muse Spark): only a name takes a version number (``Gemini 7``)."""
+    short_alias: bool = False
+    """An ambiguous alias that is part of a model's name (``Spark`` of "Muse Spark"): it counts
+    only on evidence for that model, not on an AI topic alone."""
     context: Context = NO_CONTEXT
 
 

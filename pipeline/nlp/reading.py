@@ -81,6 +81,7 @@ class _Fit:
     ambiguous: bool
     shouted: bool = False
     is_name: bool = False
+    short: bool = False
 
 
 _BARE_TICKER = _Fit(0, "bare_ticker", ambiguous=True)
@@ -210,7 +211,8 @@ class DocReader:
             prefix_compound=view.text[c.end : c.end + 1] == "-"
             and is_prefix_compound(view.doc, c.stop),
             shouted=c.shouted,
-            is_name=c.fit.is_name, context=self._context(view, c, covered, ner),
+            is_name=c.fit.is_name, short_alias=c.fit.short and c.needs_context,
+            context=self._context(view, c, covered, ner),
         )
 
     def _best_fit(self, entity_id: str, surface: str) -> _Fit | None:
@@ -234,7 +236,9 @@ class DocReader:
             if fit is not CaseFit.NONE:
                 shouted = fit is CaseFit.SHOUTED
                 rank = 2 if shouted else int(form.ambiguous)
-                fits.append(_Fit(rank, "name", form.ambiguous, shouted, form.is_name))
+                fits.append(
+                    _Fit(rank, "name", form.ambiguous, shouted, form.is_name, form.short)
+                )
         return min(fits, key=lambda fit: fit.rank) if fits else None
 
     def _context(

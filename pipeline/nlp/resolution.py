@@ -5,7 +5,9 @@ reactions. In order:
 
 1. unambiguous catalog hits count (``disambiguation.decide``); they are the evidence for the
    rest (which company groups the article and each sentence name, which names stand in lists);
-2. hits that need context are decided with that evidence;
+2. hits that need context are decided with that evidence, and with the words the article
+   shows to be part of other names (``Spark`` in "Apache Spark": a bare ``Spark`` elsewhere
+   then needs a fitting word of its own);
 3. guesses that extend a catalog name with a version (``Gemini 7``) stand or fall with that
    name's hit; ``GPT-6``-style guesses need AI words or the family's group in the article;
 4. overlaps are settled: a name inside a longer one loses to it; among the rest the more
@@ -141,17 +143,22 @@ class Resolver:
         for hit in plain:
             by_sentence[hit.sentence].append(hit)
         groups = {self._families.get(hit.entity_id) for hit in plain}
+        in_other_names = {
+            hit.text.lower() for hit in hits if hit.needs_context and hit.context.name_continues
+        }
         return [
-            (hit, verdict if verdict is not None else decide(
-                hit, self._evidence(text, hit, by_sentence[hit.sentence], groups)
-            ))
+            (hit, verdict if verdict is not None else decide(hit, self._evidence(
+                text, hit, by_sentence[hit.sentence], groups, in_other_names
+            )))
             for hit, verdict in zip(hits, alone, strict=True)
         ]
 
     def _evidence(
-        self, text: str, hit: Hit, sentence: list[Hit], groups: set[str | None]
+        self, text: str, hit: Hit, sentence: list[Hit], groups: set[str | None],
+        in_other_names: set[str],
     ) -> Evidence:
-        """What the accepted plain hits say about a hit that needs context."""
+        """What the accepted plain hits say about a hit that needs context; ``in_other_names``
+        holds the words that some hit of the article showed to be part of another name."""
         group = self._families.get(hit.entity_id)
         others = [other for other in sentence if other.end <= hit.start or other.start >= hit.end]
         return Evidence(
@@ -159,6 +166,7 @@ class Resolver:
             group_in_article=group in groups,
             listed_with_peer=any(o.kind == hit.kind and _listed(text, hit, o) for o in others),
             catalog_in_sentence=bool(others),
+            word_in_other_name=hit.text.lower() in in_other_names,
         )
 
     def _supported_guesses(

@@ -111,3 +111,76 @@ def test_decide_rules_as_data() -> None:
     assert not decide(_hit(ai_words=3, stop_word=True), Evidence()).accepted
     plain = Hit(0, 4, "Meta", "meta", "company", "name", needs_context=False, sentence=0)
     assert decide(plain, Evidence()).confidence == 1.0
+
+
+SPARK_AND_MUSE_SPARK = (
+    "Databricks released a coding agent for Apache Spark, the open-source data engine.\n\n"
+    "Called Spark Copilot, it reads a request in plain English and writes Spark code and "
+    "tests for it.\n\n"
+    "The agent can pick its model: Anthropic's Claude or Meta's Muse Spark, the model Meta "
+    "released last week.\n\n"
+    "Apache Spark 4.2, due in the spring, adds faster joins; engineers at Databricks say "
+    "most jobs in Spark are still written by hand."
+)
+
+
+def test_short_alias_loses_where_the_article_uses_the_word_in_another_name(
+    tagger: Tagger,
+) -> None:
+    """"Spark" stands in other names here (Apache Spark, Spark Copilot): only the full name
+    "Muse Spark" is Meta's model, though Meta and Muse Spark are both named; no version guess
+    "Spark 4.2" is made Meta's "Muse Spark 4.2" either."""
+    result = tagger.tag(SPARK_AND_MUSE_SPARK)
+
+    assert_offsets(SPARK_AND_MUSE_SPARK, result)
+    sparks = [m for m in result.entities if m.canonical_id == SPARK]
+    assert [m.text for m in sparks] == ["Meta's Muse Spark"]
+    assert not [m for m in result.entities if "Spark 4.2" in m.text or "Spark 4.2" in m.canonical]
+    assert {"anthropic/claude", "databricks"} <= ids(result.entities)
+
+
+def test_short_alias_needs_evidence_for_its_model(tagger: Tagger) -> None:
+    """A bare "Spark" in an AI sentence of an article that never names Meta or Muse Spark is
+    not Meta's model: topicality alone does not make a model's short alias count."""
+    text = (
+        "Databricks said its new runtime makes Spark faster for AI training and inference "
+        "on GPUs."
+    )
+
+    assert SPARK not in ids(tagger.tag(text).entities)
+
+
+SHORT_ALIAS_KEPT = [
+    # the developer named in the article, no other name built on the word
+    "Meta released Muse Spark on Tuesday.\n\nEarly testers said Spark handled long documents "
+    "well and rarely refused a request.",
+    # the developer in the sentence outweighs another name elsewhere in the article
+    "Unlike Apache Spark, the data engine, Meta's new Spark model reasons over images.",
+    # a model word beside the short alias, with the word used in another name elsewhere
+    "Apache Spark powers our data platform.\n\nWe also tested Meta's models: the Spark model "
+    "answered most questions.",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_ALIAS_KEPT)
+def test_short_alias_with_evidence_for_its_model_counts(tagger: Tagger, text: str) -> None:
+    assert SPARK in ids(tagger.tag(text).entities)
+
+
+def _short_alias(**context: object) -> Hit:
+    return Hit(0, 5, "Spark", SPARK, "model", "name", needs_context=True, sentence=0,
+               short_alias=True, context=Context(**context))  # type: ignore[arg-type]
+
+
+def test_decide_short_alias_rules_as_data() -> None:
+    """A model's short alias counts on evidence for its model, never on topicality alone, and
+    the article using the word in another name overrules evidence from the article."""
+    assert not decide(_short_alias(ai_words=3), Evidence(catalog_in_sentence=True)).accepted
+    assert decide(_short_alias(ai_words=1, weak_cue=True), Evidence()).accepted
+    assert decide(_short_alias(ai_words=1), Evidence(group_in_article=True)).accepted
+    in_other_name = Evidence(group_in_article=True, word_in_other_name=True)
+    assert not decide(_short_alias(ai_words=3), in_other_name).accepted
+    assert decide(_short_alias(ai_words=1, weak_cue=True), in_other_name).accepted
+    in_sentence = Evidence(group_in_sentence=True, word_in_other_name=True)
+    assert decide(_short_alias(), in_sentence).accepted
+    assert not decide(_hit(ai_words=3), Evidence(word_in_other_name=True)).accepted

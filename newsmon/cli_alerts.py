@@ -124,6 +124,8 @@ def test_query(
         if isinstance(parsed, QueryError):
             errors.print(parsed.render(), markup=False)
             raise typer.Exit(2)
+        for note in parsed.notes:
+            console.print(f"note: {note}", markup=False)
         now = application.clock()
         cutoff = parse_since(since, now)
         storage = application.storage

@@ -59,6 +59,8 @@ def subscribe_command(
         raise typer.Exit(1)
     targets = ", ".join(f"{c.kind} {c.shown}" for c in added.channels) or "no channel (feed only)"
     console.print(f"Subscribed {added.name!r} ({added.frequency}) to {targets}", markup=False)
+    for note in parsed.notes:
+        console.print(f"note: {note}", markup=False)
 
 
 def _channels(application: App, email: list[str], webhook: list[str], slack: list[str],

@@ -18,6 +18,7 @@ from itertools import accumulate
 from alerts.query.ast import Node, Scope, Words
 from alerts.query.words import CutText, literal_key
 from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
+from config.catalog import alias_key
 
 FIELDS = ("title", "text")
 _ONE = 1
@@ -174,6 +175,14 @@ class PreparedArticle:
     def by_ticker(self) -> Mapping[str, tuple[EntityRef, ...]]:
         """Ticker -> the mentions carrying it."""
         return _group(self.view.entities, ((ref.ticker,) for ref in self.view.entities))
+
+    @cached_property
+    def by_model_name(self) -> Mapping[str, tuple[EntityRef, ...]]:
+        """A model name's comparison key (``gpt 5.5``, as the catalog compares names) -> the
+        model mentions of that name, catalog or not (``model:`` of a model the catalog does not
+        know)."""
+        models = [ref for ref in self.view.entities if ref.type == "MODEL"]
+        return _group(models, ((alias_key(ref.canonical),) for ref in models))
 
     @cached_property
     def by_developer(self) -> Mapping[str, tuple[EntityRef, ...]]:

@@ -17,7 +17,9 @@ from functools import cached_property
 from alerts.query.words import literal_key
 
 Scope = str | None
-"""``"title"`` or ``"text"`` when a filter is limited to one field; ``None`` for both."""
+"""``"title"`` or ``"text"`` when a filter is limited to one field, ``"lead"`` when it is limited
+to the title and the text's lead (:func:`alerts.query.article.lead_end`); ``None`` for both
+fields whole."""
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,15 @@ class Near:
 @dataclass(frozen=True)
 class Mentions:
     """``company:``, ``model:`` or ``ticker:``: a tagged mention of any of these catalog ids
-    (as the entity or as its parent), or carrying one of these tickers."""
+    (as the entity or as its parent), or carrying one of these tickers, or a model mention
+    whose name has one of ``model_names`` as its comparison key (``model:`` of a model the
+    catalog does not know: ``gpt 5.5``)."""
 
     label: str
     entity_ids: frozenset[str]
     tickers: frozenset[str] = frozenset()
     scope: Scope = None
+    model_names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

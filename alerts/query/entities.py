@@ -9,7 +9,9 @@ evaluating the query is a set lookup. What each filter covers (docs/queries.md):
   and FAIR; ``company:Alphabet`` covers Google and Google DeepMind; not the other way round).
 - ``model:X``: X and the models of its family, transitively: those whose catalog ``family`` is
   X, or (same developer) starts with X's name (``model:Claude`` covers Claude Opus 4.6, family
-  "Claude 4.6"; ``model:"GPT-5"`` covers GPT-5 mini).
+  "Claude 4.6"; ``model:"GPT-5"`` covers GPT-5 mini). A name the catalog does not know that
+  looks like a model's and is no typo of a catalog name (``model:"GPT-5.5"``) is valid: it
+  matches the model mentions the tagger found under that name, and the parser adds a note.
 - ``developer:X``: any model developed by X or one of its sub-organisations.
 - ``ticker:T``: ``company:`` of the company listed under T.
 - ``stock:X``: reactions of the listed company X belongs to (X itself or its nearest listed
@@ -19,6 +21,7 @@ evaluating the query is a set lookup. What each filter covers (docs/queries.md):
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from functools import cached_property, lru_cache
@@ -58,9 +61,51 @@ class EntityResolver:
         return self.company_filter(company.id, prefix="ticker")
 
     def model_filter(self, value: str) -> Mentions:
-        """``model:X``: X and the members of its family."""
-        model = self.model(value)
+        """``model:X``: X and the members of its family; for a name the catalog does not know
+        that looks like a model's (:func:`unknown_model_key`), the model mentions the tagger
+        found under that name."""
+        try:
+            model = self.model(value)
+        except UnknownEntityError as unknown:
+            key = self.unknown_model_key(value)
+            if key is None:
+                raise self._with_companies(unknown, value) from None
+            return Mentions(f"model:{quote(value.strip())}", frozenset(),
+                            model_names=frozenset({key}))
         return Mentions(f"model:{quote(model.name)}", self.model_family(model))
+
+    def unknown_model_key(self, value: str) -> str | None:
+        """The comparison key of ``value`` as a model the catalog does not know yet, or None
+        when it cannot be one: it does not look like a model name (1 to 6 words of letters,
+        digits and ``.+/'``, at least one letter, at most 60 characters), or it is a typo of a
+        catalog name (a model's or a company's at least 80% alike, with the same digits:
+        ``Cluade``, ``Gemni 3 Pro``; a different version, ``GPT-5.5`` beside ``GPT-5.2``, is a
+        new model)."""
+        key = alias_key(value)
+        if not _MODEL_NAME.fullmatch(key) or len(key) > 60 or len(key.split()) > 6:
+            return None
+        names = [*self._model_keys, *self._company_keys]
+        close = difflib.get_close_matches(key, names, n=5, cutoff=_TYPO_SIMILARITY)
+        if any(_digits(name) == _digits(key) for name in close):
+            return None
+        return key
+
+    def _with_companies(self, problem: QueryProblem, value: str) -> QueryProblem:
+        """An unknown model's error, suggesting ``company:`` of a company it misspells."""
+        keys = self._company_keys
+        close = difflib.get_close_matches(alias_key(value), list(keys), n=3,
+                                          cutoff=_TYPO_SIMILARITY)
+        companies = tuple(dict.fromkeys(f"company:{quote(keys[key])}" for key in close))
+        if not companies:
+            return problem
+        return UnknownEntityError(problem.offset, problem.expected, problem.message,
+                                  (*companies, *problem.suggestions)[:3])
+
+    def model_suggestions(self, value: str) -> tuple[str, ...]:
+        """The catalog models nearest to ``value`` (at most three canonical names)."""
+        keys = self._model_keys
+        close = difflib.get_close_matches(alias_key(value), list(keys), n=5, cutoff=0.6)
+        return tuple(dict.fromkeys(keys[key] for key in close))[:3]
 
     def developer_filter(self, value: str) -> Developer:
         """``developer:X``: models of X and of its sub-organisations."""
@@ -130,7 +175,7 @@ class EntityResolver:
     def _unknown(self, value: str, noun: str, keys: Mapping[str, str]) -> QueryProblem:
         close = difflib.get_close_matches(alias_key(value), list(keys), n=5, cutoff=0.6)
         suggestions = tuple(dict.fromkeys(keys[key] for key in close))[:3]
-        return QueryProblem(
+        return UnknownEntityError(
             0, f"a {noun} in the catalog (name, alias or id), or quoted words to search for",
             f"unknown {noun} '{value}'", suggestions,
         )
@@ -154,6 +199,27 @@ class EntityResolver:
             listing.ticker.casefold(): listing.ticker
             for company in self.catalog.companies for listing in company.all_listings
         }
+
+
+class UnknownEntityError(QueryProblem):
+    """A name the catalog does not know (as opposed to a name of the wrong kind, or shared)."""
+
+
+def unknown_model_note(value: str, suggestions: tuple[str, ...]) -> str:
+    """What subscribing to a model the catalog does not know means, for the subscriber."""
+    note = (f"model:{quote(value.strip())} is not in the catalog: it matches models the tagger "
+            f"finds named \"{value.strip()}\"")
+    return note + (f"; did you mean {', '.join(suggestions)}?" if suggestions else "")
+
+
+def _digits(key: str) -> str:
+    return "".join(char for char in key if char.isdigit())
+
+
+_MODEL_NAME = re.compile(r"[^\W_]*[^\W\d_][\w.+/' ]*")
+"""A comparison key (:func:`alias_key`) that can be a model's name: a letter among its first
+word's characters, then letters, digits, spaces and ``.+/'``."""
+_TYPO_SIMILARITY = 0.8
 
 
 def quote(name: str) -> str:

@@ -168,6 +168,7 @@ def _field_order(occurrence: Occurrence) -> tuple[int, int]:
 def _mentions(node: Mentions, article: PreparedArticle, now: datetime) -> Reasons | None:
     refs = [ref for key in node.entity_ids for ref in article.by_entity.get(key, ())]
     refs += [ref for key in node.tickers for ref in article.by_ticker.get(key, ())]
+    refs += [ref for key in node.model_names for ref in article.by_model_name.get(key, ())]
     return _entity_reason(node.label, refs, node.scope)
 
 

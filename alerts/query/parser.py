@@ -32,7 +32,7 @@ from alerts.query.ast import (
     make_and,
     make_or,
 )
-from alerts.query.entities import EntityResolver, resolver_for
+from alerts.query.entities import EntityResolver, resolver_for, unknown_model_note
 from alerts.query.errors import QueryError, QueryProblem
 from alerts.query.fields import (
     ENTITY_FIELDS,
@@ -66,9 +66,10 @@ def parse_query(text: str, catalog: Catalog) -> Query | QueryError:
         return problem.at(text, 0)
     parser = _Parser(text, tokens, resolver_for(catalog))
     try:
-        return Query(text, parser.parse())
+        root = parser.parse()
     except _FailureError as failure:
         return failure.error
+    return Query(text, root, tuple(dict.fromkeys(parser.notes)))
 
 
 class _FailureError(Exception):
@@ -86,6 +87,8 @@ class _Parser:
         self.leaves: dict[Node, Node] = {}
         """Equal filters share one object, so their reasons are computed once per article."""
         self.depth = 0
+        self.notes: list[str] = []
+        """Remarks for the subscriber on a valid query (:attr:`Query.notes`)."""
 
     def parse(self) -> Node:
         if not self.tokens:
@@ -241,6 +244,9 @@ class _Parser:
             node = self.resolver.company_filter(value.text)
         elif name == "model":
             node = self.resolver.model_filter(value.text)
+            if node.model_names:
+                suggestions = self.resolver.model_suggestions(value.text)
+                self.notes.append(unknown_model_note(value.text, suggestions))
         elif name == "developer":
             node = self.resolver.developer_filter(value.text)
         else:

@@ -26,6 +26,9 @@ class Query:
 
     text: str = field(compare=False)
     root: Node
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """What the subscriber should know about how the query was understood, though it is valid
+    (a model the catalog does not know, matched by the name the tagger finds)."""
 
     def matches(self, article: ArticleView, now: datetime) -> Reasons | None:
         """Why the query matches ``article`` at time ``now`` (spans to highlight), or ``None``."""

@@ -9,7 +9,8 @@ trigger. A key names one checkable fact:
 - ``("w", " muse spark ")``: the words occur, adjacent (found by the Aho-Corasick automaton);
   ``("wt", " muse spark ")``: they occur in the title;
 - ``("e", id)``: a mention of the entity, or of a sub-organisation of it (by ``parent_id``);
-  ``("em", id)``: the same, by a mention tagged as a model;
+  ``("em", id)``: the same, by a mention tagged as a model; ``("mn", "gpt 5.5")``: a model
+  mention of that name (its comparison key), for models the catalog does not know;
 - ``("t", ticker)``: a mention with that ticker; ``("dm", developer id)``: a model mention by
   that developer;
 - ``("r", company id)``, ``("rt", ticker)``, ``("r", "*")``: a stock reaction of it / of anyone;
@@ -47,6 +48,7 @@ Clause = frozenset[Key]
 LITERAL = "w"
 TITLE_LITERAL = "wt"
 ANY_REACTION: Key = ("r", "*")
+MODEL_NAME = "mn"
 
 
 def query_clauses(node: Node, cost: Callable[[Clause], float]) -> tuple[Clause, ...]:
@@ -69,7 +71,8 @@ def leaf_clause(node: Node) -> Clause:
         return frozenset({(kind, node.key[1])})
     if isinstance(node, Mentions):
         return frozenset({("e", key) for key in node.entity_ids} | {
-            ("t", ticker) for ticker in node.tickers})
+            ("t", ticker) for ticker in node.tickers} | {
+            (MODEL_NAME, name) for name in node.model_names})
     if isinstance(node, Developer):
         return frozenset({("dm", key) for key in node.developer_ids} | {
             ("em", key) for key in node.model_ids})
@@ -136,6 +139,7 @@ def article_keys(article: PreparedArticle) -> set[Key]:
         if ref.type == "MODEL":
             _add(keys, (("em", ref.canonical_id), ("em", ref.parent_id),
                         ("dm", ref.developer_id)))
+    keys.update((MODEL_NAME, name) for name in article.by_model_name)
     for reaction in view.reactions:
         for company, ticker in (_reaction_kinds(None), _reaction_kinds(reaction.direction)):
             keys.add((company, "*"))

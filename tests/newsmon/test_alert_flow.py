@@ -124,6 +124,16 @@ def test_a_query_that_does_not_parse_is_refused_with_its_position(run) -> None: 
     assert json.loads(run("subscriptions", "list", "--json")) == []
 
 
+def test_subscribing_to_a_model_the_catalog_lacks_says_what_it_matches(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--no-sources")
+    output = " ".join(run("subscribe", 'model:"GPT-5.5"', "--name", "next-gpt").split())
+    assert ('note: model:GPT-5.5 is not in the catalog: it matches models the tagger finds '
+            'named "GPT-5.5"; did you mean GPT-5.2') in output
+    [subscription] = json.loads(run("subscriptions", "list", "--json"))
+    assert subscription["query"] == 'model:"GPT-5.5"'
+    assert "did you mean" in run("subscribe", "model:Cluade", "--name", "typo", code=2)
+
+
 def test_the_days_digest_shows_the_story_once_with_its_outlets(  # type: ignore[no-untyped-def]
     run, receiver: Receiver
 ) -> None:

@@ -5,6 +5,10 @@ Flow: ``match`` gives an :class:`~alerts.types.ArticleView` and its
 :class:`AlertMessage`, stored or rebuilt by the outbox -> a channel's ``send``. Email bodies are
 rendered here from the Jinja2 templates in ``alerts/templates`` (autoescaped HTML, plain text);
 webhook and chat payloads are built by their channels from the same message.
+
+Excerpts (``highlights``) never repeat the summary: when the summary is the article's opening
+(the default: its first sentences), excerpts start after it, and an excerpt the summary already
+contains word for word is left out; a match inside the summary is read there.
 """
 
 from __future__ import annotations
@@ -173,6 +177,7 @@ def build_alert_message(
 ) -> AlertMessage:
     """The message for one delivery of ``article`` to a subscription (pure)."""
     title_spans = spans_in(reasons, "title", len(article.title))
+    summary = summary if summary is not None else first_sentences(article.text)
     return AlertMessage(
         delivery_id=delivery_id,
         subscription=subscription,
@@ -180,12 +185,13 @@ def build_alert_message(
         title=article.title,
         url=article.url,
         source=article.source,
-        summary=summary if summary is not None else first_sentences(article.text),
+        summary=summary,
         created=created,
         published=article.published,
         reasons=tuple(reasons),
         title_snippet=mark_text("title", article.title, title_spans) if title_spans else None,
-        highlights=text_snippets(article.text, spans_in(reasons, "text", len(article.text))),
+        highlights=excerpts_beside(summary, article.text,
+                                   spans_in(reasons, "text", len(article.text))),
         tags=tags_of(article.entities),
         stock_reactions=stock_moves_of(article.reactions),
         other_outlets=max(0, other_outlets),
@@ -239,6 +245,26 @@ def mark_text(field: str, text: str, spans: Sequence[tuple[int, int]]) -> Snippe
     return _snippet(field, text, 0, len(text), spans)
 
 
+def excerpts_beside(
+    summary: str, text: str, spans: Sequence[tuple[int, int]]
+) -> tuple[Snippet, ...]:
+    """Excerpts of ``text`` around ``spans`` that do not repeat ``summary``: they start after
+    it when it is the text's opening, and one it contains word for word is dropped."""
+    said = one_line(summary).removesuffix("…")
+    snippets = text_snippets(text, spans, after=opening_end(text, summary))
+    return tuple(snippet for snippet in snippets if one_line(snippet.text) not in said)
+
+
+def opening_end(text: str, summary: str) -> int:
+    """Where ``summary`` ends in ``text`` when ``text`` opens with it (whitespace aside, a
+    shortened summary's ellipsis dropped), else 0."""
+    words = one_line(summary).removesuffix("…").split()
+    if not words:
+        return 0
+    found = re.match(r"\s*" + r"\s+".join(re.escape(word) for word in words), text)
+    return found.end() if found else 0
+
+
 def text_snippets(
     text: str,
     spans: Sequence[tuple[int, int]],
@@ -246,13 +272,17 @@ def text_snippets(
     context: int = SNIPPET_CONTEXT_CHARS,
     limit: int = MAX_SNIPPETS,
     max_chars: int = SNIPPET_MAX_CHARS,
+    after: int = 0,
 ) -> tuple[Snippet, ...]:
     """Excerpts of ``text`` around ``spans`` (sorted, disjoint), nearby spans sharing one of at
     most about ``max_chars`` (an article naming its subject in every sentence would otherwise be
-    quoted whole); the next excerpt starts where a full one ends."""
+    quoted whole); the next excerpt starts where a full one ends. Nothing before ``after`` is
+    quoted (what the reader already has): spans that end by then are skipped."""
     windows: list[tuple[int, int, list[tuple[int, int]]]] = []
     for start, end in spans:
-        low = _word_start(text, max(0, start - context))
+        if end <= after:
+            continue
+        low = max(_word_start(text, max(0, start - context)), min(start, after))
         high = _word_end(text, min(len(text), end + context))
         if windows and low <= windows[-1][1]:
             first, last, inside = windows[-1]

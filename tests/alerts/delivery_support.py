@@ -8,6 +8,7 @@ seed article's story.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Sequence
@@ -23,7 +24,8 @@ SEED_TEXT = (
     "Meta has officially unveiled Muse Spark, a next-generation large language model that "
     "signals a major shift in the company's AI strategy. It was developed by Meta "
     "Superintelligence Labs to compete with OpenAI, Google and Anthropic. Investors responded "
-    "positively, with Meta's stock rising following the announcement."
+    "positively, with Meta's stock rising following the announcement. Muse Spark reaches "
+    "Meta AI users first."
 )
 SEED_TITLE = "Meta unveils Muse Spark, its first model from Meta Superintelligence Labs"
 
@@ -165,12 +167,12 @@ def seed_article(title: str = SEED_TITLE, url: str = "https://news.example.com/m
 
 
 def seed_reasons(article: ArticleView) -> Sequence[MatchReason]:
-    spark_text = article.text.find("Muse Spark")
+    text_spans = tuple(("text", found.start(), found.end())
+                       for found in re.finditer("Muse Spark", article.text))
     spark_title = article.title.find("Muse Spark")
     title_spans = (("title", spark_title, spark_title + 10),) if spark_title >= 0 else ()
     return (
-        MatchReason("phrase", '"muse spark"',
-                    (*title_spans, ("text", spark_text, spark_text + 10))),
+        MatchReason("phrase", '"muse spark"', (*title_spans, *text_spans)),
         MatchReason("entity", "company:Meta", (("text", 0, 4),)),
     )
 

@@ -9,6 +9,7 @@ from alerts.channels.chat import discord_payload, slack_payload
 from alerts.channels.webhook import alert_payload
 from alerts.messages import (
     SNIPPET_MAX_CHARS,
+    build_alert_message,
     render_email,
     spans_in,
     stock_moves_of,
@@ -16,7 +17,7 @@ from alerts.messages import (
     text_snippets,
 )
 from alerts.types import MatchReason, ReactionRef
-from tests.alerts.delivery_support import sample_message
+from tests.alerts.delivery_support import sample_message, seed_article, seed_reasons
 
 
 def test_a_move_stated_twice_is_shown_once_with_its_size() -> None:
@@ -66,3 +67,17 @@ def test_people_read_times_in_the_subscribers_time_zone_machines_in_utc() -> Non
     assert alert_payload(message)["article"]["published"] == "2026-11-20T09:30:00Z"
     default = render_email(sample_message(), template_environment())
     assert "2026-11-20 09:30 UTC" in default.text
+
+
+def test_no_excerpt_repeats_the_summary() -> None:
+    message = sample_message()  # "Muse Spark" in the first sentence, and again in the last
+    assert "unveiled Muse Spark" in message.summary
+    [excerpt] = message.highlights  # the first match is read in the summary; the later one:
+    assert excerpt.text.startswith("Investors responded") and excerpt.cut_before
+    assert [excerpt.text[a:b] for a, b in excerpt.marks] == ["Muse Spark"]
+    article = seed_article()
+    quoting = build_alert_message(  # a summary from elsewhere that quotes every excerpt
+        delivery_id="d", subscription="s", query="q", article=article,
+        reasons=seed_reasons(article), created=message.created,
+        summary=f"In short: {article.text}")
+    assert quoting.highlights == ()

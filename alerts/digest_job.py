@@ -2,10 +2,11 @@
 
 ``newsmon digest`` calls :func:`digest_of_day` to review a local day: the subscription's local
 calendar day (its time zone, DST included); a digest already stored for that day is returned as
-it was, so a past day's digest is shown as it was sent. The daemon's digest job calls
-:func:`digests_due` and :func:`prepare_due_digest`: hourly subscriptions get a digest per local
-hour, daily ones per local day after their digest time; after downtime only the latest due
-period is sent, and it starts where the last sent digest ended.
+it was, so a past day's digest is shown as it was sent. A day that ended before the subscription
+was created has no digest (:func:`existed_on`): none is built or stored for it. The daemon's
+digest job calls :func:`digests_due` and :func:`prepare_due_digest`: hourly subscriptions get a
+digest per local hour, daily ones per local day after their digest time; after downtime only the
+latest due period is sent, and it starts where the last sent digest ended.
 """
 
 from __future__ import annotations
@@ -49,11 +50,26 @@ def local_day_period(day: date, timezone: str) -> tuple[datetime, datetime]:
     return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
 
 
+class NotSubscribedYetError(ValueError):
+    """A digest was asked for a day that ended before the subscription was created."""
+
+
+def existed_on(subscription: SubscriptionRecord, day: date) -> bool:
+    """Whether the subscription existed during its local ``day`` (was created before it ended)."""
+    _, end = local_day_period(day, subscription.timezone)
+    return subscription.created_at < end
+
+
 def digest_of_day(
     storage: Storage, subscription: SubscriptionRecord, day: date,
     *, clock: Callable[[], datetime], keep: bool = True,
 ) -> StoredDigest:
-    """The subscription's digest of ``day``: the stored one, else built now (and kept)."""
+    """The subscription's digest of ``day``: the stored one, else built now (and kept).
+    :class:`NotSubscribedYetError` for a day that ended before the subscription was created."""
+    if not existed_on(subscription, day):
+        created = subscription.created_at.astimezone(ZoneInfo(subscription.timezone))
+        raise NotSubscribedYetError(f"{subscription.name} did not exist yet on {day.isoformat()} "
+                                    f"(created {created:%Y-%m-%d %H:%M %Z})")
     stored = storage.digests.get(subscription.id, day.isoformat())
     if stored is not None:
         return stored

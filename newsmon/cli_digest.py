@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from alerts.digest_job import digest_of_day
+from alerts.digest_job import NotSubscribedYetError, digest_of_day
 from newsmon.app import App
 from newsmon.output import console, errors
 from pipeline.storage.digests import StoredDigest
@@ -47,11 +47,17 @@ def digest_command(
         for record in chosen:
             today = application.clock().astimezone(ZoneInfo(record.timezone)).date()
             wanted = _parse_day(day) if day else today
-            stored = digest_of_day(application.storage, record, wanted,
-                                   clock=application.clock, keep=send or wanted < today)
+            try:
+                stored = digest_of_day(application.storage, record, wanted,
+                                       clock=application.clock, keep=send or wanted < today)
+            except NotSubscribedYetError as refused:
+                errors.print(f"{refused}: no digest for that day", markup=False)
+                continue
             if send:
                 _send(application, stored, record)
             documents.append((record, _rendering(stored, output_format)))
+    if not documents:
+        raise typer.Exit(1)
     if send:
         return
     for record, document in documents:

@@ -8,6 +8,7 @@ import pytest
 
 from alerts.digest import StoryReport, lead_report
 from alerts.digest_job import (
+    NotSubscribedYetError,
     digest_input,
     digest_of_day,
     digests_due,
@@ -131,3 +132,17 @@ def test_the_lead_report_is_the_earliest_then_the_heaviest_source_and_has_a_titl
     assert lead_report([light, heavy]) == heavy
     assert lead_report([light, heavy, early, undated]) == undated  # stored before the others
     assert lead_report([]) is None
+
+
+def test_no_digest_is_built_or_kept_for_a_day_before_the_subscription(storage: Storage) -> None:
+    created = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    subscription = storage.subscriptions.add(
+        NewSubscription(name="new", query="x", frequency="daily", timezone="Europe/Paris"),
+        created)
+    assert subscription is not None
+    with pytest.raises(NotSubscribedYetError, match=r"did not exist yet on 2026-11-19 "
+                                                    r"\(created 2026-11-20 10:00 CET\)"):
+        digest_of_day(storage, subscription, date(2026, 11, 19), clock=lambda: created)
+    assert storage.digests.get(subscription.id, "2026-11-19") is None
+    kept = digest_of_day(storage, subscription, date(2026, 11, 20), clock=lambda: created)
+    assert kept.local_date == "2026-11-20"  # the day it was created on has its digest

@@ -80,9 +80,13 @@ class HitTokens:
 def read_context(
     doc: Any, hit: HitTokens, covered: Collection[int], *, shouted: bool, versioned: bool,
     ner: bool, tickers: Mapping[str, str], sentence_lowers: Sequence[str] | None = None,
+    short: bool = False,
 ) -> Context:
     """The facts around one hit; ``covered`` holds the token indexes of all catalog hits;
     ``versioned`` says whether a version number may follow the name (a record's own name);
+    ``short`` whether the hit is a model's short alias (``Spark`` of "Muse Spark": a capitalised
+    word before it continues another name even at a sentence start, "Apache Spark 4.1", and a
+    version after it, "Opus 5", is only a fitting word);
     ``ner`` whether the statistical NER's labels are there and trusted; ``sentence_lowers``,
     when given, the lower-cased tokens of the hit's sentence, from ``hit.sentence[0]`` (read
     once per sentence instead of once per hit)."""
@@ -92,12 +96,13 @@ def read_context(
         first = hit.sentence[0]
         nearby = [sentence_lowers[i - first] for i in _nearby(hit) if i not in covered]
     strong, weak = _cues(doc, hit, tickers)
+    weak = weak or (short and _version_follows(doc, hit))
     return Context(
         sentence_initial=is_sentence_initial(doc, hit.start, hit.sentence[0]),
         stop_word=hit.end - hit.start == 1 and bool(doc[hit.start].is_stop),
         shouted=shouted,
         version_follows=versioned and _version_follows(doc, hit),
-        name_continues=_name_continues(doc, hit, covered),
+        name_continues=_name_continues(doc, hit, covered, after_sentence_start=short),
         person_cue=_title_before(doc, hit) or _pronoun_after(doc, hit),
         ner_other=ner and _ner_other(doc, hit, covered),
         foreign_owner=_foreign_owner(doc, hit, covered),
@@ -180,16 +185,19 @@ def _is_version(doc: Any, index: int) -> bool:
     return index + 1 >= len(doc) or doc[index + 1].lower_ not in AMOUNT_AFTER
 
 
-def _name_continues(doc: Any, hit: HitTokens, covered: Collection[int]) -> bool:
+def _name_continues(
+    doc: Any, hit: HitTokens, covered: Collection[int], *, after_sentence_start: bool = False
+) -> bool:
     """Another entity's name around the hit: a proper word before it outside the catalog
-    (``Apache Spark``, ``Big Apple``), or before the brackets it stands in (the abbreviation of
-    "Bank for International Settlements (BIS)"); after a model name a proper word that is not
-    an edition (``Claude Monet``, not ``Claude Enterprise``); after a company a number
-    (``CAC 40``)."""
+    (``Apache Spark``, ``Big Apple``; the sentence's first word only ``after_sentence_start``),
+    or before the brackets it stands in (the abbreviation of "Bank for International
+    Settlements (BIS)"); after a model name a proper word that is not an edition (``Claude
+    Monet``, not ``Claude Enterprise``); after a company a number (``CAC 40``)."""
     before = hit.start - 2 if _in_brackets(doc, hit) else hit.start - 1
     if (
         before >= hit.sentence[0] and before not in covered
-        and not is_sentence_initial(doc, before, hit.sentence[0]) and is_proper_word(doc[before])
+        and (after_sentence_start or not is_sentence_initial(doc, before, hit.sentence[0]))
+        and is_proper_word(doc[before])
     ):
         return True
     after = hit.end

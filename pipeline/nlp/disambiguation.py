@@ -30,7 +30,9 @@ alias, a shouted ``META``, a bare ticker) goes through, in order:
    and so does a word the article uses in another name elsewhere (``Spark`` beside "Apache
    Spark" and "Spark Pilot": the article's evidence no longer counts) and a model's short
    alias (``Spark`` of "Muse Spark", ``Opus``) in an article naming neither its developer nor
-   its group: an AI topic alone is no evidence for one model among the products sharing it.
+   its group, in a sentence without another catalog model: an AI topic alone is no evidence
+   for one model among the products sharing it (a version after it, ``Opus 5``, is a fitting
+   word).
 
 Bare tickers (``META``) count only in a market context, in brackets or in a ticker list.
 """
@@ -54,6 +56,8 @@ class Evidence:
     """It stands in a list with accepted mentions of its kind (``Apple, Microsoft and Google``)."""
     catalog_in_sentence: bool = False
     """Any other catalog mention is in the sentence."""
+    model_in_sentence: bool = False
+    """Another catalog model is in the sentence (``Opus scored higher than Gemini 3 Pro``)."""
     word_in_other_name: bool = False
     """Elsewhere in the article the same word is part of another name (``Apache Spark``,
     ``Spark Pilot``): there it names another thing, so the article is no evidence for it."""
@@ -168,8 +172,8 @@ def _doubt(hit: Hit, evidence: Evidence) -> str | None:
     another name, or a model's short alias has no developer nor full name in the article."""
     if evidence.word_in_other_name:
         return "the article uses the word in another name (Apache Spark) and nothing here fits"
-    if hit.short_alias and not evidence.group_in_article:
-        return "a model's short alias without its developer, its name or a fitting word"
+    if hit.short_alias and not (evidence.group_in_article or evidence.model_in_sentence):
+        return "a model's short alias without its group, another model or a fitting word"
     return None
 
 

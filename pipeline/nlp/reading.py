@@ -255,7 +255,7 @@ class DocReader:
         return read_context(
             view.doc, tokens, covered, shouted=hit.shouted, versioned=hit.fit.is_name, ner=ner,
             tickers=self._names.bare_tickers,
-            sentence_lowers=view.sentence_lowers(hit.sentence),
+            sentence_lowers=view.sentence_lowers(hit.sentence), short=hit.fit.short,
         )
 
     def _guesses(self, view: _DocView, found: list[_Candidate]) -> tuple[ModelGuess, ...]:

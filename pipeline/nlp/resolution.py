@@ -166,6 +166,7 @@ class Resolver:
             group_in_article=group in groups,
             listed_with_peer=any(o.kind == hit.kind and _listed(text, hit, o) for o in others),
             catalog_in_sentence=bool(others),
+            model_in_sentence=any(o.kind == "model" for o in others),
             word_in_other_name=hit.text.lower() in in_other_names,
         )
 

@@ -150,6 +150,22 @@ def test_short_alias_needs_evidence_for_its_model(tagger: Tagger) -> None:
     assert SPARK not in ids(tagger.tag(text).entities)
 
 
+SHORT_ALIAS_DROPPED = [
+    # another name's first word at the sentence start, a version after it
+    "Apache Spark 4.1 added streaming features for AI workloads.",
+    # a version after it, but in a data-engineering sentence
+    "Our team upgraded to Spark 4.1 to speed up ETL jobs for the AI platform.",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_ALIAS_DROPPED)
+def test_short_alias_in_another_name_or_reading(tagger: Tagger, text: str) -> None:
+    result = tagger.tag(text)
+
+    assert SPARK not in ids(result.entities)
+    assert not [m for m in result.entities if "Muse Spark" in m.canonical]
+
+
 SHORT_ALIAS_KEPT = [
     # the developer named in the article, no other name built on the word
     "Meta released Muse Spark on Tuesday.\n\nEarly testers said Spark handled long documents "
@@ -159,12 +175,22 @@ SHORT_ALIAS_KEPT = [
     # a model word beside the short alias, with the word used in another name elsewhere
     "Apache Spark powers our data platform.\n\nWe also tested Meta's models: the Spark model "
     "answered most questions.",
+    # another catalog model in the sentence
+    "In coding tests, Spark scored higher than Gemini 3 Pro and GPT-5.",
 ]
 
 
 @pytest.mark.parametrize("text", SHORT_ALIAS_KEPT)
 def test_short_alias_with_evidence_for_its_model_counts(tagger: Tagger, text: str) -> None:
     assert SPARK in ids(tagger.tag(text).entities)
+
+
+def test_short_alias_with_a_version_is_a_version_of_its_model(tagger: Tagger) -> None:
+    """A version after a short alias fits a model ("Opus 5" is Claude Opus 5), without the
+    developer named."""
+    result = tagger.tag("Opus 5 beat GPT-5.5 on most coding benchmarks.")
+
+    assert "Claude Opus 5" in {m.canonical for m in result.entities}
 
 
 def _short_alias(**context: object) -> Hit:
@@ -184,3 +210,4 @@ def test_decide_short_alias_rules_as_data() -> None:
     in_sentence = Evidence(group_in_sentence=True, word_in_other_name=True)
     assert decide(_short_alias(), in_sentence).accepted
     assert not decide(_hit(ai_words=3), Evidence(word_in_other_name=True)).accepted
+    assert decide(_short_alias(ai_words=1), Evidence(model_in_sentence=True)).accepted

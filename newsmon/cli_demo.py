@@ -69,11 +69,8 @@ def print_summary(result: DemoResult) -> None:
     for label, count in rows:
         table.add_row(label, str(count))
     console.print(table)
-    if result.digest_sent:
-        console.print(f"The digest of {result.plan.day} was sent at its digest time "
-                      f"({result.plan.digest_time} UTC) and is written here:")
-    else:
-        console.print("[red]The day's digest was not sent[/red]; what was built is here:")
+    console.print(result.digest_report, style=None if result.digest_sent else "red",
+                  markup=False)
     for path in result.digest_files:
         console.print(f"  {path}", markup=False, soft_wrap=True)
     console.print(f"\nExplore it: newsmon --home {result.home} articles list "

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from newsmon.demo.scenario import (
     add_demo_sources,
     add_demo_subscriptions,
     demo_settings,
+    digest_sent_at,
     write_digests,
 )
 from newsmon.demo.schedule import spread_over_day
@@ -79,6 +81,19 @@ class DemoResult:
     digest_sent: bool
     stopped_early: bool
     stats: DaemonStats
+    digest_sent_at: datetime | None = None
+    """When (simulated UTC) the day's digest went out: at the daemon's first digest check after
+    the digest time, so a few minutes after it."""
+
+    @property
+    def digest_report(self) -> str:
+        """What became of the day's digest, in one sentence that leads to the file list."""
+        if not self.digest_sent or self.digest_sent_at is None:
+            return "The day's digest was not sent; what was built is here:"
+        return (f"The digest of {self.plan.day} was sent at "
+                f"{self.digest_sent_at.astimezone(UTC):%a %H:%M} UTC (simulated), at the daemon's "
+                f"first digest check after its digest time of {self.plan.digest_time} UTC, "
+                "and is written here:")
 
     @property
     def alerted_during(self) -> tuple[PublishedStory, ...]:
@@ -138,6 +153,7 @@ def run_demo(
         return DemoResult(
             home, plan, before, during, tuple(smtp.mails), tuple(webhook.payloads),
             tuple(alerts), tuple(files), daemon.digest_sent, stopped_early, daemon.stats,
+            digest_sent_at(application, plan.day),
         )
 
 

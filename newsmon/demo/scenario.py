@@ -13,8 +13,9 @@ shows it live. What is real and what is simulated:
 
 The day (:class:`DemoPlan`): the site's older stories are out when the demo starts, the others are
 published one by one during the day (:mod:`newsmon.demo.schedule`); subscribers get alerts as the
-daemon finds them, and after midnight the daily subscription's digest is built and sent at its
-digest time. The run ends once that digest has gone out (or on a stop request).
+daemon finds them, and after midnight the daily subscription's digest is built and sent by the
+daemon's first digest check after its digest time. The run ends once that digest has gone out
+(or on a stop request).
 """
 
 from __future__ import annotations
@@ -231,6 +232,20 @@ def digests_sent(application: App, day: date) -> bool:
         if stored is None or stored.sent_at is None:
             return False
     return True
+
+
+def digest_sent_at(application: App, day: date) -> datetime | None:
+    """When the last of the daily subscriptions' digests of ``day`` was sent (``None`` while
+    one is unsent, or when there is none)."""
+    times = []
+    for subscription in application.storage.subscriptions.all(active_only=True):
+        if subscription.frequency != "daily":
+            continue
+        stored = application.storage.digests.get(subscription.id, day.isoformat())
+        if stored is None or stored.sent_at is None:
+            return None
+        times.append(stored.sent_at)
+    return max(times, default=None)
 
 
 def write_digests(application: App, day: date, folder: Path) -> list[Path]:

@@ -153,6 +153,19 @@ def test_the_command_prints_the_day_and_where_the_digest_is(
     for path in written:
         assert str(path) in output
     assert "news Circuit Wire:" in output and "webhook [nvidia-moves]" in output
+    storage = Storage.open(sqlite_url(home))
+    try:  # the digest goes out at the first digest check after 01:00, and the summary says when
+        subscription = storage.subscriptions.get(DIGEST_SUBSCRIPTION)
+        assert subscription is not None
+        day = re.findall(r"--date (\d{4}-\d\d-\d\d)", output)[-1]
+        stored = storage.digests.get(subscription.id, day)
+    finally:
+        storage.close()
+    assert stored is not None and stored.sent_at is not None
+    sent = stored.sent_at.astimezone(UTC)
+    assert (f"The digest of {stored.local_date} was sent at {sent:%a %H:%M} UTC (simulated), at "
+            "the daemon's first digest check after its digest time of 01:00 UTC") in output
+    assert "sent at its digest time" not in output
 
 
 def test_the_demo_day_keeps_the_story_order_and_puts_the_rest_after_the_start() -> None:

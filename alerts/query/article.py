@@ -3,11 +3,13 @@
 Where it sits in the flow: matching wraps each :class:`~alerts.types.ArticleView` in a
 :class:`PreparedArticle`, then evaluates every candidate query against it. Everything here is
 computed on first use and kept for the article's lifetime, so a thousand queries that all look for
-"nvidia" cost one dictionary lookup each after the first.
+"nvidia" cost one dictionary lookup each after the first. The text's lead, which ``lead:(...)``
+looks at beside the title, is defined once here (:func:`lead_end`).
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -21,12 +23,43 @@ from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
 from config.catalog import alias_key
 
 FIELDS = ("title", "text")
+LEAD = "lead"
+"""The scope of ``lead:(...)``: the title and the text's lead (:func:`lead_end`)."""
+LEAD_PARAGRAPH_CHARS = 100
+LEAD_MAX_CHARS = 1000
+LEAD_FALLBACK_CHARS = 400
 _ONE = 1
+_PARAGRAPH = re.compile(r"[^\n]+")
+_TO_WORD_END = re.compile(r"\S*")
 
 Span = tuple[str, int, int]
 """(field, start, end): characters ``[start, end)`` of the article's ``title`` or ``text``."""
 Occurrence = tuple[str, int, int]
 """(field, first word, last word + 1): a word or phrase found, by word index."""
+
+
+def lead_end(text: str) -> int:
+    """Where an article text's lead ends: the end of its first paragraph (a line) of at least
+    100 characters, shorter lines before it included (a dateline, a caption, an image's
+    leftovers). Without paragraphs (no line break), or if that paragraph ends beyond 1,000
+    characters, or there is none: the first 400 characters, to the end of the word there.
+    ``lead:(...)`` looks at the title and ``text[:lead_end(text)]``."""
+    if "\n" in text.strip():
+        for paragraph in _PARAGRAPH.finditer(text):
+            if paragraph.end() > LEAD_MAX_CHARS:
+                break
+            if len(paragraph.group().strip()) >= LEAD_PARAGRAPH_CHARS:
+                return paragraph.end()
+    if len(text) <= LEAD_FALLBACK_CHARS:
+        return len(text)
+    found = _TO_WORD_END.match(text, LEAD_FALLBACK_CHARS)
+    return found.end() if found else LEAD_FALLBACK_CHARS
+
+
+def scope_fields(scope: Scope) -> tuple[str, ...]:
+    """The fields a filter with ``scope`` looks in (the lead: both, the text up to its lead's
+    end)."""
+    return FIELDS if scope is None or scope == LEAD else (scope,)
 
 
 class FieldWords:
@@ -116,18 +149,20 @@ class PreparedArticle:
         assert hits is not None
         back = len(key[1]) - 2  # a hit ending at ``end`` starts its first word at end - back
         spans: list[Span] = []
-        for name in FIELDS if scope is None else (scope,):
+        for name in scope_fields(scope):
             ends = hits[name].get(key)
             if ends:
                 field = self.fields[name]
                 starts = field.starts
                 firsts, lasts = field.offsets
                 words = field.words
+                limit = self.lead_words if scope == LEAD and name == "text" else len(words)
                 for end in ends:
                     index = bisect_left(starts, end - back)
                     last = index + size - 1
-                    spans.append((name, firsts[index], firsts[last] + len(words[last])
-                                  if lasts is None else lasts[last]))
+                    if last < limit:
+                        spans.append((name, firsts[index], firsts[last] + len(words[last])
+                                      if lasts is None else lasts[last]))
         return tuple(spans)
 
     def _find(self, words: tuple[str, ...], scope: Scope) -> tuple[Occurrence, ...]:
@@ -137,7 +172,7 @@ class PreparedArticle:
         if self.hits is not None:
             return self._found(("w", literal), len(words), scope, self.hits)
         found: list[Occurrence] = []
-        for name in FIELDS if scope is None else (scope,):
+        for name in scope_fields(scope):
             field = self.fields[name]
             folded = field.folded
             start = folded.find(literal)
@@ -148,7 +183,13 @@ class PreparedArticle:
                 index = bisect_left(starts, start + 1)
                 found.append((name, index, index + len(words)))
                 start = folded.find(literal, start + 1)
-        return tuple(found)
+        return self._in_lead(found) if scope == LEAD else tuple(found)
+
+    def _in_lead(self, found: list[Occurrence]) -> tuple[Occurrence, ...]:
+        """The occurrences in the title or in the text's lead."""
+        limit = self.lead_words
+        return tuple(occurrence for occurrence in found
+                     if occurrence[0] == "title" or occurrence[2] <= limit)
 
     def _found(self, key: tuple[str, str], size: int, scope: Scope,
                hits: Mapping[str, Mapping[tuple[str, str], list[int]]]) -> tuple[Occurrence, ...]:
@@ -156,14 +197,32 @@ class PreparedArticle:
         ending at ``end`` starts its first word at ``end - len(literal) + 2``."""
         found: list[Occurrence] = []
         back = len(key[1]) - 2
-        for name in FIELDS if scope is None else (scope,):
+        for name in scope_fields(scope):
             ends = hits[name].get(key)
             if ends:
                 starts = self.fields[name].starts
                 for end in ends:
                     index = bisect_left(starts, end - back)
                     found.append((name, index, index + size))
-        return tuple(found)
+        return self._in_lead(found) if scope == LEAD else tuple(found)
+
+    @cached_property
+    def lead_end(self) -> int:
+        """Where the text's lead ends (:func:`lead_end`)."""
+        return lead_end(self.view.text)
+
+    @cached_property
+    def lead_words(self) -> int:
+        """How many words of the text are in its lead (the lead ends between words)."""
+        return len(CutText(self.view.text[:self.lead_end]).words)
+
+    def in_scope(self, field: str, end: int, scope: Scope) -> bool:
+        """Whether a tag of ``field`` ending at ``end`` is within ``scope``."""
+        if scope is None:
+            return True
+        if scope == LEAD:
+            return field == "title" or end <= self.lead_end
+        return field == scope
 
     @cached_property
     def by_entity(self) -> Mapping[str, tuple[EntityRef, ...]]:

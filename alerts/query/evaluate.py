@@ -169,30 +169,33 @@ def _mentions(node: Mentions, article: PreparedArticle, now: datetime) -> Reason
     refs = [ref for key in node.entity_ids for ref in article.by_entity.get(key, ())]
     refs += [ref for key in node.tickers for ref in article.by_ticker.get(key, ())]
     refs += [ref for key in node.model_names for ref in article.by_model_name.get(key, ())]
-    return _entity_reason(node.label, refs, node.scope)
+    return _entity_reason(node.label, refs, node.scope, article)
 
 
 def _developer(node: Developer, article: PreparedArticle, now: datetime) -> Reasons | None:
     refs = [ref for key in node.developer_ids for ref in article.by_developer.get(key, ())]
     refs += [ref for key in node.model_ids for ref in article.by_entity.get(key, ())]
-    return _entity_reason(node.label, [ref for ref in refs if ref.type == "MODEL"], node.scope)
+    return _entity_reason(node.label, [ref for ref in refs if ref.type == "MODEL"], node.scope,
+                          article)
 
 
-def _entity_reason(label: str, refs: list[EntityRef], scope: str | None) -> Reasons | None:
+def _entity_reason(label: str, refs: list[EntityRef], scope: str | None,
+                   article: PreparedArticle) -> Reasons | None:
     spans = sorted({
-        (ref.field, ref.start, ref.end) for ref in refs if scope is None or ref.field == scope
+        (ref.field, ref.start, ref.end) for ref in refs
+        if scope is None or article.in_scope(ref.field, ref.end, scope)
     }, key=lambda span: (span[0] != "title", span[1], span[2]))
     return (MatchReason("entity", label, tuple(spans)),) if spans else None
 
 
 def _stock(node: Stock, article: PreparedArticle, now: datetime) -> Reasons | None:
     pairs = zip(article.view.reactions, article.reaction_reasons, strict=True)
-    reasons = tuple(reason for reaction, reason in pairs if _stock_holds(node, reaction))
+    reasons = tuple(reason for reaction, reason in pairs if _stock_holds(node, reaction, article))
     return reasons or None
 
 
-def _stock_holds(node: Stock, reaction: ReactionRef) -> bool:
-    if node.scope is not None and reaction.field != node.scope:
+def _stock_holds(node: Stock, reaction: ReactionRef, article: PreparedArticle) -> bool:
+    if node.scope is not None and not article.in_scope(reaction.field, reaction.end, node.scope):
         return False
     if node.company_ids is not None and not (
         reaction.company_id in node.company_ids or reaction.ticker in node.tickers

@@ -14,7 +14,8 @@ from alerts.query.ast import FieldIs, MaxAge, Node, PublishedAfter, PublishedBef
 from alerts.query.entities import EntityResolver, quote
 from alerts.query.errors import QueryProblem
 
-TEXT_FIELDS = ("title", "text")
+TEXT_FIELDS = ("title", "text", "lead")
+"""Fields that limit words and filters: ``title:(...)``, ``text:(...)``, ``lead:(...)``."""
 ENTITY_FIELDS = ("company", "model", "developer", "ticker", "stock")
 PLAIN_FIELDS = ("source", "site", "lang", "after", "before", "max-age")
 FIELD_NAMES = (*TEXT_FIELDS, *ENTITY_FIELDS, *PLAIN_FIELDS)

@@ -10,6 +10,9 @@ catalog; the resulting :class:`Query` is stored with the subscription and compil
     unary   := ("NOT" | "-") unary | near
     near    := primary [ "NEAR/n" primary ]  both sides words or phrases
     primary := word | "phrase" | field ":" value | "(" all ")"
+
+``title:(...)``, ``text:(...)`` and ``lead:(...)`` parse their group with a scope that every
+word, phrase, NEAR and entity or stock filter inside takes (they do not nest).
 """
 
 from __future__ import annotations

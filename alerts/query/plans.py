@@ -11,11 +11,11 @@ A :class:`Condition` is shared by every query that contains it and decided once 
 filter that holds exactly when the article contains one of its keys (a word, an entity, a
 directional stock reaction, a field value; :func:`alerts.query.triggers.decided_by_keys`) is
 decided by the keys alone; other filters (NEAR, stock thresholds, dates, a filter limited to
-one field) are evaluated, but only when their necessary keys are present. A query without
-residual parts is then decided by set tests on the conditions that hold (one intersection per
-condition for the queries that need exactly two, filed as pairs; two tests each for the rest);
-its reasons are the reasons of its required parts in query order, each computed once per
-article.
+one field or to the lead) are evaluated, but only when their necessary keys are present. A
+query without residual parts is then decided by set tests on the conditions that hold (one
+intersection per condition for the queries that need exactly two, filed as pairs; two tests each
+for the rest); its reasons are the reasons of its required parts in query order, each computed
+once per article.
 """
 
 from __future__ import annotations

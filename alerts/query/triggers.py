@@ -7,7 +7,8 @@ plus the words its automaton finds) and decides or evaluates only the queries th
 trigger. A key names one checkable fact:
 
 - ``("w", " muse spark ")``: the words occur, adjacent (found by the Aho-Corasick automaton);
-  ``("wt", " muse spark ")``: they occur in the title;
+  ``("wt", " muse spark ")``: they occur in the title (words limited to the text or to the
+  lead have only the ``w`` key, which is necessary, not sufficient: they are evaluated);
 - ``("e", id)``: a mention of the entity, or of a sub-organisation of it (by ``parent_id``);
   ``("em", id)``: the same, by a mention tagged as a model; ``("mn", "gpt 5.5")``: a model
   mention of that name (its comparison key), for models the catalog does not know;
@@ -87,7 +88,7 @@ def decided_by_keys(node: Node) -> bool:
     """Whether ``node`` is a filter that holds exactly when the article contains one of the keys
     of its :func:`leaf_clause` (so deciding it is a set test)."""
     if isinstance(node, Words):
-        return node.scope != "text"
+        return node.scope is None or node.scope == "title"
     if isinstance(node, Mentions | Developer):
         return node.scope is None
     if isinstance(node, Stock):

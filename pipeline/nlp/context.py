@@ -24,6 +24,7 @@ from pipeline.nlp.vocabulary import (
     COMPANY_HEADS,
     COMPANY_STRONG_AFTER,
     COMPANY_STRONG_BEFORE,
+    COMPANY_VERBS,
     COMPANY_WEAK_AFTER,
     COMPANY_WEAK_BEFORE,
     GENERIC_TERMS,
@@ -110,6 +111,7 @@ def read_context(
         off_topic_adjacent=_off_topic_adjacent(doc, hit),
         strong_cue=strong,
         weak_cue=weak,
+        company_verb=_company_verb_after(doc, hit),
         market=_market(doc, hit, tickers),
         bracketed=_in_brackets(doc, hit),
         off_topic=not OFF_TOPIC_WORDS.isdisjoint(nearby),
@@ -299,6 +301,12 @@ def _cues(doc: Any, hit: HitTokens, tickers: Mapping[str, str]) -> tuple[bool, b
     )
     weak = any(word in COMPANY_WEAK_AFTER for word in owned) or before in COMPANY_WEAK_BEFORE
     return strong, weak
+
+
+def _company_verb_after(doc: Any, hit: HitTokens) -> bool:
+    """``Amazon did not comment``: a company's verb right after a company name."""
+    after = hit.end
+    return hit.kind == "company" and after < hit.sentence[1] and doc[after].lower_ in COMPANY_VERBS
 
 
 def _words_after(doc: Any, hit: HitTokens, count: int = 4) -> list[str]:

@@ -20,7 +20,9 @@ alias, a shouted ``META``, a bare ticker) goes through, in order:
    names (``Apple, Microsoft and Google``), a market context for a company;
 3. **other readings** reject: zodiac, food, animal, art, car or sport words nearby;
 4. **the article** accepts a capitalised name (not at a sentence start) whose company group
-   it names elsewhere (``Claude`` in an article naming Anthropic);
+   it names elsewhere (``Claude`` in an article naming Anthropic), and a company at a sentence
+   start followed by a company's verb when the article names that company elsewhere
+   (``Amazon did not comment`` after ``Amazon said``);
 5. **topicality** is required from here: AI words (and business words, for a company) or
    another catalog name nearby;
 6. **weak evidence** accepts: a word that fits (``the Gemini app``, ``Apple said``), or the
@@ -58,6 +60,9 @@ class Evidence:
     """Any other catalog mention is in the sentence."""
     model_in_sentence: bool = False
     """Another catalog model is in the sentence (``Opus scored higher than Gemini 3 Pro``)."""
+    record_in_article: bool = False
+    """The same record is accepted elsewhere in the article (``Amazon said`` two paragraphs
+    before ``Amazon did not comment``)."""
     word_in_other_name: bool = False
     """Elsewhere in the article the same word is part of another name (``Apache Spark``,
     ``Spark Pilot``): there it names another thing, so the article is no evidence for it."""
@@ -157,6 +162,8 @@ def _decide_on_weak_evidence(hit: Hit, evidence: Evidence) -> Verdict:
         return reject(doubt)
     if evidence.group_in_article and not context.sentence_initial:
         return accept(0.75, "its company group is named in the article")
+    if context.company_verb and evidence.record_in_article:
+        return accept(0.7, "the article names this company, and a company's verb follows")
     if support == 0:
         return reject("no AI or business context nearby")
     if context.weak_cue or evidence.group_in_article:

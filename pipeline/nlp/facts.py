@@ -45,6 +45,8 @@ class Context:
     """A word beside it that fits only this kind (``Claude chatbot``, ``Apple shares``)."""
     weak_cue: bool = False
     """A word beside it that fits this kind and others (``the Gemini app``, ``Apple said``)."""
+    company_verb: bool = False
+    """A company's verb right after it (``Amazon did not comment``, ``Apple declined``)."""
     market: bool = False
     """A percentage, a market word or another ticker nearby (``META shares +3%``)."""
     bracketed: bool = False

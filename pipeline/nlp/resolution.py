@@ -8,6 +8,8 @@ reactions. In order:
 2. hits that need context are decided with that evidence, and with the words the article
    shows to be part of other names (``Spark`` in "Apache Spark": a bare ``Spark`` elsewhere
    then needs a fitting word of its own);
+   a rejected company at a sentence start with a company's verb after it is decided again
+   once its record is known to be accepted elsewhere (``Amazon did not comment``);
 3. guesses that extend a catalog name with a version (``Gemini 7``) stand or fall with that
    name's hit; ``GPT-6``-style guesses need AI words or the family's group in the article;
 4. overlaps are settled: a name inside a longer one loses to it; among the rest the more
@@ -146,11 +148,18 @@ class Resolver:
         in_other_names = {
             hit.text.lower() for hit in hits if hit.needs_context and hit.context.name_continues
         }
-        return [
+        decided = [
             (hit, verdict if verdict is not None else decide(hit, self._evidence(
                 text, hit, by_sentence[hit.sentence], groups, in_other_names
             )))
             for hit, verdict in zip(hits, alone, strict=True)
+        ]
+        found = {hit.entity_id for hit, verdict in decided if verdict.accepted}
+        return [
+            (hit, decide(hit, replace(self._evidence(
+                text, hit, by_sentence[hit.sentence], groups, in_other_names
+            ), record_in_article=True)) if _second_look(hit, verdict, found) else verdict)
+            for hit, verdict in decided
         ]
 
     def _evidence(
@@ -228,6 +237,16 @@ class Resolver:
                 mentions.append((guess.sentence,
                                  self._linker.guess_mention(text, guess, place, developer)))
         return tuple(sorted((m for _, m in mentions), key=lambda m: (m.start, m.end)))
+
+
+def _second_look(hit: Hit, verdict: Verdict, found: set[str]) -> bool:
+    """A rejected company at a sentence start with a company's verb after it (``Amazon did not
+    comment``), whose record the first pass accepted elsewhere: decide it again with that."""
+    context = hit.context
+    return (
+        not verdict.accepted and context.company_verb and context.sentence_initial
+        and hit.entity_id in found
+    )
 
 
 def _name_start(text: str, prefix: Accepted | None) -> int | None:

@@ -90,6 +90,15 @@ COMPANY_WEAK_AFTER = _words("""
     team teams division unit platform platforms rose fell jumped slipped gained dropped
 """)
 
+COMPANY_VERBS = _words("""
+    said says told declined declines did does would could has had confirmed
+    confirms denied denies responded responds announced announces plans expects reported
+    reports disclosed discloses
+""")
+"""Verbs right after a company as the subject of its sentence (``Amazon did not comment``,
+``Huawei declined to say``): at a sentence start, with the company named elsewhere in the
+article, they make an ambiguous name the company."""
+
 COMPANY_STRONG_BEFORE = _words("""
     shares stake ceo cfo cto founder co-founder acquired acquire acquisition investors
     spokesperson spokesman spokeswoman

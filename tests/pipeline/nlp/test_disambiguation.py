@@ -211,3 +211,58 @@ def test_decide_short_alias_rules_as_data() -> None:
     assert decide(_short_alias(), in_sentence).accepted
     assert not decide(_hit(ai_words=3), Evidence(word_in_other_name=True)).accepted
     assert decide(_short_alias(ai_words=1), Evidence(model_in_sentence=True)).accepted
+
+
+def test_sentence_initial_company_with_a_company_verb_in_an_article_naming_it(
+    tagger: Tagger,
+) -> None:
+    """At a sentence start an ambiguous company name has only the sentence's capital; the same
+    company found elsewhere in the article and a verb a company takes ("declined", "did not")
+    make it the company."""
+    text = (
+        "Amazon Web Services will open a new AI region in Ohio, Amazon said on Monday.\n\n"
+        "The site needs 300 megawatts.\n\n"
+        "Amazon declined to say what the site would cost. Amazon did not name its suppliers."
+    )
+    result = tagger.tag(text)
+
+    amazons = [m for m in result.entities if m.canonical_id == "amazon"]
+    assert [m.start for m in amazons] == [
+        text.index("Amazon said"), text.index("Amazon declined"), text.index("Amazon did")
+    ]
+
+
+SENTENCE_INITIAL_KEPT_OUT = [
+    # the river: words of another reading in the sentence
+    "Amazon said on Monday it would build a data centre in Brazil.\n\nAmazon did not flood the "
+    "river towns this year, the rainforest agency said.",
+    # a function word: no company verb can make "Together" a name at a sentence start
+    "Together AI raised $305 million.\n\nTogether, these features make the product more than "
+    "a chatbot. Together did not help.",
+    # the company is named nowhere else in the article
+    "Amazon did not flood the plains this year.",
+    # food
+    "Apple said it would open a store in Paris.\n\nApple pie did well at the fair.",
+]
+
+
+@pytest.mark.parametrize("text", SENTENCE_INITIAL_KEPT_OUT)
+def test_sentence_initial_name_of_another_reading_stays_out(tagger: Tagger, text: str) -> None:
+    result = tagger.tag(text)
+
+    second = text.index("\n\n") + 2 if "\n\n" in text else 0
+    assert [m for m in result.entities if m.start >= second and m.canonical_id] == []
+
+
+def test_decide_sentence_initial_company_rules_as_data() -> None:
+    """The record named elsewhere and a company verb accept a sentence-initial company; neither
+    alone does, nor does it beat words of another reading."""
+    def company(**context: object) -> Hit:
+        return Hit(0, 6, "Amazon", "amazon", "company", "name", needs_context=True, sentence=0,
+                   context=Context(sentence_initial=True, **context))  # type: ignore[arg-type]
+
+    named = Evidence(group_in_article=True, record_in_article=True)
+    assert decide(company(company_verb=True), named).accepted
+    assert not decide(company(company_verb=True), Evidence(group_in_article=True)).accepted
+    assert not decide(company(), named).accepted
+    assert not decide(company(company_verb=True, off_topic=True), named).accepted

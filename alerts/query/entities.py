@@ -82,7 +82,8 @@ class EntityResolver:
         ``Cluade``, ``Gemni 3 Pro``; a different version, ``GPT-5.5`` beside ``GPT-5.2``, is a
         new model)."""
         key = alias_key(value)
-        if not _MODEL_NAME.fullmatch(key) or len(key) > 60 or len(key.split()) > 6:
+        if (not _MODEL_NAME.fullmatch(key) or not any(char.isalpha() for char in key)
+                or len(key) > 60 or len(key.split()) > 6):
             return None
         names = [*self._model_keys, *self._company_keys]
         close = difflib.get_close_matches(key, names, n=5, cutoff=_TYPO_SIMILARITY)
@@ -216,9 +217,9 @@ def _digits(key: str) -> str:
     return "".join(char for char in key if char.isdigit())
 
 
-_MODEL_NAME = re.compile(r"[^\W_]*[^\W\d_][\w.+/' ]*")
-"""A comparison key (:func:`alias_key`) that can be a model's name: a letter among its first
-word's characters, then letters, digits, spaces and ``.+/'``."""
+_MODEL_NAME = re.compile(r"[^\W_][\w.+/' ]*")
+"""A comparison key (:func:`alias_key`) that can be a model's name: a letter or digit, then
+letters, digits, spaces and ``.+/'`` (and a letter somewhere, checked apart)."""
 _TYPO_SIMILARITY = 0.8
 
 

@@ -78,6 +78,8 @@ def test_a_model_name_the_catalog_lacks_is_valid_with_a_note(catalog: Catalog) -
         'model:Avocado is not in the catalog: it matches models the tagger finds named '
         '"Avocado"')
     assert parse('model:"GPT-5.2"', catalog).notes == ()  # in the catalog: nothing to say
+    assert parse('model:"4.5 Orbit"', catalog).root == Mentions(
+        'model:"4.5 Orbit"', frozenset(), model_names=frozenset({"4.5 orbit"}))
 
 
 def test_typos_of_catalog_names_and_non_names_stay_errors(catalog: Catalog) -> None:

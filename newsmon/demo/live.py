@@ -59,22 +59,25 @@ class LiveDemoView(DemoWatcher):
             self._live.stop()
 
     def _events(self, demo: RunningDemo) -> list[Text]:
+        """What happened since the last tick, in the order it happened (stories by their
+        publication time, messages by when the sink or the receiver got them)."""
         now = demo.clock()
-        lines = []
+        events: list[tuple[datetime, Text]] = []
         for item in reversed(demo.site.published_stories()):
             if item.story.key not in self._stories:
                 self._stories.add(item.story.key)
-                lines.append(event_line(item.published, "news", "cyan",
-                                        f"{item.outlet.name}: {item.title}"))
+                events.append((item.published, event_line(
+                    item.published, "news", "cyan", f"{item.outlet.name}: {item.title}")))
         mails = list(demo.smtp.mails)
         for mail in mails[self._mails:]:
-            lines.append(mail_line(now, mail))
+            events.append((mail.received_at or now, mail_line(mail.received_at or now, mail)))
         self._mails = len(mails)
-        payloads = list(demo.webhook.payloads)
-        for payload in payloads[self._posts:]:
-            lines.append(post_line(now, payload))
+        payloads, arrivals = list(demo.webhook.payloads), list(demo.webhook.received_at)
+        for index in range(self._posts, len(payloads)):
+            arrived = (arrivals[index] if index < len(arrivals) else None) or now
+            events.append((arrived, post_line(arrived, payloads[index])))
         self._posts = len(payloads)
-        return lines
+        return [line for _, line in sorted(events, key=lambda event: event[0])]
 
     def _status(self, demo: RunningDemo) -> Table:
         now = demo.clock()

@@ -127,9 +127,9 @@ def run_demo(
     catalog = spread_over_day(load_catalog(), plan.timeline)
     with ExitStack() as stack:
         site = stack.enter_context(SampleNewsSite(clock=clock, start=plan.start, catalog=catalog))
-        smtp = SmtpSink().start()
+        smtp = SmtpSink(clock=clock).start()
         stack.callback(smtp.stop)
-        webhook = WebhookSink().start()
+        webhook = WebhookSink(clock=clock).start()
         stack.callback(webhook.stop)
         application = stack.enter_context(
             App.from_settings(demo_settings(home, smtp.port, plan, ner=ner), upgrade=True))

@@ -193,6 +193,9 @@ def test_alerts_test_shows_each_match_with_excerpts_of_the_text_marked(run) -> N
     assert "last month. Other filler text about…" in output  # cut at a word, marked as cut
     nothing = run("alerts", "test", '"fusion reactor"', "--since", "3650d")
     assert "0 of 2 articles since" in nothing
+    unknown = " ".join(run("alerts", "test", 'model:"GPT-5.5"', "--since", "3650d").split())
+    assert "note: model:GPT-5.5 is not in the catalog" in unknown
+    assert "0 of 2 articles since" in unknown
 
 
 def test_one_alert_reads_in_the_singular_and_show_gives_the_schedule_and_latest_alerts(  # type: ignore[no-untyped-def]

@@ -41,7 +41,8 @@ from newsmon.web import WebServer, start_web_server
 logger = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 LOCK_CHECK_SECONDS = 30.0
-"""How often the running daemon verifies it still holds its lock (PostgreSQL restarts free it)."""
+"""How often the running daemon verifies it still holds its lock (PostgreSQL restarts free it)
+and that its SQLite file is still the one it opened."""
 
 
 def run_command(
@@ -51,8 +52,9 @@ def run_command(
     ] = False,
 ) -> None:
     """Run the daemon: crawl each source on its interval, process, deliver, until stopped."""
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a reload before the handler is in must
-    # not end the process (SIGHUP's default); systemd would count that as a clean stop
+    # A reload before the daemon's handler is in must not end the process (SIGHUP's default
+    # action), which systemd would count as a clean stop.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     options: AppOptions = context.obj
     settings = load_settings(home=options.home, config_file=options.config_file)
     lock = acquire_daemon_lock(settings)

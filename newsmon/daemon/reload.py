@@ -35,12 +35,16 @@ class ReloadReport:
     removed: tuple[str, ...]
     changed: tuple[str, ...]
     subscriptions: int
+    invalid_sources_file: Path | None = None
+    """The user's sources.toml when it could not be applied (the error is logged before)."""
 
     def summary(self) -> str:
         """One log line."""
         def names(ids: tuple[str, ...]) -> str:
             return ", ".join(ids) if ids else "none"
-        return (f"jobs added: {names(self.added)}; removed: {names(self.removed)}; "
+        invalid = "" if self.invalid_sources_file is None else (
+            f"{self.invalid_sources_file} is invalid, the sources in force are kept; ")
+        return (f"{invalid}jobs added: {names(self.added)}; removed: {names(self.removed)}; "
                 f"rescheduled: {names(self.changed)}; {self.subscriptions} active subscriptions")
 
 
@@ -49,9 +53,10 @@ def user_sources_file(app: App) -> Path:
     return app.settings.home / USER_SOURCES_FILE
 
 
-def apply_user_sources(app: App) -> dict[str, str]:
+def apply_user_sources(app: App) -> dict[str, str] | None:
     """Apply the user's ``sources.toml`` (if any) to the database: ``{name: added | updated |
-    unchanged}``. An invalid file is logged and ignored: the stored sources stay in force."""
+    unchanged}``. An invalid file is logged and ignored (``None``): the stored sources stay in
+    force."""
     path = user_sources_file(app)
     if not path.is_file():
         return {}
@@ -59,7 +64,7 @@ def apply_user_sources(app: App) -> dict[str, str]:
         specs = load_source_specs(path)
     except ConfigError as error:
         logger.error("sources not reloaded, %s is invalid: %s", path, error)
-        return {}
+        return None
     outcomes = {
         spec.name: app.storage.sources.apply(spec, app.clock(), set_enabled=states_enabled(spec))
         for spec in specs
@@ -90,10 +95,12 @@ def explicitly_enabled_in_file(app: App, name: str) -> bool:
     return any(spec.name == name and states_enabled(spec) and spec.enabled for spec in specs)
 
 
-def read_sources(app: App) -> list[SourceRecord]:
-    """The enabled sources the daemon schedules, after applying the user's ``sources.toml``."""
-    apply_user_sources(app)
-    return app.storage.sources.all(enabled_only=True)
+def read_sources(app: App) -> tuple[list[SourceRecord], Path | None]:
+    """The enabled sources the daemon schedules, after applying the user's ``sources.toml``;
+    and that file when it was invalid (so not applied)."""
+    applied = apply_user_sources(app)
+    invalid = user_sources_file(app) if applied is None else None
+    return app.storage.sources.all(enabled_only=True), invalid
 
 
 def changed_jobs(

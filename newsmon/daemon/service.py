@@ -15,6 +15,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from apscheduler.events import (
@@ -177,7 +178,7 @@ class Daemon:
     def start(self) -> list[JobSpec]:
         """Plan the jobs from the settings and the sources (the user's ``sources.toml``
         applied to the database, see :func:`read_sources`), add them, start."""
-        specs = self._plan()
+        specs, _ = self._plan()  # an invalid sources.toml is logged and left out
         for spec in specs:
             add_job(self.scheduler, spec, self.context, self.pace)
         self.specs = {spec.id: spec for spec in specs}
@@ -190,7 +191,7 @@ class Daemon:
         remove those of removed or disabled ones and replace those whose schedule changed
         (unchanged jobs keep their next run). Subscriptions are read afresh by every
         processing and digest run; both run now, so the current ones apply at once."""
-        specs = await asyncio.to_thread(self._plan)
+        specs, invalid_file = await asyncio.to_thread(self._plan)
         planned = {spec.id: spec for spec in specs}
         added, removed, changed = changed_jobs(self.specs, planned)
         for job_id in removed:
@@ -203,17 +204,18 @@ class Daemon:
             self.context.app.storage.subscriptions.all, active_only=True)
         for job_id in ("process", "digests"):
             self._run_soon(job_id)
-        report = ReloadReport(added, removed, changed, len(subscriptions))
+        report = ReloadReport(added, removed, changed, len(subscriptions), invalid_file)
         logger.info("reloaded: %s", report.summary())
         warn_if_nothing_to_crawl(specs)
         return report
 
-    def _plan(self) -> list[JobSpec]:
+    def _plan(self) -> tuple[list[JobSpec], Path | None]:
+        """The jobs, and the user's sources.toml if it was invalid (so not applied)."""
         app = self.context.app
-        sources = read_sources(app)
+        sources, invalid_file = read_sources(app)
         states = {source.name: app.storage.sources.fetch_state(source.name) for source in sources}
         last_runs = {run.job_id: run.last_run_at for run in app.storage.job_runs.all()}
-        return plan_jobs(app.settings, sources, app.clock(), states, last_runs)
+        return plan_jobs(app.settings, sources, app.clock(), states, last_runs), invalid_file
 
     async def stop(self, hurry: asyncio.Event | None = None) -> None:
         """No new job starts; the running ones finish (up to the stop timeout, or until

@@ -99,6 +99,8 @@ def test_reload_adds_removes_and_reschedules_crawl_jobs(tmp_path: Path, database
             (home / "sources.toml").write_text('[[source]]\nname = "Bad Name"\n')
             broken = await daemon.reload()  # an invalid file is logged; the schedule stays
             assert (broken.added, broken.removed, broken.changed) == ((), (), ())
+            assert broken.summary().startswith(  # not a plain "reloaded" after the error
+                f"{home / 'sources.toml'} is invalid, the sources in force are kept; ")
             assert {"crawl:alpha", "crawl:gamma"} <= job_ids(daemon)
             await daemon.stop()
 

@@ -123,6 +123,11 @@ def test_the_daily_digest_was_sent_and_written_with_the_days_stories(
     assert len(posted) == 1
     stored = storage.digests.get(subscription.id, DAY.isoformat())
     assert stored is not None and stored.sent_at is not None
+    assert result.digest_sent_at == stored.sent_at
+    # the live view stamps a message with when it arrived (simulated), before it was marked sent
+    [mail] = digest_mails
+    assert mail.received_at is not None
+    assert result.plan.digest_at <= mail.received_at <= stored.sent_at
     assert len(posted[0]["stories"]) == len(json.loads(stored.json)["stories"]) > 0
 
 

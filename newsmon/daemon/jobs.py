@@ -174,7 +174,10 @@ class MaintenanceReport:
 
     def __str__(self) -> str:
         done = f"{self.deleted_articles} old articles deleted"
-        return done + (", WAL checkpointed" if self.checkpoint is not None else "")
+        if self.checkpoint is None:
+            return done
+        return done + (", WAL checkpoint could not finish" if self.checkpoint[0]
+                       else ", WAL checkpointed")
 
 
 def sqlite_maintenance(app: App) -> tuple[int, int, int] | None:
@@ -186,7 +189,12 @@ def sqlite_maintenance(app: App) -> tuple[int, int, int] | None:
         busy, log_pages, moved = connection.exec_driver_sql(
             "PRAGMA wal_checkpoint(TRUNCATE)").one()
         connection.exec_driver_sql("PRAGMA optimize")
-    logger.info("maintenance: WAL checkpoint busy=%s pages=%s moved=%s", busy, log_pages, moved)
+    if busy:
+        logger.warning("maintenance: the WAL checkpoint could not finish (another connection "
+                       "was reading or writing): %s of %s pages moved, the WAL not truncated; "
+                       "tried again at the next maintenance", moved, log_pages)
+    else:
+        logger.info("maintenance: WAL checkpointed (%s pages) and truncated", log_pages)
     return int(busy), int(log_pages), int(moved)
 
 

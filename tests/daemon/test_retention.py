@@ -6,9 +6,12 @@ SQLite."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -151,3 +154,29 @@ def test_the_maintenance_job_applies_the_retention_age(tmp_path: Path, database_
         app.clock = lambda: NOW + timedelta(days=400)
         assert asyncio.run(run_maintenance(JobContext(app))).deleted_articles == 0
         assert app.storage.articles.get(new) is not None
+
+
+def test_a_checkpoint_held_up_by_a_reader_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A long read (a backup, an open `sqlite3` shell) keeps the WAL from being truncated:
+    the WAL then grows, and the operator should hear of it."""
+    settings = Settings(home=tmp_path, nlp=NlpSettings(ner_model=""),
+                        storage=StorageSettings(sqlite_busy_timeout_seconds=0.1))
+    with App.from_settings(settings, upgrade=True) as app:
+        article(app.storage, "written to the WAL", NOW)
+        reader = sqlite3.connect(tmp_path / "newsmon.sqlite3", isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM articles").fetchone()  # holds its snapshot
+        try:
+            with caplog.at_level(logging.INFO, "newsmon.daemon.jobs"):
+                report = asyncio.run(run_maintenance(JobContext(app)))
+        finally:
+            reader.execute("COMMIT")
+            reader.close()
+
+    assert report.checkpoint is not None and report.checkpoint[0] == 1  # busy
+    assert str(report).endswith("WAL checkpoint could not finish")  # run --once's line
+    [line] = [r for r in caplog.records if "checkpoint" in r.getMessage()]
+    assert line.levelno == logging.WARNING
+    assert "could not finish" in line.getMessage()

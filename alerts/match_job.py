@@ -1,16 +1,21 @@
 """The matching step: tagged, clustered articles -> every active subscription -> alerts + outbox.
 
 What ``newsmon process`` (and the daemon's processing job) run last. Active subscriptions are
-compiled once per run into a :class:`~alerts.matching.MatchIndex`; each waiting article is
-matched, and its alerts, folded coverage and deliveries are recorded in one transaction with the
-article's ``matched_at``. A subscription whose stored query no longer parses (say, an entity was
-removed from the catalog) is skipped and reported, never allowed to stop the run.
+compiled into a :class:`~alerts.matching.MatchIndex`, which a :class:`CompiledSubscriptions`
+keeps between runs (the daemon's): it is compiled again only when the active subscriptions'
+queries or the catalog changed, and a run with no article waiting compiles nothing (at 100,000
+subscriptions a compile costs seconds: ~20 µs to parse a query, ~2 s to build the index).
+Each waiting article is matched, and its alerts, folded coverage and deliveries are recorded in
+one transaction with the article's ``matched_at``. A subscription whose stored query no longer
+parses (say, an entity was removed from the catalog) is skipped and reported, never allowed to
+stop the run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,7 +43,7 @@ class MatchReport:
 
 
 def compile_subscriptions(
-    subscriptions: list[SubscriptionRecord], catalog: Catalog
+    subscriptions: Iterable[SubscriptionRecord], catalog: Catalog
 ) -> tuple[MatchIndex, tuple[str, ...]]:
     """The index of every subscription whose query parses, and the names of those that don't."""
     valid: list[tuple[int, Query]] = []
@@ -54,14 +59,51 @@ def compile_subscriptions(
     return MatchIndex.build(valid), tuple(broken)
 
 
+class CompiledSubscriptions:
+    """The index of the active subscriptions, kept from one matching run to the next and
+    compiled again only when their queries (or the catalog they are read with) changed."""
+
+    def __init__(self) -> None:
+        self._fingerprint: str | None = None
+        self._compiled: tuple[MatchIndex, tuple[str, ...]] | None = None
+        self.compiles = 0
+        """How many times the index was compiled (for tests and logs)."""
+
+    def index_of(
+        self, subscriptions: Iterable[SubscriptionRecord], catalog: Catalog
+    ) -> tuple[MatchIndex, tuple[str, ...]]:
+        """The index of these subscriptions and the names of those whose query no longer
+        parses; compiled now only if they differ from the last call's."""
+        listed = list(subscriptions)
+        fingerprint = _fingerprint(listed, catalog)
+        if self._compiled is None or fingerprint != self._fingerprint:
+            self._compiled = compile_subscriptions(listed, catalog)
+            self._fingerprint = fingerprint
+            self.compiles += 1
+        return self._compiled
+
+
+def _fingerprint(subscriptions: list[SubscriptionRecord], catalog: Catalog) -> str:
+    """What the compiled index depends on: each subscription's id and query, and the catalog."""
+    digest = hashlib.blake2b(catalog.fingerprint.encode(), digest_size=16)
+    for subscription in sorted(subscriptions, key=lambda item: item.id):
+        digest.update(f"{subscription.id}\x1f{subscription.query}\x1e".encode())
+    return digest.hexdigest()
+
+
 def match_pending(
-    storage: Storage, catalog: Catalog, *, clock: Callable[[], datetime], batch_size: int = 200
+    storage: Storage, catalog: Catalog, *, clock: Callable[[], datetime], batch_size: int = 200,
+    compiled: CompiledSubscriptions | None = None,
 ) -> MatchReport:
-    """Match every waiting article against every active subscription."""
+    """Match every waiting article against every active subscription (``compiled`` keeps the
+    index between runs; without it the index is compiled for this run only)."""
+    batch = storage.articles.pending_matching(batch_size)
+    if not batch:
+        return MatchReport()
     subscriptions = {s.id: s for s in storage.subscriptions.all(active_only=True)}
-    index, broken = compile_subscriptions(list(subscriptions.values()), catalog)
+    index, broken = (compiled or CompiledSubscriptions()).index_of(subscriptions.values(), catalog)
     articles = alerts = folded = deliveries = 0
-    while batch := storage.articles.pending_matching(batch_size):
+    while batch:
         for article_id in batch:
             view = article_view(storage, article_id)
             if view is None or view.story_id is None:
@@ -73,6 +115,7 @@ def match_pending(
             articles += 1
             alerts, folded = alerts + recorded.new_alerts, folded + recorded.folded
             deliveries += recorded.deliveries
+        batch = storage.articles.pending_matching(batch_size)
     return MatchReport(articles, alerts, folded, deliveries, broken)
 
 

@@ -17,7 +17,7 @@ from alerts.channels import ChannelDeps, build_channels
 from alerts.channels.types import DeliveryResult, DeliveryStatus
 from alerts.compose import compose_message
 from alerts.digest_delivery import DigestChannels, send_digest
-from alerts.match_job import MatchReport, match_pending
+from alerts.match_job import CompiledSubscriptions, MatchReport, match_pending
 from alerts.netguard import AllowList, NetworkPolicy, guarded_client
 from alerts.outbox import Outbox, OutboxReport, RetryPolicy
 from config import Settings, load_settings, load_source_specs
@@ -185,11 +185,18 @@ class App:
         """The story clusterer, kept for the life of this App (the daemon's whole run)."""
         return StoryIndex()
 
+    @cached_property
+    def compiled_subscriptions(self) -> CompiledSubscriptions:
+        """The subscriptions' match index, kept for the life of this App and compiled again only
+        when the subscriptions change (the daemon matches every few minutes)."""
+        return CompiledSubscriptions()
+
     def process(self) -> ProcessReport:
         """Everything new through tagging, story clustering and matching, now."""
         tagging = self.tag_pending()
         clustering = cluster_pending(self.storage, clock=self.clock, index=self.story_index)
-        matching = match_pending(self.storage, self.catalog, clock=self.clock)
+        matching = match_pending(self.storage, self.catalog, clock=self.clock,
+                                 compiled=self.compiled_subscriptions)
         return ProcessReport(tagging, clustering, matching)
 
     def allow_list(self) -> AllowList:

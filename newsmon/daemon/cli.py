@@ -197,9 +197,11 @@ def start_web(application: App) -> WebServer | None:
 
 def request_stop(daemon: Daemon, stop_requested: asyncio.Event, hurry: asyncio.Event) -> None:
     """The SIGTERM / SIGINT handler: the first asks for a clean stop (the running jobs finish);
-    a second one stops without waiting for them."""
+    a second one stops without waiting for the running crawls."""
     if stop_requested.is_set() and not hurry.is_set():
-        logger.warning("second stop signal: not waiting for %s", daemon.running_jobs())
+        crawls = sorted(job for job in daemon.context.active if job.startswith("crawl"))
+        logger.warning("second stop signal: not waiting for %s",
+                       ", ".join(crawls) if crawls else "any crawl")
         hurry.set()
     stop_requested.set()
 

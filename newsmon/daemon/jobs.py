@@ -40,6 +40,8 @@ class JobContext:
     active: set[str] = field(default_factory=set)
     """Names of the jobs running now (the scheduler's job ids)."""
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
+    _ended: asyncio.Condition = field(default_factory=asyncio.Condition)
+    """Notified each time a job ends."""
 
     def __post_init__(self) -> None:
         self._idle.set()
@@ -58,6 +60,18 @@ class JobContext:
             self.running -= 1
             if self.running == 0:
                 self._idle.set()
+            async with self._ended:
+                self._ended.notify_all()
+
+    def threaded_jobs(self) -> list[str]:
+        """The running jobs that work in worker threads (all but crawls, which run on the
+        event loop): nothing can interrupt them, and the interpreter waits for them at exit."""
+        return sorted(name for name in self.active if not name.startswith("crawl"))
+
+    async def wait_for_threaded_jobs(self) -> None:
+        """Return once no job runs in a worker thread (crawls may still run)."""
+        async with self._ended:
+            await self._ended.wait_for(lambda: not self.threaded_jobs())
 
     async def wait_idle(self) -> None:
         """Return once no job is running."""

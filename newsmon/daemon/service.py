@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,7 +68,10 @@ class DaemonStats:
             self.errors[event.job_id] += 1
             self.last_error[event.job_id] = repr(event.exception)
             problem = database_problem(event.exception)
-            if problem is None:
+            if isinstance(event.exception, asyncio.CancelledError):
+                logger.warning("job %s did not finish: the daemon stopped while it ran",
+                               event.job_id)
+            elif problem is None:
                 logger.error("job %s failed: %r", event.job_id, event.exception,
                              exc_info=event.exception)
             else:  # the database is locked, down or unreachable: a traceback tells nothing
@@ -145,6 +149,21 @@ def add_job(
     )
 
 
+async def _wait(event: asyncio.Event | None) -> None:
+    """Until ``event`` is set (forever without one)."""
+    await (event or asyncio.Event()).wait()
+
+
+async def _first(*waits: Coroutine[Any, Any, None], deadline: float) -> None:
+    """Wait until the first of ``waits`` ends, or until the loop time ``deadline``; the others
+    are cancelled."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    timeout = max(0.0, deadline - asyncio.get_running_loop().time())
+    await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    for task in tasks:
+        task.cancel()
+
+
 def warn_if_nothing_to_crawl(specs: list[JobSpec]) -> None:
     """A schedule without a crawl job runs but never fetches anything: say so, and how."""
     if not any(spec.id.startswith("crawl:") for spec in specs):
@@ -218,23 +237,26 @@ class Daemon:
         return plan_jobs(app.settings, sources, app.clock(), states, last_runs), invalid_file
 
     async def stop(self, hurry: asyncio.Event | None = None) -> None:
-        """No new job starts; the running ones finish (up to the stop timeout, or until
-        ``hurry`` is set: a second stop signal); shut down."""
+        """No new job starts; the running ones finish (up to the stop timeout); shut down.
+        Once ``hurry`` is set (a second stop signal) crawls are left unfinished, but a job in
+        a worker thread is still waited for (within the timeout): it cannot be interrupted,
+        and closing the app under it could hang the exit."""
         if self._stopping:
             return
         self._stopping = True
         self.scheduler.pause()
         timeout = daemon_settings(self.context.app.settings).stop_timeout
+        deadline = asyncio.get_running_loop().time() + timeout
         if self.context.running:
             logger.info("stopping: waiting for %s to finish (up to %ss; a second stop signal "
                         "stops at once)", self.running_jobs(), timeout)
-        idle = asyncio.ensure_future(self.context.wait_idle())
-        hurried = asyncio.ensure_future(hurry.wait() if hurry else asyncio.Event().wait())
-        await asyncio.wait((idle, hurried), timeout=timeout,
-                           return_when=asyncio.FIRST_COMPLETED)
-        for waiter in (idle, hurried):
-            waiter.cancel()
-        if self.context.running and not hurried.done():
+        await _first(self.context.wait_idle(), _wait(hurry), deadline=deadline)
+        hurried = hurry is not None and hurry.is_set()
+        if hurried and self.context.threaded_jobs():
+            logger.info("still waiting for %s: it runs in a worker thread and cannot be "
+                        "interrupted", ", ".join(self.context.threaded_jobs()))
+            await _first(self.context.wait_for_threaded_jobs(), deadline=deadline)
+        if self.context.running and not hurried:
             logger.warning("%s still running after %ss: stopping without them",
                            self.running_jobs(), timeout)
         self.scheduler.shutdown(wait=True)

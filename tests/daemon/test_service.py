@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,11 @@ async def succeed(context: JobContext) -> None:
 
 async def fail(context: JobContext) -> None:
     raise RuntimeError("feed exploded")
+
+
+async def hang(context: JobContext) -> None:
+    async with context.job("crawl:hanging"):
+        await asyncio.Event().wait()
 
 
 async def find_the_database_locked(context: JobContext) -> None:
@@ -258,3 +264,75 @@ def test_a_daemon_with_no_source_to_poll_says_so(
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert warning.getMessage().startswith("no enabled source: nothing will be crawled")
     assert "newsmon sources add" in warning.getMessage()
+
+
+def test_a_hurried_stop_leaves_a_hanging_crawl_but_waits_for_a_job_in_a_worker_thread(
+    tmp_path: Path,
+) -> None:
+    """A crawl lives on the event loop and ends with it. A job in a worker thread (process,
+    digests, maintenance) cannot be interrupted, and the interpreter waits for it at exit
+    anyway: left running while the app closed under it, it hung the exit (tagging workers
+    started into a closing interpreter). So the stop waits for it, and says so."""
+    gate = threading.Event()
+
+    async def scenario() -> list[str]:
+        events: list[str] = []
+        with open_app(tmp_path) as app:
+            daemon = Daemon(JobContext(app), asyncio.get_running_loop())
+            daemon.start()
+
+            async def hanging_crawl() -> None:
+                async with daemon.context.job("crawl:slow"):
+                    await asyncio.Event().wait()
+
+            async def threaded_job() -> None:
+                async with daemon.context.job("process"):
+                    await asyncio.to_thread(gate.wait, 30)
+                    events.append("process finished")
+
+            crawl = asyncio.create_task(hanging_crawl())
+            process = asyncio.create_task(threaded_job())
+            await asyncio.sleep(0)
+            hurry = asyncio.Event()
+            hurry.set()  # a second stop signal
+            stop = asyncio.create_task(daemon.stop(hurry))
+            await asyncio.sleep(0.2)
+            events.append(f"stopped before the thread ended: {stop.done()}")
+            gate.set()
+            await asyncio.wait_for(stop, 10)
+            await process
+            events.append(f"crawl still hanging: {not crawl.done()}")
+            crawl.cancel()
+        return events
+
+    try:
+        assert asyncio.run(scenario()) == [
+            "stopped before the thread ended: False", "process finished",
+            "crawl still hanging: True"]
+    finally:
+        gate.set()
+
+
+def test_a_crawl_left_unfinished_by_a_hurried_stop_is_a_warning_not_an_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        with open_app(tmp_path) as app:
+            daemon = Daemon(JobContext(app), asyncio.get_running_loop())
+            add_job(daemon.scheduler, spec("crawl:hanging", "hang", datetime.now(UTC)),
+                    daemon.context)
+            daemon.scheduler.start()
+            while "crawl:hanging" not in daemon.context.active:
+                await asyncio.sleep(0.01)
+            hurry = asyncio.Event()
+            hurry.set()
+            await daemon.stop(hurry)
+            await asyncio.sleep(0.1)  # the cancelled run reaches the listener
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(scenario())
+
+    [line] = [r for r in caplog.records if "crawl:hanging" in r.getMessage()
+              and r.name == "newsmon.daemon.service" and r.levelno >= logging.WARNING]
+    assert line.levelno == logging.WARNING and line.exc_info is None
+    assert line.getMessage() == "job crawl:hanging did not finish: the daemon stopped while it ran"

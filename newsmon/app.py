@@ -71,6 +71,11 @@ class App:
     storage: Storage
     clock: Callable[[], datetime] = utc_now
     scrapy_overrides: dict[str, Any] = field(default_factory=dict)
+    _pools: list[TaggerPool] = field(default_factory=list, init=False, repr=False)
+    """Tagging pools made by :attr:`article_tagger`, known from before they start, so that
+    :meth:`close` stops one that is still starting."""
+    _reported_channels: set[str] = field(default_factory=set, init=False, repr=False)
+    """Unavailable channels already logged at INFO (each delivery pass would repeat them)."""
 
     @classmethod
     def open(cls, options: AppOptions, *, upgrade: bool = False) -> App:
@@ -164,6 +169,7 @@ class App:
         if processes == 0:
             return self.tagger
         pool = TaggerPool(self.catalog, self.settings.nlp, processes)
+        self._pools.append(pool)
         try:
             pool.start()  # a worker that cannot load the NER model fails here, loudly
         except BaseException:
@@ -230,7 +236,10 @@ class App:
                 http_client=client, allow=allow, email=self.settings.email, env=os.environ,
                 http_deadline_seconds=webhook.timeout_seconds))
             for name, why in missing.items():
-                logger.info("channel %s unavailable: %s", name, why)
+                first = name not in self._reported_channels
+                self._reported_channels.add(name)
+                logger.log(logging.INFO if first else logging.DEBUG,
+                           "channel %s unavailable: %s", name, why)
             delivery = self.settings.delivery
             outbox = Outbox(
                 self.storage, channels,
@@ -243,8 +252,7 @@ class App:
 
     def close(self) -> None:
         """Stop the tagging workers, if any were started, and release the database."""
-        pool = self.__dict__.get("article_tagger")
-        if isinstance(pool, TaggerPool):
+        for pool in self._pools:  # a pool still starting in a job's thread included
             pool.close()
         self.storage.close()
 

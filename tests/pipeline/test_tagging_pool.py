@@ -292,3 +292,29 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state != "Z"
+
+
+def test_closing_the_app_while_its_pool_starts_stops_every_worker(tmp_path: Path) -> None:
+    import threading
+
+    from config import Settings
+    from newsmon.app import App
+
+    before = {child.pid for child in workers()}
+    settings = Settings(home=tmp_path, nlp=NlpSettings(ner_model="", processes=2))
+    application = App.from_settings(settings, upgrade=True)
+    outcome: list[object] = []
+
+    def start() -> None:  # what the daemon's processing job does on its first run
+        try:
+            outcome.append(application.article_tagger)
+        except PoolClosedError as error:
+            outcome.append(error)
+
+    starting = threading.Thread(target=start)
+    starting.start()
+    time.sleep(0.2)  # the workers are spawning
+    application.close()
+    starting.join(timeout=60)
+    assert not starting.is_alive() and len(outcome) == 1
+    assert {child.pid for child in workers()} <= before

@@ -14,9 +14,10 @@ from alerts.matching import (
     estimate_key_frequencies,
     per_subscription,
 )
-from alerts.query import PreparedArticle, Query, Reasons, parse_query
+from alerts.query import PreparedArticle, Query, Reasons
 from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
-from config.catalog import Catalog, load_catalog
+from config.catalog import Catalog
+from tests.alerts.query_support import parse
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 WORDS = ("nvidia", "export", "chips", "meta", "muse", "spark", "model", "shares", "rules",
@@ -30,15 +31,6 @@ SITES = (("techcrunch-ai", "techcrunch.com"), ("verge", "theverge.com"),
          ("reuters", "www.reuters.com"), ("heise", "heise.de"))
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
-
-
-def parse(text: str, catalog: Catalog) -> Query:
-    parsed = parse_query(text, catalog)
-    assert isinstance(parsed, Query), parsed
-    return parsed
 
 
 def naive(subscriptions: list[tuple[int, Query]], article: ArticleView) -> list[

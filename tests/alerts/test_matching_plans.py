@@ -18,13 +18,9 @@ from alerts.query.evaluate import _any_within, _within
 from alerts.query.plans import ConditionTable, plan_query
 from alerts.query.triggers import decided_by_keys, leaf_clause
 from alerts.types import ArticleView, EntityRef, ReactionRef
-from config.catalog import Catalog, load_catalog
-from tests.alerts.test_matching import NOW, RandomQueries, by_subscription, parse, random_article
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
+from config.catalog import Catalog
+from tests.alerts.query_support import parse
+from tests.alerts.test_matching import NOW, RandomQueries, by_subscription, random_article
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.query import Query, QueryError, parse_query
 from alerts.query.ast import (
     And,
     Developer,
@@ -26,26 +25,13 @@ from alerts.query.ast import (
 )
 from alerts.query.words import CutText
 from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
-from config.catalog import Catalog, load_catalog
+from config.catalog import Catalog
+from tests.alerts.query_support import fail, parse
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
 
-
-def parse(text: str, catalog: Catalog) -> Query:
-    parsed = parse_query(text, catalog)
-    assert isinstance(parsed, Query), parsed
-    return parsed
-
-
-def fail(text: str, catalog: Catalog) -> QueryError:
-    parsed = parse_query(text, catalog)
-    assert isinstance(parsed, QueryError), f"{text!r} parsed as {parsed}"
-    return parsed
 
 
 def w(*words: str, scope: str | None = None) -> Words:

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from alerts.query import Query, QueryError, parse_query
 from alerts.query.article import PreparedArticle, lead_end
 from alerts.query.ast import Mentions, Or, Words
 from alerts.types import ArticleView
-from config.catalog import Catalog, load_catalog
-from config.settings import NlpSettings
+from config.catalog import Catalog
 from pipeline.nlp.tagger import Tagger
 from pipeline.storage import Storage
+from tests.alerts.query_support import fail, parse
 from tests.alerts.stored_articles import NOW, index_and_naive, open_storage, store_tagged
 from tests.alerts.test_matching import WORDS, RandomQueries, random_article
 
@@ -40,14 +39,6 @@ ANTHROPIC_TEXT = (
 )
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def tagger(catalog: Catalog) -> Tagger:
-    return Tagger.build(catalog, NlpSettings(ner_model=""))
 
 
 @pytest.fixture
@@ -69,16 +60,6 @@ def stories(storage: Storage, tagger: Tagger) -> dict[str, ArticleView]:
     }
 
 
-def parse(text: str, catalog: Catalog) -> Query:
-    parsed = parse_query(text, catalog)
-    assert isinstance(parsed, Query), parsed
-    return parsed
-
-
-def fail(text: str, catalog: Catalog) -> QueryError:
-    parsed = parse_query(text, catalog)
-    assert isinstance(parsed, QueryError), f"{text!r} parsed as {parsed}"
-    return parsed
 
 
 # -- what the lead is ---------------------------------------------------------------------------

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from alerts.query import Query, QueryError, parse_query
 from alerts.query.ast import Mentions
 from alerts.types import ArticleView
-from config.catalog import Catalog, load_catalog
-from config.settings import NlpSettings
+from config.catalog import Catalog
 from pipeline.nlp.tagger import Tagger
 from pipeline.storage import Storage
+from tests.alerts.query_support import fail, parse
 from tests.alerts.stored_articles import NOW, index_and_naive, open_storage, store_tagged
 
 LAUNCH_TITLE = "OpenAI releases GPT-5.5 to paying subscribers"
@@ -30,14 +29,6 @@ OTHER_TEXT = (
 )
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def tagger(catalog: Catalog) -> Tagger:
-    return Tagger.build(catalog, NlpSettings(ner_model=""))
 
 
 @pytest.fixture
@@ -57,16 +48,6 @@ def other(storage: Storage, tagger: Tagger) -> ArticleView:
                         "https://news.example.com/gemini-7")
 
 
-def parse(text: str, catalog: Catalog) -> Query:
-    parsed = parse_query(text, catalog)
-    assert isinstance(parsed, Query), parsed
-    return parsed
-
-
-def fail(text: str, catalog: Catalog) -> QueryError:
-    parsed = parse_query(text, catalog)
-    assert isinstance(parsed, QueryError), f"{text!r} parsed as {parsed}"
-    return parsed
 
 
 def test_a_model_name_the_catalog_lacks_is_valid_with_a_note(catalog: Catalog) -> None:

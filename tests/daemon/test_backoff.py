@@ -27,13 +27,6 @@ from tests.support.http import Reply, RouteServer
 
 
 @pytest.fixture
-def server() -> Iterator[RouteServer]:
-    running = RouteServer().start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
 def app(tmp_path: Path) -> Iterator[App]:
     settings = Settings(home=tmp_path, nlp=NlpSettings(ner_model=""),
                         network=NetworkSettings(allow_hosts=("127.0.0.1",)),

@@ -11,11 +11,9 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pydantic import SecretStr
 
 from config import SourceSpec
@@ -141,13 +139,6 @@ def store_article(storage: Storage, title: str) -> None:
         url=f"https://wire.example/{abs(hash(title))}", title=title, text=text),
         origin=ArticleOrigin.PAGE, fetched_at=utc_now())
     assert outcome.article_id is not None
-
-
-@pytest.fixture
-def server() -> Iterator[RouteServer]:
-    running = RouteServer().start()
-    yield running
-    running.stop()
 
 
 def test_a_real_sighup_makes_the_running_daemon_crawl_a_source_added_to_sources_toml(

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -30,13 +29,6 @@ from tests.support.http import Reply, RouteServer, Seen
 NEWSMON = str(Path(sys.executable).with_name("newsmon"))
 RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-
-
-@pytest.fixture
-def server() -> Iterator[RouteServer]:
-    running = RouteServer().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture
@@ -137,24 +129,41 @@ def wait_for_line(lines: queue.Queue[str], text: str, timeout: float = 60) -> No
             return
 
 
+def stall_article(
+    server: RouteServer, path: str, title: str
+) -> tuple[threading.Event, threading.Event]:
+    """Serve the article at ``path`` only once ``release`` is set; ``requested`` is set when
+    the daemon asks for it (a crawl in flight that a test can hold)."""
+    requested, release = threading.Event(), threading.Event()
+
+    def stalled(_seen: Seen) -> Reply:
+        requested.set()
+        release.wait(120)
+        return Reply(200, article_html(title), HTML)
+
+    server.route(path, stalled)
+    return requested, release
+
+
+def start_daemon(
+    home: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """``newsmon run`` in a subprocess, and a queue of its stderr lines."""
+    daemon = subprocess.Popen([NEWSMON, "--home", str(home), "run"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errors: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=read_lines, args=(daemon.stderr, errors), daemon=True).start()
+    return daemon, errors
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_lets_the_running_crawl_finish_then_exits_cleanly(
     home: Path, server: RouteServer, stop_signal: signal.Signals
 ) -> None:
     add_feed(home, server, ["Nvidia ships new chips"])
-    requested, release = threading.Event(), threading.Event()
-
-    def slow_article(_seen: Seen) -> Reply:
-        requested.set()
-        release.wait(30)
-        return Reply(200, article_html("Nvidia ships new chips"), HTML)
-
-    server.route("/news/0", slow_article)
-    daemon = subprocess.Popen([NEWSMON, "--home", str(home), "run"], env=environment(),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    requested, release = stall_article(server, "/news/0", "Nvidia ships new chips")
+    daemon, errors = start_daemon(home, environment())
     try:
-        errors: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=read_lines, args=(daemon.stderr, errors), daemon=True).start()
         assert requested.wait(60), "the daemon never crawled the source"
         daemon.send_signal(stop_signal)
         wait_for_line(errors, "stop requested")
@@ -209,20 +218,10 @@ def test_a_second_stop_signal_stops_at_once_without_waiting_for_the_running_craw
     """An operator pressing Ctrl-C again does not wait out [daemon] stop_timeout (here an hour)
     for a crawl that hangs; the lock is released."""
     add_feed(home, server, ["Nvidia ships new chips"])
-    requested, release = threading.Event(), threading.Event()
-
-    def hanging_article(_seen: Seen) -> Reply:
-        requested.set()
-        release.wait(120)
-        return Reply(200, article_html("Nvidia ships new chips"), HTML)
-
-    server.route("/news/0", hanging_article)
+    requested, release = stall_article(server, "/news/0", "Nvidia ships new chips")
     patient = {**environment(), "NEWSMON_DAEMON__STOP_TIMEOUT": "1h"}
-    daemon = subprocess.Popen([NEWSMON, "--home", str(home), "run"], env=patient,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    daemon, errors = start_daemon(home, patient)
     try:
-        errors: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=read_lines, args=(daemon.stderr, errors), daemon=True).start()
         assert requested.wait(60), "the daemon never crawled the source"
         daemon.send_signal(signal.SIGINT)
         wait_for_line(errors, "waiting for crawl:wire")

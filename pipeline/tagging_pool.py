@@ -142,8 +142,8 @@ class TaggerPool:
     def _run(self, task: Callable[..., _T], calls: list[tuple[Any, ...]]) -> list[_T]:
         """``task(*args)`` for each call, spread over the workers; the results in order. A
         broken pool (a worker died, now or since the last call) is replaced and reported."""
+        executor = self._current_executor()
         try:
-            executor = self._current_executor()
             futures = [executor.submit(task, *args) for args in calls]
             return [future.result() for future in futures]
         except CancelledError as error:  # close() while the call waited for a worker
@@ -152,19 +152,21 @@ class TaggerPool:
         except BrokenProcessPool as error:
             if self._closed:
                 raise PoolClosedError("the tagging pool was closed") from error
-            self._replace_broken_executor()
+            self._replace_broken(executor)
             raise WorkerDiedError(
                 "a tagging worker process died (killed, out of memory or crashed); "
                 "the pool was started again"
             ) from error
 
-    def _replace_broken_executor(self) -> None:
+    def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
+        """Drop the broken executor (the next call starts a fresh one); a call that saw the
+        same breakage later, from another thread, does not drop its replacement."""
         with self._lock:
-            broken, self._executor = self._executor, None
-            if not self._closed:
-                self.restarts += 1
-        if broken is not None:
-            broken.shutdown(wait=False, cancel_futures=True)
+            if self._executor is not broken:
+                return
+            self._executor = None
+            self.restarts += 1
+        broken.shutdown(wait=False, cancel_futures=True)
         logger.error("a tagging worker process died; starting the tagging pool again")
 
 

@@ -174,6 +174,7 @@ class App:
             pool.start()  # a worker that cannot load the NER model fails here, loudly
         except BaseException:
             pool.close()
+            self._pools.remove(pool)  # the next processing run tries a fresh one
             raise
         logger.info("tagging on %d worker processes", processes)
         return pool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ from pipeline.storage.sealing import (
 from pipeline.storage.subscriptions import SealingOutcome, SubscriptionRecord
 from pipeline.story_job import ClusterReport, StoryIndex, cluster_pending
 from pipeline.tagging import TaggingReport, TextTagger, tag_pending, tagger_version
-from pipeline.tagging_pool import TaggerPool
+from pipeline.tagging_pool import PoolClosedError, TaggerPool
 
 if TYPE_CHECKING:
     from pipeline.nlp.tagger import Tagger
@@ -74,6 +75,8 @@ class App:
     _pools: list[TaggerPool] = field(default_factory=list, init=False, repr=False)
     """Tagging pools made by :attr:`article_tagger`, known from before they start, so that
     :meth:`close` stops one that is still starting."""
+    _closing: bool = field(default=False, init=False, repr=False)
+    _pools_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _reported_channels: set[str] = field(default_factory=set, init=False, repr=False)
     """Unavailable channels already logged at INFO (each delivery pass would repeat them)."""
 
@@ -169,12 +172,16 @@ class App:
         if processes == 0:
             return self.tagger
         pool = TaggerPool(self.catalog, self.settings.nlp, processes)
-        self._pools.append(pool)
+        with self._pools_lock:  # either close() sees this pool, or this sees close()
+            if self._closing:
+                raise PoolClosedError("newsmon is stopping: no tagging workers are started")
+            self._pools.append(pool)
         try:
             pool.start()  # a worker that cannot load the NER model fails here, loudly
         except BaseException:
             pool.close()
-            self._pools.remove(pool)  # the next processing run tries a fresh one
+            with self._pools_lock:
+                self._pools.remove(pool)  # the next processing run tries a fresh one
             raise
         logger.info("tagging on %d worker processes", processes)
         return pool
@@ -253,7 +260,10 @@ class App:
 
     def close(self) -> None:
         """Stop the tagging workers, if any were started, and release the database."""
-        for pool in self._pools:  # a pool still starting in a job's thread included
+        with self._pools_lock:
+            self._closing = True
+            pools = list(self._pools)
+        for pool in pools:  # a pool still starting in a job's thread included
             pool.close()
         self.storage.close()
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from alerts.digest_job import digests_due, prepare_due_digest
 from alerts.outbox import OutboxReport
@@ -200,9 +202,13 @@ def sqlite_maintenance(app: App) -> tuple[int, int, int] | None:
     if app.storage.dialect != "sqlite":
         return None
     with app.storage.engine.connect() as connection:
-        busy, log_pages, moved = connection.exec_driver_sql(
-            "PRAGMA wal_checkpoint(TRUNCATE)").one()
-        connection.exec_driver_sql("PRAGMA optimize")
+        # On the sqlite3 connection itself, in autocommit: through SQLAlchemy both pragmas ran
+        # inside a deferred BEGIN, where the checkpoint waits on its own snapshot and optimize's
+        # ANALYZE, upgrading that read to a write after another writer committed, failed at once
+        # with "database is locked" instead of waiting the busy timeout.
+        sqlite = cast(sqlite3.Connection, connection.connection.driver_connection)
+        busy, log_pages, moved = sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        sqlite.execute("PRAGMA optimize")
     if busy:
         logger.warning("maintenance: the WAL checkpoint could not finish (another connection "
                        "was reading or writing): %s of %s pages moved, the WAL not truncated; "

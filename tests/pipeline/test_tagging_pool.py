@@ -294,7 +294,10 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_closing_the_app_while_its_pool_starts_stops_every_worker(tmp_path: Path) -> None:
+@pytest.mark.parametrize("delay", [0.0, 0.2, 1.5])  # before, while and after the pool starts
+def test_closing_the_app_while_its_pool_starts_stops_every_worker(
+    tmp_path: Path, delay: float
+) -> None:
     import threading
 
     from config import Settings
@@ -313,7 +316,7 @@ def test_closing_the_app_while_its_pool_starts_stops_every_worker(tmp_path: Path
 
     starting = threading.Thread(target=start)
     starting.start()
-    time.sleep(0.2)  # the workers are spawning
+    time.sleep(delay)
     application.close()
     starting.join(timeout=60)
     assert not starting.is_alive() and len(outcome) == 1

@@ -28,6 +28,7 @@ from newsmon.cli_subscriptions import subscribe_command, subscriptions_app
 from newsmon.cli_tag import retag_command, tag_command
 from newsmon.daemon.cli import run_command
 from newsmon.output import console, errors
+from pipeline.storage.engine import database_problem
 
 app = typer.Typer(
     name="newsmon",
@@ -125,7 +126,7 @@ def main() -> None:
         errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise SystemExit(2) from error
     except OperationalError as error:  # the database is down or unreachable: not a bug
-        first_line = str(error.orig or error).strip().splitlines()[0]
-        errors.print(f"[red]error:[/red] cannot use the database: {escape(first_line)}",
+        problem = database_problem(error) or type(error).__name__
+        errors.print(f"[red]error:[/red] cannot use the database: {escape(problem)}",
                      soft_wrap=True)
         raise SystemExit(2) from error

@@ -34,9 +34,10 @@ from newsmon.daemon.jobs import (
     send_digests,
 )
 from newsmon.daemon.lock import DaemonLock, DatabaseFile, acquire_daemon_lock
-from newsmon.daemon.service import Daemon, database_problem
+from newsmon.daemon.service import Daemon
 from newsmon.output import console, counted, errors
 from newsmon.web import WebServer, start_web_server
+from pipeline.storage.engine import database_problem
 
 logger = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

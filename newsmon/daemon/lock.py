@@ -80,7 +80,8 @@ class FileLock:
         holds it already, the answer says so."""
         if self._fd is None:
             return "the daemon lock was released"
-        if _same_file(self.path, os.fstat(self._fd)):
+        held = os.fstat(self._fd)
+        if _identity(self.path) == (held.st_dev, held.st_ino):
             return None
         logger.warning("the daemon lock file %s was deleted or replaced; taking the lock again",
                        self.path)
@@ -126,24 +127,21 @@ class DatabaseFile:
     def verify(self) -> str | None:
         """``None`` while :attr:`path` is still the file the daemon opened; why not, once it
         was deleted or replaced (the daemon's writes would be lost)."""
-        try:
-            status = self.path.stat()
-        except FileNotFoundError:
-            change = "was deleted"
-        else:
-            if (status.st_dev, status.st_ino) == (self.device, self.inode):
-                return None
-            change = "was replaced by another file"
+        now = _identity(self.path)
+        if now == (self.device, self.inode):
+            return None
+        change = "was deleted" if now is None else "was replaced by another file"
         return (f"the database file {self.path} {change} while the daemon ran: stopping, "
                 "since what it wrote from now on would be lost")
 
 
-def _same_file(path: Path, held: os.stat_result) -> bool:
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) of the file at ``path`` now; ``None`` when there is none."""
     try:
         status = path.stat()
     except FileNotFoundError:
-        return False
-    return (status.st_dev, status.st_ino) == (held.st_dev, held.st_ino)
+        return None
+    return status.st_dev, status.st_ino
 
 
 @dataclass

@@ -29,13 +29,13 @@ from apscheduler.events import (
 )
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy.exc import OperationalError
 
 from newsmon.daemon.jobs import JobContext
 from newsmon.daemon.plan import JobSpec, plan_jobs
 from newsmon.daemon.reload import ReloadReport, changed_jobs, read_sources
 from newsmon.daemon.settings import daemon_settings
 from newsmon.daemon.triggers import WindowTrigger, build_trigger
+from pipeline.storage.engine import database_problem
 
 logger = logging.getLogger(__name__)
 
@@ -78,15 +78,6 @@ class DaemonStats:
                 logger.error("job %s failed: cannot use the database: %s", event.job_id, problem)
         else:
             self.executed[event.job_id] += 1
-
-
-def database_problem(error: BaseException) -> str | None:
-    """The reason of a database error that is not a bug (locked past the busy timeout, the
-    server down or unreachable: SQLAlchemy's ``OperationalError``), in one line; else ``None``."""
-    if not isinstance(error, OperationalError):
-        return None
-    lines = str(error.orig or error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 
 WRITE_OPTION = "newsmon_write"
 """Execution option that marks a session's connection as a writer (SQLite: BEGIN IMMEDIATE)."""
@@ -55,3 +56,12 @@ def _configure_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
 def is_sqlite(engine: Engine) -> bool:
     """True for the embedded SQLite backend."""
     return engine.dialect.name == "sqlite"
+
+
+def database_problem(error: BaseException) -> str | None:
+    """The reason of a database error that is not a bug (locked past the busy timeout, the
+    server down or unreachable: SQLAlchemy's ``OperationalError``), in one line; else ``None``."""
+    if not isinstance(error, OperationalError):
+        return None
+    lines = str(error.orig or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

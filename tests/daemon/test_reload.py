@@ -30,6 +30,7 @@ from tests.crawler.pages import article_html, rss_feed
 from tests.daemon.test_run import read_lines, wait_for_line
 from tests.support.db import sqlite_url
 from tests.support.http import Reply, RouteServer, Seen
+from tests.support.processes import kill_if_running
 
 NEWSMON = str(Path(sys.executable).with_name("newsmon"))
 RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -174,9 +175,7 @@ def test_a_real_sighup_makes_the_running_daemon_crawl_a_source_added_to_sources_
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(60) == 0
     finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
+        kill_if_running(daemon)
     storage = Storage.open(sqlite_url(home))
     try:
         assert {s.name for s in storage.sources.all()} == {"wire", "late"}

@@ -25,6 +25,7 @@ from pipeline.storage import Storage
 from tests.crawler.pages import article_html, rss_feed
 from tests.support.db import sqlite_url
 from tests.support.http import Reply, RouteServer, Seen
+from tests.support.processes import kill_if_running
 
 NEWSMON = str(Path(sys.executable).with_name("newsmon"))
 RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -171,9 +172,7 @@ def test_a_stop_signal_lets_the_running_crawl_finish_then_exits_cleanly(
         assert daemon.wait(60) == 0
     finally:
         release.set()
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
+        kill_if_running(daemon)
     stdout = daemon.stdout.read() if daemon.stdout else ""
     # the crawl, and process, deliver, digests and maintenance (never run), which run at start;
     # each line whole, though stdout is a pipe (journald would split a wrapped line in two)
@@ -230,9 +229,7 @@ def test_a_second_stop_signal_stops_at_once_without_waiting_for_the_running_craw
         assert daemon.wait(60) == 0
     finally:
         release.set()
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
+        kill_if_running(daemon)
     lock = acquire_daemon_lock(Settings(home=home))
     assert isinstance(lock, FileLock)
     lock.release()
@@ -278,9 +275,7 @@ def test_with_json_lines_every_line_the_daemon_writes_is_json(
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(60) == 0
     finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
+        kill_if_running(daemon)
     reader.join(10)
     while not lines.empty():
         written.append(lines.get())
@@ -307,6 +302,4 @@ def test_a_reload_signal_while_the_daemon_starts_does_not_kill_it(home: Path) ->
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(60) == 0
     finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
+        kill_if_running(daemon)

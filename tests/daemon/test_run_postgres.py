@@ -29,6 +29,7 @@ from pipeline.storage.subscriptions import NewSubscription
 from tests.alerts.delivery_support import Receiver
 from tests.daemon.test_run import wait_for_line
 from tests.support.db import postgres_schema_url
+from tests.support.processes import kill_if_running
 
 NEWSMON = str(Path(sys.executable).with_name("newsmon"))
 KEY = "e" * 40
@@ -128,9 +129,7 @@ def test_the_daemon_on_postgres_refuses_a_second_stops_mid_crawl_and_loses_nothi
             assert daemon.wait(90) == 0, "".join(seen)
         finally:
             site.release.set()
-            if daemon.poll() is None:
-                daemon.kill()
-                daemon.wait()
+            kill_if_running(daemon)
         stdout = daemon.stdout.read() if daemon.stdout else ""
         assert "newsmon daemon stopped" in stdout and " 0 errors" in stdout, "".join(seen)
 

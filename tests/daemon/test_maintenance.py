@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from config import Settings
-from config.settings import NlpSettings
+from config.settings import NlpSettings, StorageSettings
 from newsmon.app import App
 from newsmon.daemon.jobs import sqlite_maintenance
 from pipeline.types import ArticleOrigin, ExtractedArticle
@@ -69,3 +69,21 @@ def test_maintenance_waits_for_another_writer_instead_of_failing(
         committing.join()
         other.close()
     assert log_pages >= moved >= 0 and busy in (0, 1)
+
+
+def test_a_database_kept_busy_past_the_timeout_postpones_maintenance_without_failing(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(home=tmp_path, nlp=NlpSettings(ner_model="", processes=0),
+                        storage=StorageSettings(sqlite_busy_timeout_seconds=0.2))
+    with App.from_settings(settings, upgrade=True) as application:
+        fill(application, 50)
+        other = sqlite3.connect(tmp_path / "newsmon.sqlite3", isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        other.execute("UPDATE articles SET title = title || '.'")
+        try:
+            outcome = sqlite_maintenance(application)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    assert outcome is not None and outcome[0] == 1  # busy: tried again at the next maintenance

@@ -51,6 +51,13 @@ _HOST_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
 _MAX_ADDRESSES_TRIED = 4
 
 
+def allow_hint(entry: str) -> str:
+    """How an operator admits ``entry`` (an address or host name) on purpose: the tail of every
+    refusal an allow-list entry could lift, so the reason says what to change in one line."""
+    return (f"to allow it on purpose, add {entry} to network.allow_hosts in the config "
+            f"or to {ALLOW_HOSTS_ENV}")
+
+
 class DestinationRefusedError(httpx.TransportError):
     """The guard refused to connect; the message is a readable ``refused: ...`` reason."""
 
@@ -154,22 +161,28 @@ def check_host(host: str, allow: AllowList) -> str | None:
     if allow.allows_name(host):
         return None
     if host in SPECIAL_NAMES or host.endswith(SPECIAL_SUFFIXES):
-        return f"refused: {host} is a local-only name"
+        return f"refused: {host} is a local-only name; {allow_hint(host)}"
     if "." not in host:
-        return f"refused: {host} is a single-label name (resolved by local search domains)"
+        return (f"refused: {host} is a single-label name (resolved by local search domains); "
+                f"{allow_hint(host)}")
     return None
 
 
 def check_address(address: IPAddress, allow: AllowList, host: str | None = None) -> str | None:
-    """Why connecting to ``address`` is refused (it is not publicly routable), or ``None``."""
+    """Why connecting to ``address`` is refused (it is not publicly routable), or ``None``.
+
+    The reason names the address class and the allow-list entry that would admit it: the host
+    name when there is one (a listed name is not checked by address), else the address."""
     if allow.allows_address(address):
         return None
     category = classify_address(address)
     if category is None:
         return None
     if host is None:
-        return f"refused: {address} is a private address ({category})"
-    return f"refused: {host} resolves to a private address ({address}, {category})"
+        entry = str(address).split("%", 1)[0]  # a scope id (fe80::1%eth0) is no list entry
+        return f"refused: {address} is a private address ({category}); {allow_hint(entry)}"
+    return (f"refused: {host} resolves to a private address ({address}, {category}); "
+            f"{allow_hint(host)}")
 
 
 def classify_address(address: IPAddress) -> str | None:

@@ -100,7 +100,7 @@ def add_source(
     with App.open(context.obj, upgrade=True) as application:
         refused = check_url(url, application.allow_list())
         if refused:
-            errors.print(f"source: url: {refused}", markup=False)
+            errors.print(f"source: url: {refused}", markup=False, soft_wrap=True)
             raise typer.Exit(2)
         added = application.storage.sources.add(spec, application.clock())
     if added is None:

@@ -78,7 +78,8 @@ def _channels(application: App, email: list[str], webhook: list[str], slack: lis
             problem = check_url(url, allow)
             if problem:
                 shown = url if kind == "webhook" else redact_url(url)
-                errors.print(f"refused {shown}: {problem}", markup=False)
+                reason = problem.removeprefix("refused: ")
+                errors.print(f"refused {shown}: {reason}", markup=False, soft_wrap=True)
                 raise typer.Exit(2)
     kinds = (("email", email), ("webhook", webhook), ("slack", slack), ("discord", discord))
     return tuple((kind, target) for kind, targets in kinds for target in targets)

@@ -15,6 +15,7 @@ from alerts.channels.webhook import WebhookChannel
 from alerts.netguard import (
     AllowList,
     DestinationRefusedError,
+    allow_hint,
     check_url,
     check_url_resolving,
     classify_address,
@@ -123,6 +124,35 @@ def test_allow_list_parsing_and_environment_precedence() -> None:
         ipaddress.ip_address("10.0.0.1"))
 
 
+ALLOWABLE = [
+    ("http://127.0.0.1:8080/hook", "loopback", "127.0.0.1"),
+    ("http://[::1]/hook", "loopback", "::1"),
+    ("http://10.1.2.3/", "private network", "10.1.2.3"),
+    ("http://[::ffff:10.0.0.1]/", "IPv4-mapped 10.0.0.1", "::ffff:a00:1"),
+    ("http://169.254.169.254/latest/meta-data/", "cloud metadata endpoint", "169.254.169.254"),
+    ("http://localhost:8000/", "local-only name", "localhost"),
+    ("http://redis:6379/", "single-label", "redis"),
+]
+
+
+@pytest.mark.parametrize(("url", "category", "entry"), ALLOWABLE)
+def test_a_refusal_names_the_class_and_the_entry_that_allows_it(
+    url: str, category: str, entry: str
+) -> None:
+    reason = check_url(url)
+    assert reason is not None and category in reason and "\n" not in reason
+    assert reason.endswith(f"; to allow it on purpose, add {entry} to network.allow_hosts in "
+                           "the config or to NEWSMON_ALLOW_HOSTS")
+    assert check_url(url, AllowList.parse([entry])) is None  # doing what it says works
+
+
+@pytest.mark.parametrize("url", ["http://2130706433/", "http://user:pw@hooks.example.com/",
+                                 "ftp://example.com/file", "http://1.2.3.4.5/"])
+def test_refusals_no_allow_entry_lifts_give_no_allow_hint(url: str) -> None:
+    reason = check_url(url, LOCAL)
+    assert reason is not None and "allow_hosts" not in reason
+
+
 def test_legacy_ipv4_decoding_matches_inet_aton() -> None:
     for spelling in ("2130706433", "0x7f.1", "0177.0.0.1", "127.1", "0x7f.0.0.1", "127.0.1"):
         assert decode_legacy_ipv4(spelling) == ipaddress.IPv4Address(socket.inet_aton(spelling))
@@ -155,7 +185,8 @@ class ScriptedResolver:
 def test_a_name_resolving_to_loopback_is_refused_at_save_time() -> None:
     resolver = ScriptedResolver(["127.0.0.1"])
     reason = asyncio.run(check_url_resolving("https://evil.example/hook", resolver=resolver))
-    assert reason == "refused: evil.example resolves to a private address (127.0.0.1, loopback)"
+    assert reason == ("refused: evil.example resolves to a private address (127.0.0.1, loopback); "
+                      + allow_hint("evil.example"))
 
 
 def test_any_private_address_among_several_refuses_the_name() -> None:
@@ -203,7 +234,8 @@ def test_allow_listed_loopback_receiver_gets_the_delivery(receiver: Receiver) ->
 def test_loopback_without_allow_list_is_refused_before_connecting(receiver: Receiver) -> None:
     status, detail = send_webhook(receiver.url("/hook"), AllowList())
     assert status is DeliveryStatus.FAILED
-    assert detail == "refused: 127.0.0.1 is a private address (loopback)"
+    assert detail == ("refused: 127.0.0.1 is a private address (loopback); "
+                      + allow_hint("127.0.0.1"))
     assert receiver.requests() == []
 
 
@@ -220,7 +252,7 @@ def test_name_resolving_to_loopback_is_refused_at_connect_time(receiver: Receive
     status, detail = send_webhook(url, AllowList(), resolver)
     assert status is DeliveryStatus.FAILED
     assert detail == ("refused: hooks.attacker.example resolves to a private address "
-                      "(127.0.0.1, loopback)")
+                      "(127.0.0.1, loopback); " + allow_hint("hooks.attacker.example"))
     assert receiver.requests() == []
 
 

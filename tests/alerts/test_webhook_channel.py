@@ -170,7 +170,9 @@ def test_receiver_down_is_retried() -> None:
 def test_refused_target_fails_without_a_request(receiver: Receiver) -> None:
     [result] = deliver("http://10.0.0.1/hook")
     assert result.status is DeliveryStatus.FAILED
-    assert result.detail == "refused: 10.0.0.1 is a private address (private network)"
+    assert result.detail == ("refused: 10.0.0.1 is a private address (private network); to allow "
+                             "it on purpose, add 10.0.0.1 to network.allow_hosts in the config "
+                             "or to NEWSMON_ALLOW_HOSTS")
     assert receiver.requests() == []
 
 

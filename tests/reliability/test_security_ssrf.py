@@ -200,7 +200,9 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_connect_time(
         report = hostile_crawl(policy=NOTHING_ALLOWED)
 
     assert result_of(report, "internal").errors[0] == (
-        "refused: intranet.example resolves to a private address (10.20.30.40, private network)")
+        "refused: intranet.example resolves to a private address (10.20.30.40, private network); "
+        "to allow it on purpose, add intranet.example to network.allow_hosts in the config or to "
+        "NEWSMON_ALLOW_HOSTS")
     assert "sneaky.example resolves to a private address (127.0.0.1, loopback)" in (
         result_of(report, "loopback").errors[0])
     assert hostile_server.requests == []

@@ -2,8 +2,8 @@
 
 Precedence, lowest first: ``config/defaults.toml`` < ``$NEWSMON_HOME/config.toml`` (or the file
 named by ``$NEWSMON_CONFIG`` / ``--config``) < environment (``NEWSMON_DATABASE_URL`` and
-``NEWSMON_<SECTION>__<KEY>``) < explicit overrides from the command line. Errors name the file
-and the key.
+``NEWSMON_<SECTION>__<KEY>``) < explicit overrides from the command line. Errors name the key
+and where its value came from: the file, or the environment variable.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ DEFAULTS_FILE = PACKAGE_DIR / "defaults.toml"
 DEFAULT_SOURCES_FILE = PACKAGE_DIR / "sources.toml"
 ENV_PREFIX = "NEWSMON_"
 _RESERVED_ENV = {"NEWSMON_HOME", "NEWSMON_CONFIG", "NEWSMON_DATABASE_URL", "NEWSMON_SHARED_DATA"}
+Origins = dict[tuple[str, ...], str]
+"""Where each setting came from: ``(section,)`` or ``(section, key)`` -> a file or a variable."""
 
 
 class ConfigError(NewsmonError):
@@ -53,17 +55,24 @@ def load_settings(
     data_dir = resolve_home(environ, home)
     merged = read_toml(DEFAULTS_FILE)
     user_file = config_file or _user_config_file(environ, data_dir)
+    origins: Origins = {}
     if user_file is not None:
         user = read_toml(user_file)
         _refuse_secrets_in_file(user, user_file)
         merged = deep_merge(merged, user)
-    merged = deep_merge(merged, _environment_layer(environ))
-    merged = deep_merge(merged, {k: dict(v) for k, v in (overrides or {}).items()})
+        _note_origins(origins, user, str(user_file))
+    variables = _environment_variables(environ)
+    merged = deep_merge(merged, _environment_layer(variables))
+    for name, (section, key, _value) in variables.items():
+        _note_origins(origins, {section: {key: None}}, f"environment variable {name}")
+    layer = {k: dict(v) for k, v in (overrides or {}).items()}
+    merged = deep_merge(merged, layer)
+    _note_origins(origins, layer, "overrides")
     merged["home"] = str(data_dir)
     try:
         return Settings.model_validate(merged)
     except ValidationError as error:
-        raise ConfigError(format_validation_error(error, user_file)) from error
+        raise ConfigError(format_validation_error(error, user_file, origins=origins)) from error
 
 
 def load_source_specs(*paths: Path) -> list[SourceSpec]:
@@ -103,14 +112,22 @@ def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any
 
 
 def format_validation_error(
-    error: ValidationError, path: Path | None, where: str | None = None
+    error: ValidationError,
+    path: Path | None,
+    where: str | None = None,
+    *,
+    origins: Mapping[tuple[str, ...], str] | None = None,
 ) -> str:
-    """One readable line per problem: ``file: section.key: message``."""
-    origin = where or (str(path) if path else "settings")
+    """One readable line per problem: ``origin: section.key: message``, the origin being where
+    the value came from (``origins``: a key's, else its section's), else ``where``/``path``."""
+    fallback = where or (str(path) if path else "settings")
     lines = []
     for problem in error.errors():
-        location = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        lines.append(f"{origin}: {location}: {problem['msg']}")
+        loc = tuple(str(part) for part in problem["loc"])
+        origin = next((origins[loc[:n]] for n in (2, 1) if origins and loc[:n] in origins),
+                      fallback)
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{origin}: {'.'.join(loc) or '(top level)'}: {message}")
     return "\n".join(lines)
 
 
@@ -121,16 +138,34 @@ def _user_config_file(env: Mapping[str, str], home: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def _environment_layer(env: Mapping[str, str]) -> dict[str, Any]:
-    layer: dict[str, Any] = {}
+def _environment_variables(env: Mapping[str, str]) -> dict[str, tuple[str, str, Any]]:
+    """The variables that set settings: name -> ``(section, key, value)``."""
+    found: dict[str, tuple[str, str, Any]] = {}
     if env.get("NEWSMON_DATABASE_URL"):
-        layer["storage"] = {"database_url": env["NEWSMON_DATABASE_URL"]}
+        found["NEWSMON_DATABASE_URL"] = ("storage", "database_url", env["NEWSMON_DATABASE_URL"])
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX) or name in _RESERVED_ENV or "__" not in name:
             continue
         section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
-        layer.setdefault(section, {})[key] = _env_value(value)
+        found[name] = (section, key, _env_value(value))
+    return found
+
+
+def _environment_layer(variables: Mapping[str, tuple[str, str, Any]]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for section, key, value in variables.values():
+        layer.setdefault(section, {})[key] = value
     return layer
+
+
+def _note_origins(origins: Origins, layer: Mapping[str, Any], origin: str) -> None:
+    """Record ``origin`` for each key ``layer`` sets (it replaces an earlier layer's), and for
+    each section no earlier layer named (a missing key is blamed on where its section began)."""
+    for section, value in layer.items():
+        origins.setdefault((section,), origin)
+        if isinstance(value, Mapping):
+            for key in value:
+                origins[(section, key)] = origin
 
 
 def _env_value(value: str) -> Any:

@@ -64,6 +64,39 @@ def test_unknown_keys_and_bad_values_name_the_key(tmp_path: Path) -> None:
     assert str(config) in message
 
 
+def test_a_bad_value_from_the_environment_names_the_variable_not_the_file(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[crawler]\nretry_times = 99\n[logging]\nlevel = 'INFO'\n")
+    env = {"NEWSMON_HOME": str(tmp_path), "NEWSMON_NLP__PROCESSES": "99",
+           "NEWSMON_CRAWLER__MAX_REDIRECTS": "99", "NEWSMON_CRAWLER__RETRY_TIME": "3"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env=env)
+    lines = sorted(str(caught.value).splitlines())
+    assert lines == [
+        f"{config}: crawler.retry_times: Input should be less than or equal to 10",
+        "environment variable NEWSMON_CRAWLER__MAX_REDIRECTS: crawler.max_redirects: "
+        "Input should be less than or equal to 30",
+        "environment variable NEWSMON_CRAWLER__RETRY_TIME: crawler.retry_time: "
+        "Extra inputs are not permitted",
+        "environment variable NEWSMON_NLP__PROCESSES: nlp.processes: "
+        'processes must be between 0 and 64, or "auto"',
+    ]
+
+
+def test_a_section_begun_in_the_environment_is_blamed_on_its_variable(tmp_path: Path) -> None:
+    """No file: an [email] section that only the environment starts lacks its required keys."""
+    env = {"NEWSMON_HOME": str(tmp_path), "NEWSMON_EMAIL__PORT": "25",
+           "NEWSMON_NOSUCH__KEY": "1"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env=env)
+    message = str(caught.value)
+    assert "environment variable NEWSMON_EMAIL__PORT: email.host: Field required" in message
+    assert "environment variable NEWSMON_NOSUCH__KEY: nosuch: Extra inputs" in message
+    assert "settings:" not in message
+
+
 def test_database_password_only_from_the_environment(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text(
         "[storage]\ndatabase_url = 'postgresql://u:secret@db/newsmon'\n"

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from pipeline.minhash import MinHasher, TextSketch
 from pipeline.story_text import content_terms, shingles, term_counts, term_hash, tokens
@@ -34,6 +35,7 @@ _COUNT = struct.Struct("<I")
 _MAX_COUNT = 0xFFFF
 if array("I").itemsize != 4 or array("H").itemsize != 2:  # pragma: no cover - exotic platforms
     raise ImportError("story signatures need 4-byte 'I' and 2-byte 'H' arrays")
+_LOG_TF = (0.0, *(1.0 + math.log(count) for count in range(1, 256)))
 TITLE_ENTITY_BONUS = 2
 """An entity named in the title counts as this many extra mentions: headlines name the subject."""
 
@@ -48,6 +50,12 @@ class TextProfile:
     terms: array[int]
     """Hashed content terms (title and text), ascending; ``counts`` holds their counts."""
     counts: array[int]
+
+    @cached_property
+    def log_counts(self) -> tuple[float, ...]:
+        """``1 + ln(count)`` of each term, in ``terms`` order: the TF factor of its weight,
+        computed once per article rather than once per comparison."""
+        return tuple(map(log_tf, self.counts))
 
     def as_dict(self) -> dict[int, int]:
         """Term hash -> count."""
@@ -103,6 +111,11 @@ def build_profile(
         terms=array("I", [term for term, _ in ordered]),
         counts=array("H", [min(count, _MAX_COUNT) for _, count in ordered]),
     )
+
+
+def log_tf(count: int) -> float:
+    """``1 + ln(count)``, the sublinear term-frequency factor (0 for 0)."""
+    return _LOG_TF[count] if count < len(_LOG_TF) else 1.0 + math.log(count)
 
 
 def entity_salience(article: ClusterInput) -> dict[str, float]:

@@ -23,13 +23,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from pipeline.story_features import ArticleFeatures
+from pipeline.story_features import ArticleFeatures, log_tf
 from pipeline.story_types import ClusteringParams
 from pipeline.story_window import Rarity
 
 SHOWN_TERMS = 4
 """How many shared entities / title words a reason names."""
-_LOG_TF = (0.0, *(1.0 + math.log(count) for count in range(1, 256)))
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class QueryVectors:
         self._idf = {term: terms.idf(term, in_query=True) for term in own_terms}
         """Term IDF, memoised for this query: the window does not change while it is compared."""
         self.text = {
-            term: _log_tf(count) * self._idf[term]
+            term: log_tf(count) * self._idf[term]
             for term, count in zip(profile.terms, profile.counts, strict=True)
         }
         self.title = {term: self._idf[term] for term in features.title_terms}
@@ -123,14 +122,21 @@ class QueryVectors:
         return value, _strongest(named)
 
     def _text_similarity(self, other: ArticleFeatures) -> float:
+        """TF-IDF cosine of the two texts (the hot loop of clustering: one pass over the other
+        article's terms, with this query's memoised IDF)."""
         dot = 0.0
         squares = 0.0
-        mine = self.text
-        for term, count in zip(other.profile.terms, other.profile.counts, strict=True):
-            weight = _log_tf(count) * self._term_idf(term)
+        mine = self.text.get
+        known_idf = self._idf.get
+        for term, tf in zip(other.profile.terms, other.profile.log_counts, strict=True):
+            idf = known_idf(term)
+            if idf is None:
+                idf = self._idf[term] = self._term_rarity.idf(term, in_query=False)
+            weight = tf * idf
             squares += weight * weight
-            if term in mine:
-                dot += mine[term] * weight
+            shared = mine(term)
+            if shared is not None:
+                dot += shared * weight
         return _cosine(dot, self.text_norm, math.sqrt(squares))
 
     def _term_idf(self, term: int) -> float:
@@ -149,10 +155,6 @@ def time_factor(hours_apart: float, params: ClusteringParams) -> float:
     if hours_apart > limit:
         return 0.0
     return 1.0 - (1.0 - params.gap_floor) * (hours_apart - full) / (limit - full)
-
-
-def _log_tf(count: int) -> float:
-    return _LOG_TF[count] if count < len(_LOG_TF) else 1.0 + math.log(count)
 
 
 def _norm(values: Iterable[float]) -> float:

@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, delete, func, insert, or_, select, update
 
 from pipeline.nlp.types import (
     DecidedBy,
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 TITLE, TEXT = "title", "text"
 IN_CHUNK = 500
+_MENTIONS = cast(Table, MentionRow.__table__)
+_REACTIONS = cast(Table, StockReactionRow.__table__)
+"""The tables themselves: tags are written and read as plain rows, without ORM objects."""
 
 
 @dataclass(frozen=True)
@@ -92,16 +95,23 @@ class TagStore:
             return int(session.scalar(query) or 0)
 
     def save(self, article_id: int, tags: ArticleTags, *, at: datetime, version: str) -> None:
-        """Replace the article's tags with ``tags`` and mark it tagged, in one transaction."""
+        """Replace the article's tags with ``tags`` and mark it tagged, in one transaction.
+
+        Rows go in as one multi-row insert per table (no ORM objects: an article has dozens of
+        mentions, and building an object for each cost more than the insert)."""
+        mentions = [_mention_values(article_id, field, m) for field, found in (
+            (TITLE, tags.title_entities), (TEXT, tags.text_entities)) for m in found]
+        reactions = [_reaction_values(article_id, field, r) for field, found in (
+            (TITLE, tags.title_reactions), (TEXT, tags.text_reactions)) for r in found]
         with self._sessions.write() as session:
             session.execute(delete(MentionRow).where(MentionRow.article_id == article_id))
             session.execute(
                 delete(StockReactionRow).where(StockReactionRow.article_id == article_id)
             )
-            for field, mentions in ((TITLE, tags.title_entities), (TEXT, tags.text_entities)):
-                session.add_all(_mention_row(article_id, field, m) for m in mentions)
-            for field, reactions in ((TITLE, tags.title_reactions), (TEXT, tags.text_reactions)):
-                session.add_all(_reaction_row(article_id, field, r) for r in reactions)
+            if mentions:
+                session.execute(insert(_MENTIONS), mentions)
+            if reactions:
+                session.execute(insert(_REACTIONS), reactions)
             session.execute(
                 update(ArticleRow).where(ArticleRow.id == article_id)
                 .values(tagged_at=at, tagger_version=version)
@@ -117,63 +127,55 @@ class TagStore:
 
     def of_many(self, article_ids: Sequence[int]) -> dict[int, ArticleTags]:
         """The stored tags of many articles, two queries per 500 ids."""
-        mentions: dict[int, list[MentionRow]] = defaultdict(list)
-        reactions: dict[int, list[StockReactionRow]] = defaultdict(list)
+        mentions: dict[int, list[Row[Any]]] = defaultdict(list)
+        reactions: dict[int, list[Row[Any]]] = defaultdict(list)
         ids = list(article_ids)
         with self._sessions.read() as session:
             for start in range(0, len(ids), IN_CHUNK):
                 chunk = ids[start:start + IN_CHUNK]
-                for mention in session.scalars(select(MentionRow).where(
+                for mention in session.execute(select(_MENTIONS).where(
                         MentionRow.article_id.in_(chunk)).order_by(MentionRow.id)):
                     mentions[mention.article_id].append(mention)
-                for move in session.scalars(select(StockReactionRow).where(
+                for move in session.execute(select(_REACTIONS).where(
                         StockReactionRow.article_id.in_(chunk)).order_by(StockReactionRow.id)):
                     reactions[move.article_id].append(move)
-        return {
-            article_id: ArticleTags(
-                title_entities=_mentions(mentions[article_id], TITLE),
-                text_entities=_mentions(mentions[article_id], TEXT),
-                title_reactions=_reactions(reactions[article_id], TITLE),
-                text_reactions=_reactions(reactions[article_id], TEXT),
-            )
-            for article_id in ids
-        }
+        return {article_id: _tags(mentions[article_id], reactions[article_id])
+                for article_id in ids}
 
     def of(self, article_id: int) -> ArticleTags:
         """The stored tags of one article."""
-        with self._sessions.read() as session:
-            mentions = session.scalars(select(MentionRow).where(
-                MentionRow.article_id == article_id).order_by(MentionRow.id)).all()
-            reactions = session.scalars(select(StockReactionRow).where(
-                StockReactionRow.article_id == article_id).order_by(StockReactionRow.id)).all()
-        return ArticleTags(
-            title_entities=_mentions(mentions, TITLE), text_entities=_mentions(mentions, TEXT),
-            title_reactions=_reactions(reactions, TITLE),
-            text_reactions=_reactions(reactions, TEXT),
-        )
+        return self.of_many([article_id])[article_id]
 
 
-def _mention_row(article_id: int, field: str, mention: EntityMention) -> MentionRow:
-    return MentionRow(
-        article_id=article_id, field=field, type=mention.type.value, text=mention.text,
-        start_offset=mention.start, end_offset=mention.end, canonical=mention.canonical,
-        canonical_id=mention.canonical_id, developer_id=mention.developer_id,
-        ticker=mention.ticker, parent_id=mention.parent_id, sentence=mention.sentence,
-        decided_by=mention.decided_by.value, confidence=mention.confidence,
+def _tags(mentions: Sequence[Row[Any]], reactions: Sequence[Row[Any]]) -> ArticleTags:
+    return ArticleTags(
+        title_entities=_mentions(mentions, TITLE), text_entities=_mentions(mentions, TEXT),
+        title_reactions=_reactions(reactions, TITLE), text_reactions=_reactions(reactions, TEXT),
     )
 
 
-def _reaction_row(article_id: int, field: str, reaction: StockReaction) -> StockReactionRow:
-    return StockReactionRow(
-        article_id=article_id, field=field, company=reaction.company,
-        company_id=reaction.company_id, ticker=reaction.ticker,
-        direction=reaction.direction.value, magnitude_pct=reaction.magnitude_pct,
-        text=reaction.text, start_offset=reaction.start, end_offset=reaction.end,
-        event=reaction.event, sentence=reaction.sentence,
-    )
+def _mention_values(article_id: int, field: str, mention: EntityMention) -> dict[str, Any]:
+    return {
+        "article_id": article_id, "field": field, "type": mention.type.value,
+        "text": mention.text, "start_offset": mention.start, "end_offset": mention.end,
+        "canonical": mention.canonical, "canonical_id": mention.canonical_id,
+        "developer_id": mention.developer_id, "ticker": mention.ticker,
+        "parent_id": mention.parent_id, "sentence": mention.sentence,
+        "decided_by": mention.decided_by.value, "confidence": mention.confidence,
+    }
 
 
-def _mentions(rows: Sequence[MentionRow], field: str) -> tuple[EntityMention, ...]:
+def _reaction_values(article_id: int, field: str, reaction: StockReaction) -> dict[str, Any]:
+    return {
+        "article_id": article_id, "field": field, "company": reaction.company,
+        "company_id": reaction.company_id, "ticker": reaction.ticker,
+        "direction": reaction.direction.value, "magnitude_pct": reaction.magnitude_pct,
+        "text": reaction.text, "start_offset": reaction.start, "end_offset": reaction.end,
+        "event": reaction.event, "sentence": reaction.sentence,
+    }
+
+
+def _mentions(rows: Sequence[Row[Any]], field: str) -> tuple[EntityMention, ...]:
     return tuple(
         EntityMention(
             type=EntityType(row.type), text=row.text, start=row.start_offset,
@@ -186,7 +188,7 @@ def _mentions(rows: Sequence[MentionRow], field: str) -> tuple[EntityMention, ..
     )
 
 
-def _reactions(rows: Sequence[StockReactionRow], field: str) -> tuple[StockReaction, ...]:
+def _reactions(rows: Sequence[Row[Any]], field: str) -> tuple[StockReaction, ...]:
     return tuple(
         StockReaction(
             company=row.company, direction=Direction(row.direction), text=row.text,

@@ -14,8 +14,10 @@ time, as the daemon runs them (tagging on ``nlp.processes`` worker processes, "a
 default: one per core with the NER), whose wall-clock time is the end-to-end figure the goal
 is judged by; next to baselines measured in the same run on the same pages: httpx fetching
 every page, ``trafilatura.extract`` on every page, ``nlp.pipe`` of the NER package (or spaCy's
-tokenizer, rules-only) on every text. One pass of the outbox is timed too (not part of the
-end-to-end figure). The crawl runs with no per-site delay and 16 requests per site: every outlet
+tokenizer, rules-only) on every text. The CPU time of those bare steps gives the machine's
+ceiling: articles per second that serving and fetching the pages, extracting them and running
+the NER allow on this machine's cores with nothing else to do. One pass of the outbox is timed
+too (not part of the end-to-end figure). The crawl runs with no per-site delay and 16 requests per site: every outlet
 is on one local host here, so politeness settings would measure the delay, not newsmon.
 ``--profile`` then runs the NER-on pass once more under cProfile (not timed) and prints the top
 functions of its tag, cluster and match stages, and of extraction + storage run directly on the
@@ -43,6 +45,7 @@ import argparse
 import cProfile
 import io
 import math
+import os
 import pstats
 import sys
 import time
@@ -205,6 +208,19 @@ def latency_table(result: LatencyResult) -> Table:
     return table
 
 
+def ceiling_line(baseline: Baseline, articles: int, *, ner: bool) -> str:
+    """What the bare steps alone allow on this machine's cores, whatever newsmon does."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    per_article = {name: 1000 * cpu / articles for name, cpu in baseline.cpu_seconds.items()}
+    parts = ", ".join(f"{name} {ms:.1f}" for name, ms in per_article.items())
+    label = "NER on" if ner else "NER off"
+    return (f"ceiling, {label}: the bare steps alone cost {sum(per_article.values()):.1f} ms "
+            f"of CPU an article ({parts}; fetch counts the local site serving the page): at "
+            f"most {baseline.cpu_ceiling(articles, cores):.1f} articles/s on {cores} cores, "
+            "before storing, rule tagging, clustering and matching take their share")
+
+
 def print_goals(console: Console, results: Sequence[ThroughputResult],
                 latency: LatencyResult | None) -> None:
     for result in results:
@@ -275,6 +291,8 @@ def _throughput(console: Console, args: argparse.Namespace, articles: list[Bench
         results.append(replace(result, overlapped_seconds=seconds))
     console.print(throughput_table(results, baselines))
     console.print(counts_table(results))
+    for ner in (True, False):
+        console.print(ceiling_line(baselines[ner], len(articles), ner=ner))
     if collector is not None:  # a run of its own: the profiler slows what it watches
         run_throughput(articles, outlets, queries, ner=True, deliver=False,
                        profile=profiled(collector))

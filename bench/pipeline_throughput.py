@@ -98,6 +98,15 @@ class Baseline:
     """Bare libraries on the same inputs: seconds per step."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """Step name -> CPU seconds this process spent on it (every thread: the fetch step counts
+    the local site serving the pages as well as httpx fetching them)."""
+
+    def cpu_ceiling(self, articles: int, cores: int) -> float:
+        """Articles per second the bare steps alone allow on ``cores`` cores, however well the
+        work is spread: ``cores`` / their CPU seconds per article (0 when not measured)."""
+        spent = sum(self.cpu_seconds.values())
+        return cores * articles / spent if spent > 0 else 0.0
 
 
 def bench_settings(home: Path, *, ner: bool) -> Settings:
@@ -246,17 +255,24 @@ def run_baselines(
 
     from bench.tagging import build_bare_ner, build_tokenizer
 
-    seconds: dict[str, float] = {}
+    baseline = Baseline()
     with BenchSite(articles, outlets) as site:
         if fetch:
-            seconds["fetch"], _ = _timed(lambda: asyncio.run(_fetch_all(site)))
+            _measure_step(baseline, "fetch", lambda: asyncio.run(_fetch_all(site)))
         pages = list(site.pages.values())
-    seconds["extract"], _ = _timed(lambda: deque(map(trafilatura.extract, pages), maxlen=0))
+    _measure_step(baseline, "extract", lambda: deque(map(trafilatura.extract, pages), maxlen=0))
     texts = [f"{a.title}\n\n{a.text}" for a in articles]
     pipe = build_bare_ner() if ner else build_tokenizer()
     pipe(texts[:2])  # the first call loads lazily-built tables; not part of the figure
-    seconds["spacy"], _ = _timed(lambda: pipe(texts))
-    return Baseline(seconds)
+    _measure_step(baseline, "spacy", lambda: pipe(texts))
+    return baseline
+
+
+def _measure_step(baseline: Baseline, name: str, work: Callable[[], Any]) -> None:
+    """Record the wall-clock and the CPU seconds of one bare step."""
+    cpu_started = time.process_time()
+    baseline.seconds[name], _ = _timed(work)
+    baseline.cpu_seconds[name] = time.process_time() - cpu_started
 
 
 async def _fetch_all(site: BenchSite) -> None:

@@ -16,8 +16,11 @@ at run time) each with a tagged AI story spliced in: ordinary text, about 1.4 en
 100 words where the development corpus has 10 and the seed article 6.4, and no repeated
 sentences (the repeated development sentences let the bare tokenizer answer almost every word
 from its cache). The tagger's cost grows with its mentions, so the two corpora bracket real AI
-coverage; the goals are judged on the denser one. Memory: the resident set of a fresh process
-after building each pipeline.
+coverage; the goals are judged on the denser one. A reference row times spaCy's tokenizer with
+an ``EntityRuler`` holding the catalog's patterns and nothing else (the component the issue
+specifies): no rules-only tagger built on it can be faster, so its ratio is the ceiling the
+rules-only goal is measured against (printed under each table). Memory: the resident set of a
+fresh process after building each pipeline.
 
     python bench/tagging.py [--errors] [--no-ner] [--no-speed] [--kb 300] [--repeat 3]
 """
@@ -118,6 +121,22 @@ def build_tokenizer(*, zoned: bool = False) -> Runner:
     return _spacy_runner(spacy.blank("en"), zoned=zoned)
 
 
+def build_entity_ruler() -> Runner:
+    """spaCy's tokenizer and an ``EntityRuler`` holding the catalog's name patterns (matched on
+    lower case, as the tagger's catalog ruler): the component the issue specifies, with none of
+    newsmon's own work (context, linking, stock reactions) and no memory zone."""
+    import spacy
+    from spacy.pipeline import EntityRuler
+
+    from pipeline.nlp.catalog_patterns import build_name_table
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    assert isinstance(ruler, EntityRuler)
+    ruler.add_patterns([dict(pattern) for pattern in build_name_table(load_catalog()).patterns])
+    return _spacy_runner(nlp, zoned=False)
+
+
 def build_bare_ner(*, zoned: bool = False) -> Runner:
     """The statistical NER package with only its ``ner`` component."""
     import spacy
@@ -155,6 +174,8 @@ PIPELINES = (
     Pipeline("tokenizer", 'spaCy tokenizer, spacy.blank("en")', build_tokenizer),
     Pipeline("tokenizer-zoned", "  the same, a memory_zone per batch (reference)",
              lambda: build_tokenizer(zoned=True), baseline="tokenizer", measure_memory=False),
+    Pipeline("entity-ruler", "  + spaCy EntityRuler, catalog patterns (reference)",
+             build_entity_ruler, baseline="tokenizer", measure_memory=False),
     Pipeline("rules", "newsmon Tagger, rules only", lambda: build_tagger(with_ner=False),
              baseline="tokenizer", goal=0.5),
     Pipeline("ner", f"spaCy {NER_PACKAGE}, ner only", build_bare_ner, needs_ner=True),
@@ -342,6 +363,18 @@ def render_speed(
     console.print(table)
 
 
+def _ruler_ceiling(timings: Sequence[Timing]) -> str:
+    """What the specified EntityRuler alone allows a rules-only tagger on this corpus: any
+    tagger built on it runs at most at its speed."""
+    by_key = {timing.pipeline.key: timing for timing in timings}
+    ruler, tokenizer = by_key.get("entity-ruler"), by_key.get("tokenizer")
+    if ruler is None or tokenizer is None or not tokenizer.words_per_second:
+        return ""
+    share = ruler.words_per_second / tokenizer.words_per_second
+    return (f"Ceiling of a rules-only tagger built on the EntityRuler: {share:.1%} of the bare "
+            "tokenizer on this corpus (the ruler alone, before any of newsmon's own work).")
+
+
 def _against(timing: Timing, base: Timing | None) -> tuple[str, str, str]:
     """The ratio, goal and verdict cells of a pipeline compared with its baseline."""
     goal = timing.pipeline.goal
@@ -446,6 +479,7 @@ def run_speed(
         best = time_pipelines(runners, texts, repeat)
         timings = [Timing(pipeline, words, best[pipeline.key]) for pipeline in chosen]
         render_speed(timings, console, title, goals=goals)
+        console.print(_ruler_ceiling(timings))
     console.print(
         f"One process pinned to one core; each pipeline made a warm-up pass, then the best of "
         f"{repeat} passes counts. Words are whitespace-separated; batches of "

@@ -16,10 +16,9 @@ between queries (:mod:`alerts.query.plans`). For an article the index
 2. decides the conditions those keys can make true: most by the keys alone, the rest (NEAR,
    thresholds, dates, filters limited to a field) by evaluating them once;
 3. takes the queries filed under a condition that holds (each query is filed under its most
-   selective required condition) and decides them by set operations in C: a query needing one
-   other condition is found by intersecting the holding conditions with that condition's
-   table of partners; the rest by two set tests each (every other required condition holds,
-   no excluded one does); the few with residual parts are evaluated as trees;
+   selective required condition) and decides them with a few numpy operations on the mask of
+   conditions that hold: every other required condition holds, no excluded one does; the few
+   with residual parts (or more conditions than the tables hold) are then checked in Python;
 4. builds each matched query's reasons from its parts' reasons, computed once per article, and
    returns each matched query once with all its subscribers.
 
@@ -35,8 +34,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, compress
-from operator import and_, itemgetter
+from operator import itemgetter
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from alerts.query import PreparedArticle, Query, Reasons, evaluate
 from alerts.query.ast import Near, Node
@@ -53,6 +55,8 @@ from alerts.query.triggers import (
 from alerts.query.words import literal_key
 from alerts.types import ArticleView
 
+Holds = npt.NDArray[np.bool_]
+"""An article's conditions: which hold (:class:`~alerts.query.plans.CompiledPlans`)."""
 Match = tuple[tuple[int, ...], Reasons]
 """One matched distinct query: the ids of the subscriptions sharing it, and why it matched."""
 
@@ -187,10 +191,12 @@ class MatchIndex:
         """The subscriptions whose query :meth:`match` decides beyond its trigger for
         ``article``: filed under a condition that holds, every required condition holding (the
         excluded conditions and residual parts are then checked)."""
-        holding = self._holding(PreparedArticle(article), None)
+        holds = self._holding(PreparedArticle(article), None)
         plans = self._plans
-        filed = chain(plans.always, *map(plans.filed_under, holding))
-        return {sid for index in filed if holding.issuperset(plans.required[index])
+        queries = np.flatnonzero(holds[plans.trigger])
+        found = queries[holds[plans.others[queries]].all(1)].tolist()
+        return {sid for index in found
+                if index not in plans.checked or holds[list(plans.required[index])].all()
                 for sid in self._subscribers[index]}
 
     def stats(self) -> IndexStats:
@@ -199,33 +205,39 @@ class MatchIndex:
         automaton = plans.automaton
         literals = len(automaton) if automaton is not None else 0
         size = automaton.get_stats()["total_size"] if automaton is not None else 0
-        return IndexStats(len(self), len(self._queries), len(plans.always) + plans.always_filed,
+        return IndexStats(len(self), len(self._queries), plans.always + plans.always_filed,
                           len(plans.exact_by_key) + len(plans.evaluated_by_key), literals,
                           int(size), len(plans.conditions), plans.with_residual)
 
     def __len__(self) -> int:
         return sum(len(sids) for sids in self._subscribers)
 
-    def _holding(self, prepared: PreparedArticle, now: datetime | None) -> set[int]:
-        """The conditions the article makes true (``now`` None: every evaluated condition
+    def _holding(self, prepared: PreparedArticle, now: datetime | None) -> Holds:
+        """Which conditions the article makes true (``now`` None: every evaluated condition
         whose keys are present counts as holding, for :meth:`candidates`)."""
         plans = self._plans
         present = self._present_keys(prepared)
-        holding = set(chain.from_iterable(map(plans.exact_by_key.__getitem__,
-                                              present & plans.exact_keys)))
+        holds = np.zeros(plans.size, np.bool_)
+        holds[plans.true] = True
+        exact = list(map(plans.exact_by_key.__getitem__, present & plans.exact_keys))
+        if exact:
+            holds[np.concatenate(exact)] = True
         maybe = set(chain.from_iterable(map(plans.evaluated_by_key.__getitem__,
                                             present & plans.evaluated_keys)))
         maybe.update(plans.always_evaluated)
         conditions = plans.conditions
         ready = compress(maybe, map(present.issuperset, map(plans.needs.__getitem__, maybe)))
+        found: list[int] = []
         for number in ready:
             condition = conditions[number]
             if any(clause.isdisjoint(present) for clause in condition.checks):
                 continue
             node = condition.node
             if now is None or (node is not None and _holds(node, prepared, now)):
-                holding.add(number)
-        return holding
+                found.append(number)
+        if found:
+            holds[found] = True
+        return holds
 
     def _reasons(self, signatures: Iterable[int], prepared: PreparedArticle,
                  now: datetime) -> dict[int, Reasons]:
@@ -266,30 +278,30 @@ class MatchIndex:
         prepared.present = keys
         return keys
 
-    def _matched(self, holding: set[int], prepared: PreparedArticle,
-                 now: datetime) -> list[int]:
-        """The distinct queries that match, given the conditions that hold."""
+    def _matched(self, holds: Holds, prepared: PreparedArticle, now: datetime) -> list[int]:
+        """The distinct queries that match, given the conditions that hold: vector tests on
+        the queries whose trigger holds, then the checked ones' remaining parts."""
         plans = self._plans
-        matched = list(chain.from_iterable(map(plans.plain.__getitem__,
-                                               holding & plans.plain_keys)))
-        for others in map(plans.paired.__getitem__, holding & plans.paired_keys):
-            matched.extend(chain.from_iterable(map(others.__getitem__,
-                                                   holding.intersection(others))))
-        tested = list(holding & plans.tested_keys)
-        indexes = chain.from_iterable(map(plans.tested_ids.__getitem__, tested))
-        required = chain.from_iterable(map(plans.tested_required.__getitem__, tested))
-        excluded = chain.from_iterable(map(plans.tested_excluded.__getitem__, tested))
-        matched.extend(compress(indexes, map(and_, map(holding.issuperset, required),
-                                             map(holding.isdisjoint, excluded))))
-        evaluated = chain(plans.always, *map(plans.with_parts.__getitem__,
-                                             holding & plans.with_parts_keys))
-        for index in evaluated:
-            if (holding.issuperset(plans.required[index])
-                    and holding.isdisjoint(plans.excluded[index])
-                    and all(evaluate(part, prepared, now) is not None
-                            for part in plans.residual[index])):
-                matched.append(index)
-        return matched
+        queries = np.flatnonzero(holds[plans.trigger])
+        if not queries.size:
+            return []
+        decided = holds[plans.others[queries]].all(1)
+        decided &= ~holds[plans.excluded[queries]].any(1)
+        matched: list[int] = queries[decided].tolist()
+        checked = plans.checked
+        if checked.isdisjoint(matched):
+            return matched
+        return [index for index in matched
+                if index not in checked or self._rest_holds(index, holds, prepared, now)]
+
+    def _rest_holds(self, index: int, holds: Holds, prepared: PreparedArticle,
+                    now: datetime) -> bool:
+        """Whether a checked query's conditions beyond its tables and its residual parts hold."""
+        plans = self._plans
+        return (bool(holds[list(plans.required[index])].all())
+                and not holds[list(plans.excluded_all[index])].any()
+                and all(evaluate(part, prepared, now) is not None
+                        for part in plans.residual[index]))
 
 
 def _holds(node: Node, prepared: PreparedArticle, now: datetime) -> bool:

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
-from itertools import accumulate
 
 from alerts.query.ast import Node, Scope, Words
 from alerts.query.words import CutText, literal_key
@@ -28,7 +27,6 @@ LEAD = "lead"
 LEAD_PARAGRAPH_CHARS = 100
 LEAD_MAX_CHARS = 1000
 LEAD_FALLBACK_CHARS = 400
-_ONE = 1
 _PARAGRAPH = re.compile(r"[^\n]+")
 _TO_WORD_END = re.compile(r"\S*")
 
@@ -72,15 +70,20 @@ class FieldWords:
         """The folded words between single spaces, with a space at each end."""
 
     @cached_property
+    def _bounds(self) -> tuple[list[int], list[int] | None, list[int]]:
+        return self._cut.bounds()
+
+    @property
     def starts(self) -> list[int]:
         """Where each word starts in :attr:`folded` (ascending), to number a hit's words."""
-        return list(accumulate(map(_ONE.__add__, map(len, self.words)), initial=1))[:-1]
+        return self._bounds[2]
 
-    @cached_property
+    @property
     def offsets(self) -> tuple[list[int], list[int] | None]:
         """The start offset of each word in the field's text, and of each word's end (None:
         a word ends at its start plus its length)."""
-        return self._cut.offsets()
+        bounds = self._bounds
+        return bounds[0], bounds[1]
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """The characters of words ``first`` to ``last`` (inclusive) in the field's text."""

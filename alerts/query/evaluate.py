@@ -10,6 +10,7 @@ alternative that holds; NOT contributes none.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -136,9 +137,10 @@ def _within(left: Occurrence, right: Occurrence, distance: int) -> bool:
 def _any_within(lefts: Sequence[Occurrence], rights: Sequence[Occurrence],
                 distance: int) -> bool:
     """Whether some pair is within ``distance`` (:func:`_within`), without trying every pair:
-    the longer side's starts and ends are put in sets, and each occurrence of the shorter side
-    looks for a start just after it or an end just before it (fields far apart as numbers)."""
-    if len(lefts) * len(rights) <= 16 or distance > 64:  # every pair, _within inlined
+    the longer side's starts and ends are numbered on one line (fields far apart) and sorted,
+    and each occurrence of the shorter side looks, by bisection, for a start just after it or
+    an end just before it."""
+    if len(lefts) * len(rights) <= 16:  # every pair, _within inlined
         for field, first, last in lefts:
             for other, start, end in rights:
                 if field == other and 0 <= (start - last if start >= last
@@ -146,13 +148,18 @@ def _any_within(lefts: Sequence[Occurrence], rights: Sequence[Occurrence],
                     return True
         return False
     short, long = (lefts, rights) if len(lefts) <= len(rights) else (rights, lefts)
-    starts = {_FIELD_BASE[field] + first for field, first, _ in long}
-    ends = {_FIELD_BASE[field] + last for field, _, last in long}
+    starts = sorted(_FIELD_BASE[field] + first for field, first, _ in long)
+    ends = sorted(_FIELD_BASE[field] + last for field, _, last in long)
+    count = len(long)
     for field, first, last in short:
         base = _FIELD_BASE[field]
-        if not starts.isdisjoint(range(base + last, base + last + distance + 1)):
+        after = base + last  # a start in [after, after + distance]
+        index = bisect_left(starts, after)
+        if index < count and starts[index] <= after + distance:
             return True
-        if not ends.isdisjoint(range(base + first - distance, base + first + 1)):
+        before = base + first  # an end in [before - distance, before]
+        index = bisect_left(ends, before - distance)
+        if index < count and ends[index] <= before:
             return True
     return False
 

@@ -12,10 +12,9 @@ filter that holds exactly when the article contains one of its keys (a word, an 
 directional stock reaction, a field value; :func:`alerts.query.triggers.decided_by_keys`) is
 decided by the keys alone; other filters (NEAR, stock thresholds, dates, a filter limited to
 one field or to the lead) are evaluated, but only when their necessary keys are present. A
-query without residual parts is then decided by set tests on the conditions that hold (one
-intersection per condition for the queries that need exactly two, filed as pairs; two tests each
-for the rest); its reasons are the reasons of its required parts in query order, each computed
-once per article.
+query without residual parts is then decided by vector tests (numpy) on the mask of the
+conditions that hold, over the queries filed under one that holds (:class:`CompiledPlans`); its
+reasons are the reasons of its required parts in query order, each computed once per article.
 """
 
 from __future__ import annotations
@@ -23,11 +22,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from itertools import chain
 from typing import Any, TypeVar
 
 import ahocorasick
+import numpy as np
+import numpy.typing as npt
 
 from alerts.query.ast import And, Node, Not, Or, Stock, leaves
 from alerts.query.triggers import (
@@ -171,12 +170,28 @@ def plan_query(root: Node, table: ConditionTable) -> Plan:
                 tuple(residual), tuple(reasons))
 
 
+Conditions = npt.NDArray[np.intp]
+"""Condition numbers, as numpy indexes into an article's :attr:`CompiledPlans.holds` mask."""
+
+WIDTH = 4
+"""Columns of the per-query tables: required conditions besides the trigger, and excluded
+ones, beyond which a query's conditions are tested one by one (few queries have more)."""
+
+
 @dataclass(frozen=True)
 class CompiledPlans:
-    """The tables :class:`alerts.matching.MatchIndex` runs on, for queries numbered 0..n-1."""
+    """The tables :class:`alerts.matching.MatchIndex` runs on, for queries numbered 0..n-1.
+
+    An article's conditions are a boolean mask (numpy) of :attr:`size` entries, two past the
+    conditions: :attr:`true` always holds, :attr:`false` never does (what the tables are padded
+    with). A query matches when its :attr:`trigger` holds (its most selective required
+    condition, or :attr:`true`), every one of its :attr:`others` does, none of its
+    :attr:`excluded` does, and, for the queries in :attr:`checked`, the rest of their
+    required and excluded conditions and their residual parts too: a few vector operations
+    over the queries whose trigger holds, then Python for the few checked ones."""
 
     conditions: tuple[Condition, ...]
-    exact_by_key: dict[Key, tuple[int, ...]]
+    exact_by_key: dict[Key, Conditions]
     """Key -> the conditions it decides (they hold when the article contains the key)."""
     exact_keys: frozenset[Key]
     evaluated_by_key: dict[Key, tuple[int, ...]]
@@ -184,25 +199,22 @@ class CompiledPlans:
     evaluated_keys: frozenset[Key]
     always_evaluated: tuple[int, ...]
     """Conditions evaluated for every article (date windows)."""
-    plain: dict[int, tuple[int, ...]]
-    """Condition -> the queries that match when it holds (it is their only part)."""
-    paired: dict[int, dict[int, tuple[int, ...]]]
-    """Condition -> other condition -> the queries that match when both hold (their only
-    parts): decided by one C set intersection per condition, not one set test per query."""
-    tested_ids: dict[int, tuple[int, ...]]
-    """Condition -> the queries filed under it that set tests decide ..."""
-    tested_required: dict[int, tuple[frozenset[int], ...]]
-    """... the other conditions each requires ..."""
-    tested_excluded: dict[int, tuple[frozenset[int], ...]]
-    """... and the conditions each excludes."""
-    with_parts: dict[int, tuple[int, ...]]
-    """Condition -> the queries filed under it that have residual parts."""
-    always: tuple[int, ...]
+    trigger: Conditions
+    """Query -> the condition it is filed under (:attr:`true`: none, it is always tried)."""
+    others: npt.NDArray[np.intp]
+    """Query -> up to :data:`WIDTH` other required conditions (padded with :attr:`true`)."""
+    excluded: npt.NDArray[np.intp]
+    """Query -> up to :data:`WIDTH` excluded conditions (padded with :attr:`false`)."""
+    checked: frozenset[int]
+    """Queries with residual parts or more conditions than the tables hold."""
+    required: tuple[tuple[int, ...], ...]
+    """Query -> every required condition (for the :attr:`checked` ones)."""
+    excluded_all: tuple[tuple[int, ...], ...]
+    """Query -> every excluded condition (for the :attr:`checked` ones)."""
+    always: int
     """Queries without a required condition: decided for every article."""
     always_filed: int
     """How many queries are filed under a condition evaluated for every article."""
-    required: tuple[frozenset[int], ...]
-    excluded: tuple[frozenset[int], ...]
     residual: tuple[tuple[Node, ...], ...]
     signature: tuple[int, ...]
     """Query -> the number of its reason parts (queries with the same parts share reasons)."""
@@ -220,27 +232,17 @@ class CompiledPlans:
     needs: dict[int, frozenset[Key]]
     """Evaluated condition -> keys it needs besides one of its own (its one-key checks)."""
 
-    @cached_property
-    def tested_keys(self) -> frozenset[int]:
-        return frozenset(self.tested_ids)
+    @property
+    def true(self) -> int:
+        return len(self.conditions)
 
-    @cached_property
-    def plain_keys(self) -> frozenset[int]:
-        return frozenset(self.plain)
+    @property
+    def false(self) -> int:
+        return len(self.conditions) + 1
 
-    @cached_property
-    def paired_keys(self) -> frozenset[int]:
-        return frozenset(self.paired)
-
-    @cached_property
-    def with_parts_keys(self) -> frozenset[int]:
-        return frozenset(self.with_parts)
-
-    def filed_under(self, condition: int) -> tuple[int, ...]:
-        """Every query filed under ``condition``."""
-        paired = self.paired.get(condition, {})
-        return (*self.plain.get(condition, ()), *chain.from_iterable(paired.values()),
-                *self.tested_ids.get(condition, ()), *self.with_parts.get(condition, ()))
+    @property
+    def size(self) -> int:
+        return len(self.conditions) + 2
 
     @property
     def with_residual(self) -> int:
@@ -256,68 +258,49 @@ def compile_plans(roots: Sequence[Node], cost: Callable[[Clause], float]) -> Com
     conditions = tuple(table.conditions)
     numbers = table.numbers
     exact, evaluated = _conditions_by_key(conditions, numbers)
-    filing = _Filing(table)
+    filing = _Filing(table, len(plans))
     for index, plan in enumerate(plans):
         filing.file(index, plan)
     signature, signature_parts, parts, repeats = _signatures(plans)
     automaton, title_key = _automaton(roots)
     return CompiledPlans(
-        conditions, exact, frozenset(exact), evaluated, frozenset(evaluated),
+        conditions, {key: np.array(found, np.intp) for key, found in exact.items()},
+        frozenset(exact), evaluated, frozenset(evaluated),
         tuple(n for n, c in zip(numbers, conditions, strict=True)
               if c.node is not None and not c.keys),
-        _frozen(filing.plain),
-        {trigger: _frozen(others) for trigger, others in filing.paired.items()},
-        _frozen(filing.tested_ids), _frozen(filing.tested_required),
-        _frozen(filing.tested_excluded), _frozen(filing.with_parts), tuple(filing.always),
-        filing.always_filed, tuple(filing.required), tuple(filing.excluded),
-        tuple(plan.residual for plan in plans), signature, signature_parts, parts, repeats,
-        automaton, title_key, _needs(conditions, numbers),
+        filing.trigger, filing.others, filing.excluded, frozenset(filing.checked),
+        tuple(plan.required for plan in plans), tuple(plan.excluded for plan in plans),
+        filing.always, filing.always_filed, tuple(plan.residual for plan in plans), signature,
+        signature_parts, parts, repeats, automaton, title_key, _needs(conditions, numbers),
     )
 
 
 class _Filing:
-    """Files each query under its most selective required condition, by kind of decision."""
+    """Files each query under its most selective required condition, in numpy tables."""
 
-    def __init__(self, table: ConditionTable) -> None:
+    def __init__(self, table: ConditionTable, queries: int) -> None:
         self.table = table
-        self.plain: dict[int, list[int]] = defaultdict(list)
-        self.paired: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-        self.tested_ids: dict[int, list[int]] = defaultdict(list)
-        self.tested_required: dict[int, list[frozenset[int]]] = defaultdict(list)
-        self.tested_excluded: dict[int, list[frozenset[int]]] = defaultdict(list)
-        self.with_parts: dict[int, list[int]] = defaultdict(list)
-        self.always: list[int] = []
+        true, false = len(table.conditions), len(table.conditions) + 1
+        self.trigger = np.full(queries, true, np.intp)
+        self.others = np.full((queries, WIDTH), true, np.intp)
+        self.excluded = np.full((queries, WIDTH), false, np.intp)
+        self.checked: list[int] = []
+        self.always = 0
         self.always_filed = 0
-        self.required: list[frozenset[int]] = []
-        self.excluded: list[frozenset[int]] = []
-        self._sets: dict[frozenset[int], frozenset[int]] = {}
-
-    def shared(self, numbers: Iterable[int]) -> frozenset[int]:
-        """The set of ``numbers``, one object for equal sets (thousands of queries share them)."""
-        found = frozenset(numbers)
-        return self._sets.setdefault(found, found)
 
     def file(self, index: int, plan: Plan) -> None:
-        required, excluded = self.shared(plan.required), self.shared(plan.excluded)
-        self.required.append(required)
-        self.excluded.append(excluded)
+        if plan.residual or len(plan.required) > WIDTH + 1 or len(plan.excluded) > WIDTH:
+            self.checked.append(index)
+        self.excluded[index, :len(plan.excluded[:WIDTH])] = plan.excluded[:WIDTH]
         if not plan.required:
-            self.always.append(index)
+            self.always += 1
             return
         trigger = min(plan.required, key=self.table.cost)
         if self.table.cost(trigger) == 1.0 and not self.table.conditions[trigger].keys:
             self.always_filed += 1
-        if plan.residual:
-            self.with_parts[trigger].append(index)
-        elif len(required) == 1 and not excluded:
-            self.plain[trigger].append(index)
-        elif len(required) == 2 and not excluded:
-            [other] = required - {trigger}
-            self.paired[trigger][other].append(index)
-        else:
-            self.tested_ids[trigger].append(index)
-            self.tested_required[trigger].append(self.shared(required - {trigger}))
-            self.tested_excluded[trigger].append(excluded)
+        self.trigger[index] = trigger
+        others = [number for number in plan.required if number != trigger][:WIDTH]
+        self.others[index, :len(others)] = others
 
 
 def _needs(conditions: Sequence[Condition], numbers: Sequence[int]) -> dict[int, frozenset[Key]]:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from itertools import accumulate, compress, count
 from operator import add
+from typing import cast
+
+import numpy as np
 
 _WORD = re.compile(r"[^\W_]+")
 _SPLIT = re.compile(r"([^\W_]+)")
@@ -43,6 +46,31 @@ class CutText:
         # piece k starts after the lengths of the pieces before it and k separators
         at = map(add, accumulate(map(len, pieces), initial=0), count())
         return list(compress(at, pieces)), None
+
+    def bounds(self) -> tuple[list[int], list[int] | None, list[int]]:
+        """:meth:`offsets`, and where each word starts in the words joined by single spaces
+        after one space (:func:`literal_key` of all the words): both at once, and with numpy
+        when the folding kept every character (a third of the time of :meth:`offsets` alone,
+        for the matcher, which needs both for each article with a match)."""
+        if self._spaced is None:
+            starts, ends = self.offsets()
+            return starts, ends, _joined_starts(self.words)
+        codes = np.frombuffer(self._spaced.encode("utf-32-le", "surrogatepass"), np.uint32)
+        inside = (codes != _SPACE).view(np.int8)
+        edges = np.flatnonzero(np.diff(inside, prepend=np.int8(0), append=np.int8(0)))
+        firsts = edges[0::2]
+        lengths = edges[1::2] - firsts
+        joined = np.cumsum(lengths + 1) - lengths
+        return cast(list[int], firsts.tolist()), None, cast(list[int], joined.tolist())
+
+
+_SPACE = 0x20
+_ONE = 1
+
+
+def _joined_starts(words: tuple[str, ...]) -> list[int]:
+    """Where each word starts in ``literal_key(words)``."""
+    return list(accumulate(map(_ONE.__add__, map(len, words)), initial=1))[:-1]
 
 
 def _spaced(folded: str) -> str:

@@ -23,7 +23,7 @@ from alerts.query.ast import (
     Stock,
     Words,
 )
-from alerts.query.words import CutText
+from alerts.query.words import CutText, literal_key
 from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
 from config.catalog import Catalog
 from tests.alerts.query_support import fail, parse
@@ -365,6 +365,12 @@ def test_words_are_runs_of_letters_and_digits_at_their_offsets() -> None:
             ends = [start + len(word) for start, word in zip(starts, cut.words, strict=True)]
         assert [m.span() for m in re.finditer(r"[^\W_]+", text)] == list(
             zip(starts, ends, strict=True))
+        firsts, lasts, joined = cut.bounds()  # the matcher's: offsets and joined-word starts
+        assert (firsts, lasts) == cut.offsets()
+        spaced = literal_key(cut.words)
+        assert [spaced[at - 1] for at in joined] == [" "] * len(joined)
+        assert [spaced[at:at + len(word)] for at, word in zip(joined, cut.words, strict=True)] \
+            == list(cut.words)
 
 
 def test_title_and_text_scopes(catalog: Catalog) -> None:

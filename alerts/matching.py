@@ -53,7 +53,7 @@ from alerts.query.triggers import (
     article_keys,
 )
 from alerts.query.words import literal_key
-from alerts.types import ArticleView
+from alerts.types import ArticleView, MatchReason
 
 Holds = npt.NDArray[np.bool_]
 """An article's conditions: which hold (:class:`~alerts.query.plans.CompiledPlans`)."""
@@ -244,20 +244,25 @@ class MatchIndex:
         """The reasons of the queries with each signature: their parts' reasons in order (each
         part is known to hold, and explained once per article), without repeats."""
         plans = self._plans
-        parts_of, parts = plans.signature_parts, plans.parts
-        signatures = list(signatures)
-        numbers = dict.fromkeys(chain.from_iterable(map(parts_of.__getitem__, signatures)))
-        explained = {number: evaluate(parts[number], prepared, now) or ()
-                     for number in numbers}
+        parts_of, repeats = plans.signature_parts, plans.repeats
+        explained: dict[int, Reasons] = {}  # id(part) -> its reasons
         known: dict[int, Reasons] = {}
         for signature in signatures:
-            own = parts_of[signature]
-            if len(own) == 1:
-                known[signature] = explained[own[0]]
+            parts = parts_of[signature]
+            if len(parts) == 1:
+                found = explained.get(id(parts[0]))
+                if found is None:
+                    found = explained[id(parts[0])] = evaluate(parts[0], prepared, now) or ()
+                known[signature] = found
                 continue
-            joined = tuple(chain.from_iterable(map(explained.__getitem__, own)))
+            joined: list[MatchReason] = []
+            for part in parts:
+                found = explained.get(id(part))
+                if found is None:
+                    found = explained[id(part)] = evaluate(part, prepared, now) or ()
+                joined += found
             known[signature] = tuple({id(reason): reason for reason in joined}.values()) \
-                if plans.repeats[signature] else joined
+                if repeats[signature] else tuple(joined)
         return known
 
     def _present_keys(self, prepared: PreparedArticle) -> set[Key]:

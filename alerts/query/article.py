@@ -32,6 +32,9 @@ _TO_WORD_END = re.compile(r"\S*")
 
 Span = tuple[str, int, int]
 """(field, start, end): characters ``[start, end)`` of the article's ``title`` or ``text``."""
+Hits = Mapping[str, Mapping[tuple[str, str], list[int]]]
+"""The matcher's hits: field -> word key -> where each occurrence ends in the field's folded
+words (the index of its trailing space), ascending."""
 Occurrence = tuple[str, int, int]
 """(field, first word, last word + 1): a word or phrase found, by word index."""
 
@@ -104,7 +107,7 @@ class PreparedArticle:
         """Set by :class:`~alerts.matching.MatchIndex` for its own queries only: every key its
         automaton found, which includes every word and phrase of those queries that occurs. A
         word or phrase whose key is missing does not occur, without looking."""
-        self.hits: Mapping[str, Mapping[tuple[str, str], list[int]]] | None = None
+        self.hits: Hits | None = None
         """Set by the matcher with :attr:`present`: field -> word key -> where its automaton
         found the words in the field's :attr:`FieldWords.folded` (index of the last
         character), so occurrences need no search."""
@@ -195,7 +198,7 @@ class PreparedArticle:
                      if occurrence[0] == "title" or occurrence[2] <= limit)
 
     def _found(self, key: tuple[str, str], size: int, scope: Scope,
-               hits: Mapping[str, Mapping[tuple[str, str], list[int]]]) -> tuple[Occurrence, ...]:
+               hits: Hits) -> tuple[Occurrence, ...]:
         """Occurrences from the matcher's hits of a word ``key`` (``("w", literal)``): a hit
         ending at ``end`` starts its first word at ``end - len(literal) + 2``."""
         found: list[Occurrence] = []

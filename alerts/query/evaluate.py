@@ -10,12 +10,12 @@ alternative that holds; NOT contributes none.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.query.article import Occurrence, PreparedArticle
+from alerts.query.article import FIELDS, LEAD, Hits, Occurrence, PreparedArticle
 from alerts.query.ast import (
     And,
     Developer,
@@ -104,11 +104,55 @@ def near_holds(node: Near, article: PreparedArticle) -> bool:
     """Whether the NEAR holds, without its reasons: what the matcher needs to decide a NEAR
     condition (most NEARs it decides are in no matched query, so their spans would be wasted)."""
     present = article.present
-    if present is not None and (node.left.key not in present or node.right.key not in present):
-        return False
+    if present is not None:
+        if node.left.key not in present or node.right.key not in present:
+            return False
+        hits = article.hits
+        if hits is not None and LEAD not in (node.left.scope, node.right.scope):
+            return _near_in_hits(node, article, hits)
     lefts = article.occurrences_of(node.left)
     rights = article.occurrences_of(node.right) if lefts else ()
     return bool(rights) and _any_within(lefts, rights, node.distance)
+
+
+def _near_in_hits(node: Near, article: PreparedArticle, hits: Hits) -> bool:
+    """:func:`near_holds` from the matcher's hits, without numbering words: in a field's
+    folded words (one space between words) the words between two occurrences are the spaces
+    between the first one's trailing space and the second one's leading space, and the closest
+    occurrence of one side after (or before) an occurrence of the other is found by bisection.
+    Scopes limited to the lead are not handled here."""
+    left, right, distance = node.left, node.right, node.distance
+    for name in FIELDS:
+        if (left.scope is not None and left.scope != name) or (
+                right.scope is not None and right.scope != name):
+            continue
+        short, long = hits[name].get(left.key), hits[name].get(right.key)
+        if not short or not long:
+            continue
+        short_size, long_size = len(left.key[1]) - 1, len(right.key[1]) - 1
+        if len(short) > len(long):
+            short, long, short_size, long_size = long, short, long_size, short_size
+        folded = article.fields[name].folded
+        leading = [end - long_size for end in long]  # where each occurrence's leading space is
+        count = len(long)
+        for end in short:  # ``end``: the occurrence's trailing space
+            after = bisect_left(leading, end)  # the first one starting at or after it
+            if after < count and _spaces_within(folded, end, leading[after], distance):
+                return True
+            start = end - short_size
+            before = bisect_right(long, start) - 1  # the last one ending before it
+            if before >= 0 and _spaces_within(folded, long[before], start, distance):
+                return True
+    return False
+
+
+def _spaces_within(folded: str, start: int, end: int, limit: int) -> bool:
+    """Whether ``folded[start:end]`` has at most ``limit`` spaces: counted in a first stretch
+    of the span (a far occurrence has more spaces there already), then, if need be, whole."""
+    stretch = start + 8 * (limit + 1)
+    if end > stretch and folded.count(" ", start, stretch) > limit:
+        return False
+    return folded.count(" ", start, end) <= limit
 
 
 def _near(node: Near, article: PreparedArticle, now: datetime) -> Reasons | None:

@@ -218,10 +218,8 @@ class CompiledPlans:
     residual: tuple[tuple[Node, ...], ...]
     signature: tuple[int, ...]
     """Query -> the number of its reason parts (queries with the same parts share reasons)."""
-    signature_parts: tuple[tuple[int, ...], ...]
-    """Signature -> the numbers of its parts, in query order."""
-    parts: tuple[Node, ...]
-    """Part number -> the part (a filter, an OR of filters, or a residual subtree)."""
+    signature_parts: tuple[tuple[Node, ...], ...]
+    """Signature -> its parts (filters, ORs of filters, residual subtrees), in query order."""
     repeats: tuple[bool, ...]
     """Whether two parts of a signature can give the same reason object (removed once)."""
     automaton: Any
@@ -261,7 +259,7 @@ def compile_plans(roots: Sequence[Node], cost: Callable[[Clause], float]) -> Com
     filing = _Filing(table, len(plans))
     for index, plan in enumerate(plans):
         filing.file(index, plan)
-    signature, signature_parts, parts, repeats = _signatures(plans)
+    signature, signature_parts, repeats = _signatures(plans)
     automaton, title_key = _automaton(roots)
     return CompiledPlans(
         conditions, {key: np.array(found, np.intp) for key, found in exact.items()},
@@ -271,7 +269,7 @@ def compile_plans(roots: Sequence[Node], cost: Callable[[Clause], float]) -> Com
         filing.trigger, filing.others, filing.excluded, frozenset(filing.checked),
         tuple(plan.required for plan in plans), tuple(plan.excluded for plan in plans),
         filing.always, filing.always_filed, tuple(plan.residual for plan in plans), signature,
-        signature_parts, parts, repeats, automaton, title_key, _needs(conditions, numbers),
+        signature_parts, repeats, automaton, title_key, _needs(conditions, numbers),
     )
 
 
@@ -323,22 +321,20 @@ def _conditions_by_key(
 
 def _signatures(
     plans: Sequence[Plan],
-) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...], tuple[Node, ...], tuple[bool, ...]]:
-    """Number the distinct parts (by identity: nodes are interned) and the distinct tuples of
-    reason parts; queries with equal tuples share their reasons in an article."""
-    part_numbers: dict[int, int] = {}
-    parts: list[Node] = []
+) -> tuple[tuple[int, ...], tuple[tuple[Node, ...], ...], tuple[bool, ...]]:
+    """Number the distinct tuples of reason parts (by identity: nodes are interned); queries
+    with equal tuples share their reasons in an article."""
     numbers: dict[tuple[int, ...], int] = {}
+    signatures: list[tuple[Node, ...]] = []
     signature: list[int] = []
     for plan in plans:
-        for part in plan.reasons:
-            if part_numbers.setdefault(id(part), len(parts)) == len(parts):
-                parts.append(part)
-        key = tuple(part_numbers[id(part)] for part in plan.reasons)
-        signature.append(numbers.setdefault(key, len(numbers)))
-    signatures = tuple(numbers)
-    repeats = tuple(_may_repeat(tuple(parts[number] for number in key)) for key in signatures)
-    return tuple(signature), signatures, tuple(parts), repeats
+        key = tuple(map(id, plan.reasons))
+        number = numbers.setdefault(key, len(numbers))
+        if number == len(signatures):
+            signatures.append(plan.reasons)
+        signature.append(number)
+    repeats = tuple(map(_may_repeat, signatures))
+    return tuple(signature), tuple(signatures), repeats
 
 
 def _may_repeat(parts: tuple[Node, ...]) -> bool:

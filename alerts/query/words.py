@@ -56,8 +56,9 @@ class CutText:
             starts, ends = self.offsets()
             return starts, ends, _joined_starts(self.words)
         codes = np.frombuffer(self._spaced.encode("utf-32-le", "surrogatepass"), np.uint32)
-        inside = (codes != _SPACE).view(np.int8)
-        edges = np.flatnonzero(np.diff(inside, prepend=np.int8(0), append=np.int8(0)))
+        inside = np.zeros(len(codes) + 2, np.bool_)  # a space before and after the text
+        np.not_equal(codes, _SPACE, out=inside[1:-1])
+        edges = (inside[1:] != inside[:-1]).nonzero()[0]  # where words start, then end
         firsts = edges[0::2]
         lengths = edges[1::2] - firsts
         joined = np.cumsum(lengths + 1) - lengths

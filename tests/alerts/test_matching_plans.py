@@ -13,8 +13,8 @@ import pytest
 
 from alerts.matching import MatchIndex
 from alerts.query import PreparedArticle, Query, evaluate
-from alerts.query.ast import And, Node, Not, Or
-from alerts.query.evaluate import _any_within, _within
+from alerts.query.ast import And, Near, Node, Not, Or, Words
+from alerts.query.evaluate import _any_within, _within, near_holds
 from alerts.query.plans import ConditionTable, plan_query
 from alerts.query.triggers import decided_by_keys, leaf_clause
 from alerts.types import ArticleView, EntityRef, ReactionRef
@@ -143,6 +143,34 @@ def test_near_shortcut_agrees_with_every_pair() -> None:
         distance = rng.choice([rng.randint(0, 6), rng.randint(0, 80)])
         expected = any(_within(left, right, distance) for left in sides[0] for right in sides[1])
         assert _any_within(sides[0], sides[1], distance) == expected
+
+
+def test_near_from_the_matcher_s_hits_agrees_with_numbered_words() -> None:
+    """The matcher decides a NEAR from where its automaton found the words (spaces counted
+    between them); the evaluator, from numbered word occurrences: the same answer, phrases,
+    scopes, repeated and long words included."""
+    rng = random.Random(8)
+    vocab = ["a", "b", "cc", "a b", "extraordinarily", "d"]
+    checked = held = 0
+    for _ in range(600):
+        fields = [" ".join(rng.choice(vocab) + rng.choice(["", ",", " -", ".", "\n"])
+                           for _ in range(rng.randint(0, count))) for count in (8, 40)]
+        article = ArticleView(article_id=1, title=fields[0], text=fields[1], source="s",
+                              site="example.com", url="https://example.com/1")
+        nears = [Near(Words(tuple(rng.choice(vocab).split()), rng.choice([None, "title", "text"])),
+                      Words(tuple(rng.choice(vocab).split()), rng.choice([None, "title", "text"])),
+                      rng.randint(0, 5)) for _ in range(5)]
+        index = MatchIndex.build((number, Query("", near)) for number, near in enumerate(nears))
+        prepared = PreparedArticle(article)
+        index._present_keys(prepared)
+        for near in nears:
+            plain = PreparedArticle(article)  # no hits: occurrences numbered by word
+            lefts, rights = plain.occurrences_of(near.left), plain.occurrences_of(near.right)
+            expected = bool(lefts and rights) and _any_within(lefts, rights, near.distance)
+            assert near_holds(near, prepared) == expected, (article, near)
+            checked += 1
+            held += expected
+    assert held > 300 and checked - held > 300
 
 
 def test_title_words_have_keys_of_their_own(catalog: Catalog) -> None:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
+from itertools import repeat
 
 from alerts.query.ast import Node, Scope, Words
 from alerts.query.words import CutText, literal_key
@@ -73,19 +74,20 @@ class FieldWords:
         """The folded words between single spaces, with a space at each end."""
 
     @cached_property
-    def _bounds(self) -> tuple[list[int], list[int] | None, list[int]]:
+    def bounds(self) -> tuple[list[int], list[int] | None, list[int]]:
+        """:attr:`offsets` and :attr:`starts` at once (:meth:`CutText.bounds`)."""
         return self._cut.bounds()
 
     @property
     def starts(self) -> list[int]:
         """Where each word starts in :attr:`folded` (ascending), to number a hit's words."""
-        return self._bounds[2]
+        return self.bounds[2]
 
     @property
     def offsets(self) -> tuple[list[int], list[int] | None]:
         """The start offset of each word in the field's text, and of each word's end (None:
         a word ends at its start plus its length)."""
-        bounds = self._bounds
+        bounds = self.bounds
         return bounds[0], bounds[1]
 
     def span(self, first: int, last: int) -> tuple[int, int]:
@@ -155,20 +157,27 @@ class PreparedArticle:
         assert hits is not None
         back = len(key[1]) - 2  # a hit ending at ``end`` starts its first word at end - back
         spans: list[Span] = []
-        for name in scope_fields(scope):
+        for name in FIELDS if scope is None else scope_fields(scope):
             ends = hits[name].get(key)
-            if ends:
-                field = self.fields[name]
-                starts = field.starts
-                firsts, lasts = field.offsets
-                words = field.words
-                limit = self.lead_words if scope == LEAD and name == "text" else len(words)
-                for end in ends:
-                    index = bisect_left(starts, end - back)
-                    last = index + size - 1
-                    if last < limit:
-                        spans.append((name, firsts[index], firsts[last] + len(words[last])
-                                      if lasts is None else lasts[last]))
+            if not ends:
+                continue
+            field = self.fields[name]
+            firsts, lasts, starts = field.bounds
+            if scope == LEAD and name == "text":
+                limit = self.lead_words
+            elif size == 1 and lasts is None:  # the commonest: one word, folded in place
+                spans += [(name, firsts[index], firsts[index] + back) for index in
+                          map(bisect_left, repeat(starts), map(back.__rsub__, ends))]
+                continue
+            else:
+                limit = len(field.words)
+            words = field.words
+            for end in ends:
+                index = bisect_left(starts, end - back)
+                last = index + size - 1
+                if last < limit:
+                    spans.append((name, firsts[index], firsts[last] + len(words[last])
+                                  if lasts is None else lasts[last]))
         return tuple(spans)
 
     def _find(self, words: tuple[str, ...], scope: Scope) -> tuple[Occurrence, ...]:

@@ -91,12 +91,16 @@ def _not(node: Not, article: PreparedArticle, now: datetime) -> Reasons | None:
 
 
 def _words(node: Words, article: PreparedArticle, now: datetime) -> Reasons | None:
-    if article.present is not None:  # the matcher's article: spans straight from its hits
+    present = article.present
+    if present is not None:  # the matcher's article: spans straight from its hits
         key = node.key
-        spans = article.hit_spans(key, len(node.words), node.scope) \
-            if key in article.present else ()
-    else:
-        spans = article.spans(article.occurrences(node.words, node.scope))
+        if key not in present:
+            return None
+        size = len(node.words)
+        spans = article.hit_spans(key, size, node.scope)
+        return (MatchReason("term" if size == 1 else "phrase", node.label, spans),) \
+            if spans else None
+    spans = article.spans(article.occurrences(node.words, node.scope))
     return (MatchReason(node.kind, node.label, spans),) if spans else None
 
 

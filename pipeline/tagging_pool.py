@@ -24,6 +24,11 @@ process group): the daemon finishes or abandons the current batch itself, then :
 stops them; a call the closing cuts short raises :class:`PoolClosedError` (a
 ``TaggerUnavailableError``: its articles stay waiting, none is refused). A worker whose parent
 dies (SIGKILL, a crash) notices within a second and exits.
+
+Each worker reports its process id once, first thing in its initializer, on a queue of its
+executor; :meth:`TaggerPool.worker_pids` keeps the reported ids that are still among this
+process's live children (``multiprocessing.active_children``), so it needs nothing private of
+``ProcessPoolExecutor`` and never counts another pool's workers.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import accumulate, pairwise
+from multiprocessing.queues import SimpleQueue
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from config.catalog import Catalog
@@ -77,6 +83,9 @@ class TaggerPool:
         self._settings = settings
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._pid_reports: SimpleQueue[int] | None = None
+        """Where the current executor's workers report their process ids (one each)."""
+        self._reported_pids: set[int] = set()
         self._closed = False
         self.restarts = 0
         """How many times a dead worker made the pool start again."""
@@ -106,17 +115,24 @@ class TaggerPool:
         return [result for part in parts for result in part]
 
     def worker_pids(self) -> list[int]:
-        """The process ids of the running workers (for monitoring their memory)."""
+        """The process ids of the running workers (for monitoring their memory): those the
+        current executor's workers reported that are still alive. A worker is listed once its
+        initializer has begun (within a moment of being spawned), until it ends."""
         with self._lock:
-            executor = self._executor
-        processes = getattr(executor, "_processes", None) or {}
-        return sorted(pid for pid, process in dict(processes).items() if process.is_alive())
+            reports = self._pid_reports
+            if reports is not None:
+                while not reports.empty():
+                    self._reported_pids.add(reports.get())
+            alive = {child.pid for child in multiprocessing.active_children()}
+            self._reported_pids &= alive
+            return sorted(self._reported_pids)
 
     def close(self) -> None:
         """Stop the workers (a batch in progress finishes first); the pool cannot be used again."""
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
+            self._forget_workers()
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
@@ -131,13 +147,21 @@ class TaggerPool:
             if self._closed:
                 raise PoolClosedError("the tagging pool is closed")
             if self._executor is None:
+                context = multiprocessing.get_context("spawn")
+                self._pid_reports = context.SimpleQueue()
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.processes,
-                    mp_context=multiprocessing.get_context("spawn"),
+                    mp_context=context,
                     initializer=_start_worker,
-                    initargs=(self._catalog, self._settings),
+                    initargs=(self._catalog, self._settings, self._pid_reports),
                 )
             return self._executor
+
+    def _forget_workers(self) -> None:
+        """Drop the reports of the executor just let go (call with the lock held). The queue is
+        not closed here: the executor may still be spawning a worker that carries it."""
+        self._pid_reports = None
+        self._reported_pids = set()
 
     def _run(self, task: Callable[..., _T], calls: list[tuple[Any, ...]]) -> list[_T]:
         """``task(*args)`` for each call, spread over the workers; the results in order. A
@@ -165,6 +189,7 @@ class TaggerPool:
             if self._executor is not broken:
                 return
             self._executor = None
+            self._forget_workers()
             self.restarts += 1
         broken.shutdown(wait=False, cancel_futures=True)
         logger.error("a tagging worker process died; starting the tagging pool again")
@@ -194,9 +219,11 @@ _worker_tagger: Tagger | None = None
 _worker_error: str | None = None
 
 
-def _start_worker(catalog: Catalog, settings: NlpSettings) -> None:
-    """Build this worker's tagger once; keep the error to report with each task if that fails."""
+def _start_worker(catalog: Catalog, settings: NlpSettings, pid_reports: SimpleQueue[int]) -> None:
+    """Report this worker's process id, then build its tagger once; keep the error to report
+    with each task if that fails."""
     global _worker_tagger, _worker_error
+    pid_reports.put(os.getpid())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _exit_with_parent(os.getppid())

@@ -165,6 +165,51 @@ def test_close_stops_every_worker_and_the_pool_refuses_more_work(catalog: Catalo
         closing.tag("Nvidia shares rose 2%.")
 
 
+# --- the workers' process ids (for monitoring their memory) -------------------------------------
+
+
+def test_worker_pids_are_this_pools_live_workers_through_a_death_and_a_close(
+    pool: TaggerPool, catalog: Catalog,
+) -> None:
+    pool.start()
+    mine = pool.worker_pids()
+    assert len(mine) == 2 and set(mine) <= {child.pid for child in workers()}
+    with TaggerPool(catalog, RULES_ONLY, processes=1) as other:
+        other.start()
+        [its] = other.worker_pids()
+        assert its not in mine and pool.worker_pids() == mine  # never another pool's worker
+        os.kill(mine[0], signal.SIGKILL)
+        wait_until_dead(mine[0])
+        assert pool.worker_pids() == [mine[1]]  # a dead worker is not listed
+        with pytest.raises(WorkerDiedError):
+            pool.tag_many(TEXTS)
+        pool.start()
+        replaced = pool.worker_pids()
+        assert len(replaced) == 2 and set(replaced).isdisjoint(mine)
+        assert other.worker_pids() == [its]
+    assert other.worker_pids() == []
+
+
+def test_worker_pids_read_nothing_private_of_the_executor() -> None:
+    """``ProcessPoolExecutor``'s private attributes (``_processes``...) are not an API: they
+    may change with any Python version, so the pool names none of them."""
+    import ast
+    import inspect
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pipeline.tagging_pool as module
+
+    executor = ProcessPoolExecutor(max_workers=1)
+    private = {name for name in vars(executor) if name.startswith("_")}
+    executor.shutdown()
+    tree = ast.parse(inspect.getsource(module))
+    named = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+             and not (isinstance(node.value, ast.Name) and node.value.id in {"self", "cls"})}
+    named |= {node.value for node in ast.walk(tree)
+              if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert "_processes" in private and not private & named
+
+
 # --- the tagging step over stored articles ------------------------------------------------------
 
 

@@ -43,7 +43,7 @@ import numpy.typing as npt
 from alerts.query import PreparedArticle, Query, Reasons, evaluate
 from alerts.query.ast import Near, Node
 from alerts.query.evaluate import near_holds
-from alerts.query.plans import CompiledPlans, compile_plans
+from alerts.query.plans import WIDTH, CompiledPlans, compile_plans
 from alerts.query.triggers import (
     ANY_REACTION,
     LITERAL,
@@ -154,7 +154,8 @@ class MatchIndex:
         queries, subscribers = _distinct_queries(subscriptions)
         cost = _clause_cost(frequencies.frequency if frequencies else default_frequency)
         plans = compile_plans([query.root for query in queries], cost)
-        return cls(queries, subscribers, plans, frequencies)
+        return cls([queries[index] for index in plans.order],
+                   [subscribers[index] for index in plans.order], plans, frequencies)
 
     def rebuilt(
         self, added: Iterable[tuple[int, Query]] = (), removed: Iterable[int] = ()
@@ -194,7 +195,7 @@ class MatchIndex:
         holds = self._holding(PreparedArticle(article), None)
         plans = self._plans
         queries = np.flatnonzero(holds[plans.trigger])
-        found = queries[holds[plans.others[queries]].all(1)].tolist()
+        found = queries[holds[plans.tests[queries, :WIDTH]].all(1)].tolist()
         return {sid for index in found
                 if index not in plans.checked or holds[list(plans.required[index])].all()
                 for sid in self._subscribers[index]}
@@ -290,8 +291,9 @@ class MatchIndex:
         queries = np.flatnonzero(holds[plans.trigger])
         if not queries.size:
             return []
-        decided = holds[plans.others[queries]].all(1)
-        decided &= ~holds[plans.excluded[queries]].any(1)
+        tests = holds[plans.tests[queries]]
+        decided = tests[:, :WIDTH].all(1)
+        decided &= ~tests[:, WIDTH:].any(1)
         matched: list[int] = queries[decided].tolist()
         checked = plans.checked
         if checked.isdisjoint(matched):

@@ -170,8 +170,8 @@ def plan_query(root: Node, table: ConditionTable) -> Plan:
                 tuple(residual), tuple(reasons))
 
 
-Conditions = npt.NDArray[np.intp]
-"""Condition numbers, as numpy indexes into an article's :attr:`CompiledPlans.holds` mask."""
+Conditions = npt.NDArray[np.int32]
+"""Condition numbers, as numpy indexes into an article's mask of the conditions that hold."""
 
 WIDTH = 4
 """Columns of the per-query tables: required conditions besides the trigger, and excluded
@@ -185,8 +185,8 @@ class CompiledPlans:
     An article's conditions are a boolean mask (numpy) of :attr:`size` entries, two past the
     conditions: :attr:`true` always holds, :attr:`false` never does (what the tables are padded
     with). A query matches when its :attr:`trigger` holds (its most selective required
-    condition, or :attr:`true`), every one of its :attr:`others` does, none of its
-    :attr:`excluded` does, and, for the queries in :attr:`checked`, the rest of their
+    condition, or :attr:`true`), every other required one in :attr:`tests` does, none of the
+    excluded ones in :attr:`tests` does, and, for the queries in :attr:`checked`, the rest of their
     required and excluded conditions and their residual parts too: a few vector operations
     over the queries whose trigger holds, then Python for the few checked ones."""
 
@@ -199,12 +199,15 @@ class CompiledPlans:
     evaluated_keys: frozenset[Key]
     always_evaluated: tuple[int, ...]
     """Conditions evaluated for every article (date windows)."""
+    order: tuple[int, ...]
+    """Query number -> the number of the tree it was compiled from: queries are numbered by
+    trigger, so that the queries an article tries lie together in the tables below."""
     trigger: Conditions
     """Query -> the condition it is filed under (:attr:`true`: none, it is always tried)."""
-    others: npt.NDArray[np.intp]
-    """Query -> up to :data:`WIDTH` other required conditions (padded with :attr:`true`)."""
-    excluded: npt.NDArray[np.intp]
-    """Query -> up to :data:`WIDTH` excluded conditions (padded with :attr:`false`)."""
+    tests: Conditions
+    """Query -> up to :data:`WIDTH` other required conditions (padded with :attr:`true`), then
+    up to :data:`WIDTH` excluded conditions (padded with :attr:`false`): one row, read at
+    once."""
     checked: frozenset[int]
     """Queries with residual parts or more conditions than the tables hold."""
     required: tuple[tuple[int, ...], ...]
@@ -248,7 +251,8 @@ class CompiledPlans:
 
 
 def compile_plans(roots: Sequence[Node], cost: Callable[[Clause], float]) -> CompiledPlans:
-    """The matcher's tables for distinct query trees."""
+    """The matcher's tables for distinct query trees, renumbered by trigger
+    (:attr:`CompiledPlans.order`)."""
     shared: dict[Node, Node] = {}
     roots = [_intern(root, shared) for root in roots]
     table = ConditionTable(cost)
@@ -256,49 +260,58 @@ def compile_plans(roots: Sequence[Node], cost: Callable[[Clause], float]) -> Com
     conditions = tuple(table.conditions)
     numbers = table.numbers
     exact, evaluated = _conditions_by_key(conditions, numbers)
+    triggers = [_trigger(plan, table) for plan in plans]
+    order = tuple(sorted(range(len(plans)), key=triggers.__getitem__))
+    plans = [plans[index] for index in order]
     filing = _Filing(table, len(plans))
     for index, plan in enumerate(plans):
-        filing.file(index, plan)
+        filing.file(index, plan, triggers[order[index]])
     signature, signature_parts, repeats = _signatures(plans)
     automaton, title_key = _automaton(roots)
     return CompiledPlans(
-        conditions, {key: np.array(found, np.intp) for key, found in exact.items()},
+        conditions, {key: np.array(found, np.int32) for key, found in exact.items()},
         frozenset(exact), evaluated, frozenset(evaluated),
         tuple(n for n, c in zip(numbers, conditions, strict=True)
               if c.node is not None and not c.keys),
-        filing.trigger, filing.others, filing.excluded, frozenset(filing.checked),
+        order, filing.trigger, filing.tests, frozenset(filing.checked),
         tuple(plan.required for plan in plans), tuple(plan.excluded for plan in plans),
         filing.always, filing.always_filed, tuple(plan.residual for plan in plans), signature,
         signature_parts, repeats, automaton, title_key, _needs(conditions, numbers),
     )
 
 
+def _trigger(plan: Plan, table: ConditionTable) -> int:
+    """The condition a query is filed under: its most selective required one (the number past
+    the conditions, :attr:`CompiledPlans.true`, for a query with none)."""
+    return min(plan.required, key=table.cost) if plan.required else len(table.conditions)
+
+
 class _Filing:
-    """Files each query under its most selective required condition, in numpy tables."""
+    """Files each query under its trigger, in numpy tables."""
 
     def __init__(self, table: ConditionTable, queries: int) -> None:
         self.table = table
         true, false = len(table.conditions), len(table.conditions) + 1
-        self.trigger = np.full(queries, true, np.intp)
-        self.others = np.full((queries, WIDTH), true, np.intp)
-        self.excluded = np.full((queries, WIDTH), false, np.intp)
+        self.trigger = np.full(queries, true, np.int32)
+        self.tests = np.full((queries, 2 * WIDTH), true, np.int32)
+        self.tests[:, WIDTH:] = false
         self.checked: list[int] = []
         self.always = 0
         self.always_filed = 0
 
-    def file(self, index: int, plan: Plan) -> None:
+    def file(self, index: int, plan: Plan, trigger: int) -> None:
         if plan.residual or len(plan.required) > WIDTH + 1 or len(plan.excluded) > WIDTH:
             self.checked.append(index)
-        self.excluded[index, :len(plan.excluded[:WIDTH])] = plan.excluded[:WIDTH]
+        excluded = plan.excluded[:WIDTH]
+        self.tests[index, WIDTH:WIDTH + len(excluded)] = excluded
         if not plan.required:
             self.always += 1
             return
-        trigger = min(plan.required, key=self.table.cost)
         if self.table.cost(trigger) == 1.0 and not self.table.conditions[trigger].keys:
             self.always_filed += 1
         self.trigger[index] = trigger
         others = [number for number in plan.required if number != trigger][:WIDTH]
-        self.others[index, :len(others)] = others
+        self.tests[index, :len(others)] = others
 
 
 def _needs(conditions: Sequence[Condition], numbers: Sequence[int]) -> dict[int, frozenset[Key]]:

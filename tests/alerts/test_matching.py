@@ -252,6 +252,16 @@ def test_rebuilding_after_changes(catalog: Catalog) -> None:
     assert MatchIndex.build([]).match(ARTICLE, NOW) == []
 
 
+def test_the_index_keeps_each_subscription_with_its_query(
+    random_subscriptions: list[tuple[int, Query]],
+) -> None:
+    """Queries are renumbered inside the index (by trigger); subscriptions keep theirs."""
+    index = MatchIndex.build(random_subscriptions)
+    kept = index.subscriptions()
+    assert [sid for sid, _ in kept] == sorted(sid for sid, _ in random_subscriptions)
+    assert dict(kept) == dict(random_subscriptions)  # equal trees (one text kept per tree)
+
+
 def test_subscription_ids_must_be_distinct(catalog: Catalog) -> None:
     with pytest.raises(ValueError, match="given twice"):
         MatchIndex.build([(1, parse("a", catalog)), (1, parse("b", catalog))])

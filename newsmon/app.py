@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -235,6 +236,20 @@ class App:
         if results and all(r.status is DeliveryStatus.SENT for _, _, r in results):
             self.storage.digests.mark_sent(stored.id, self.clock())
         return results
+
+    def unconfigured_channels(self, kinds: Iterable[str]) -> dict[str, str]:
+        """Which of the channel ``kinds`` cannot deliver with these settings and this
+        environment, and why (for a note when a subscription is saved)."""
+
+        async def check() -> dict[str, str]:
+            allow = self.allow_list()
+            async with self._http_client(allow) as client:
+                _built, missing = build_channels(ChannelDeps(
+                    http_client=client, allow=allow, email=self.settings.email, env=os.environ,
+                    http_deadline_seconds=self.settings.webhook.timeout_seconds), names=kinds)
+            return missing
+
+        return asyncio.run(check())
 
     async def send_alerts(self) -> OutboxReport:
         """One pass over the outbox with every configured channel."""

@@ -16,7 +16,16 @@ from config.loading import format_validation_error
 from crawler.sections import validate_selector
 from newsmon.app import App
 from newsmon.daemon.reload import explicitly_enabled_in_file, user_sources_file
-from newsmon.output import ago, console, errors, format_seconds, literal, plain, print_json
+from newsmon.output import (
+    ago,
+    console,
+    counted,
+    errors,
+    format_seconds,
+    literal,
+    plain,
+    print_json,
+)
 from pipeline.storage import SourceHealth, SourceRecord
 
 sources_app = typer.Typer(help="Manage the sources newsmon polls.", no_args_is_help=True)
@@ -44,7 +53,7 @@ def list_sources(context: typer.Context, json_output: JsonFlag = False) -> None:
     if json_output:
         print_json([_health_json(item) for item in health])
         return
-    table = Table(title=f"{len(health)} sources", show_lines=False)
+    table = Table(title=counted(len(health), "source"), show_lines=False)
     for column in ("name", "kind", "on", "every", "weight", "last success", "status",
                    "failures", "per day", "24h", "last error"):
         table.add_column(column, overflow="fold")

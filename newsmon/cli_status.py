@@ -109,7 +109,7 @@ def status_command(
         print_line(failing_source_line(item, now))
     print_line(f"articles:  {total} stored, {recent} in the last 24 h; last successful poll "
                f"{ago(status['last_success_at'], now)}")  # type: ignore[arg-type]
-    print_line(f"tagging:   {untagged} articles waiting to be tagged")
+    print_line(f"tagging:   {counted(untagged, 'article')} waiting to be tagged")
     for job in jobs:
         print_line(job_line(job, now, running=running))
     counts = ", ".join(f"{outbox.get(state, 0)} {state}" for state in OUTBOX_STATES)

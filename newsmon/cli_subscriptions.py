@@ -54,6 +54,8 @@ def subscribe_command(
         new = NewSubscription(name=name, query=query, frequency=frequency.value,
                               digest_time=digest_time, timezone=tz, channels=channels)
         added = application.storage.subscriptions.add(new, application.clock())
+        unconfigured = application.unconfigured_channels(
+            dict.fromkeys(kind for kind, _ in channels)) if added else {}
     if added is None:
         errors.print(f"a subscription named {name!r} already exists")
         raise typer.Exit(1)
@@ -61,6 +63,9 @@ def subscribe_command(
     console.print(f"Subscribed {added.name!r} ({added.frequency}) to {targets}", markup=False)
     for note in parsed.notes:
         console.print(f"note: {note}", markup=False)
+    for kind, why in unconfigured.items():
+        console.print(f"note: {kind} alerts will wait in the outbox: the {kind} channel is not "
+                      f"configured here ({why})", markup=False, soft_wrap=True)
 
 
 def _channels(application: App, email: list[str], webhook: list[str], slack: list[str],

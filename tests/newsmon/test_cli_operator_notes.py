@@ -1,0 +1,63 @@
+"""What an operator reads on a fresh data directory (a real SQLite file): a subscription saved
+to a channel that cannot deliver here says so at once, and counts read in the singular."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from newsmon.cli import app
+from pipeline.storage import Storage
+from pipeline.types import ArticleOrigin, ExtractedArticle
+from tests.support.clock import START
+
+KEY = "k" * 40
+EMAIL_SECTION = ('[email]\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\n'
+                 'from_address = "alerts@example.org"\n')
+
+
+def newsmon(home: Path, *args: str, key: bool = False) -> str:
+    """``newsmon ARGS`` on ``home``; ``key``: with a webhook signing key in the environment."""
+    env = {"NEWSMON_HOME": str(home)}
+    if key:
+        env["NEWSMON_WEBHOOK_SIGNING_KEY"] = KEY
+    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_subscribing_to_unconfigured_channels_says_the_alerts_will_wait(tmp_path: Path) -> None:
+    output = newsmon(tmp_path, "subscribe", "company:Meta", "--name", "both",
+                     "--email", "me@example.org", "--webhook", "https://hooks.example.com/x")
+    notes = [line for line in output.splitlines() if line.startswith("note:")]
+    assert notes == [
+        "note: email alerts will wait in the outbox: the email channel is not configured here "
+        "(no [email] settings)",
+        "note: webhook alerts will wait in the outbox: the webhook channel is not configured "
+        "here (set NEWSMON_WEBHOOK_SIGNING_KEY to a random secret of 32+ characters, e.g. "
+        'python -c "import secrets; print(secrets.token_hex(32))")',
+    ]
+
+
+def test_subscribing_to_configured_channels_adds_no_note(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(EMAIL_SECTION)
+    output = newsmon(tmp_path, "subscribe", "company:Meta", "--name", "both", "--email",
+                     "me@example.org", "--webhook", "https://hooks.example.com/x", key=True)
+    assert "note:" not in output and "Subscribed 'both'" in output
+    assert "note:" not in newsmon(tmp_path, "subscribe", "company:Meta", "--name", "feed-only")
+
+
+def test_one_source_and_one_waiting_article_read_in_the_singular(tmp_path: Path) -> None:
+    newsmon(tmp_path, "init", "--no-sources")
+    newsmon(tmp_path, "sources", "add", "wire", "https://news.example/feed.xml")
+    storage = Storage.open(f"sqlite:///{tmp_path / 'newsmon.sqlite3'}")
+    try:
+        storage.articles.store("wire", ExtractedArticle(
+            url="https://news.example/a", title="Nvidia rises",
+            text="Nvidia shares rose. " + " ".join(f"w{n}" for n in range(40))),
+            origin=ArticleOrigin.PAGE, fetched_at=START)
+    finally:
+        storage.close()
+    assert newsmon(tmp_path, "sources", "list").splitlines()[0].strip() == "1 source"
+    assert "tagging:   1 article waiting to be tagged" in newsmon(tmp_path, "status")

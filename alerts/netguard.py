@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from config.settings import HOST_LABEL
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
@@ -47,7 +49,6 @@ METADATA_ADDRESSES = frozenset(
 SPECIAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 SPECIAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".localdomain")
 _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
-_HOST_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
 _MAX_ADDRESSES_TRIED = 4
 
 
@@ -88,10 +89,19 @@ class AllowList:
 
     @classmethod
     def from_settings(cls, configured: Iterable[str], env: Mapping[str, str]) -> AllowList:
-        """``network.allow_hosts``, replaced by ``NEWSMON_ALLOW_HOSTS`` (comma-separated) if set."""
+        """``network.allow_hosts``, replaced by ``NEWSMON_ALLOW_HOSTS`` (comma-separated) if set;
+        raises ``ValueError`` naming the variable or the setting the bad entry came from."""
         if ALLOW_HOSTS_ENV in env:
-            return cls.parse(env[ALLOW_HOSTS_ENV].split(","))
-        return cls.parse(configured)
+            source, entries = f"environment variable {ALLOW_HOSTS_ENV}", env[ALLOW_HOSTS_ENV]
+            return cls._parse_from(source, entries.split(","))
+        return cls._parse_from("network.allow_hosts", configured)
+
+    @classmethod
+    def _parse_from(cls, source: str, entries: Iterable[str]) -> AllowList:
+        try:
+            return cls.parse(entries)
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
 
     def allows_name(self, host: str) -> bool:
         """Whether a host name is listed."""
@@ -305,7 +315,7 @@ def _looks_numeric(host: str) -> bool:
 def _is_host_name(host: str) -> bool:
     if not host or len(host) > 253:
         return False
-    return all(_HOST_LABEL.match(label) for label in host.split("."))
+    return all(HOST_LABEL.match(label) for label in host.split("."))
 
 
 async def resolve_system(host: str, port: int) -> list[str]:

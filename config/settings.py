@@ -7,6 +7,7 @@ a one-line comment for every field here.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -181,6 +182,23 @@ class NlpSettings(_Frozen):
         return max(1, min(cores, _AUTO_MAX_PROCESSES, by_memory))
 
 
+HOST_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
+"""One label of a host name (lowercase; ``_`` is tolerated, as resolvers do)."""
+
+
+def check_allow_entry(entry: str) -> str:
+    """An allow-list entry: a host name, an IP address or a CIDR network (``[::1]`` and a
+    trailing dot are tolerated); raises ``ValueError`` naming the entry otherwise."""
+    text = entry.strip().strip("[]").lower().rstrip(".")
+    try:
+        ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        labels = text.split(".")
+        if not text or len(text) > 253 or not all(HOST_LABEL.match(part) for part in labels):
+            raise ValueError(f"not a host name, IP address or network: {entry!r}") from None
+    return entry
+
+
 class NetworkSettings(_Frozen):
     """Which private hosts newsmon may connect to (everything non-public is refused otherwise)."""
 
@@ -192,6 +210,11 @@ class NetworkSettings(_Frozen):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _check_entries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_allow_entry(entry) for entry in value if entry.strip())
 
 
 class EmailSettings(_Frozen):

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -24,7 +24,7 @@ from alerts.netguard import AllowList, NetworkPolicy, guarded_client
 from alerts.outbox import Outbox, OutboxReport, RetryPolicy
 from config import Settings, load_settings, load_source_specs
 from config.catalog import Catalog, load_catalog
-from config.loading import DEFAULT_SOURCES_FILE
+from config.loading import DEFAULT_SOURCES_FILE, ConfigError
 from crawler.runner import CrawlRunner
 from newsmon.logs import configure_logging
 from pipeline.dates import utc_now
@@ -46,6 +46,15 @@ if TYPE_CHECKING:
     from pipeline.nlp.tagger import Tagger
 
 logger = logging.getLogger(__name__)
+
+
+def allow_list_of(settings: Settings, env: Mapping[str, str]) -> AllowList:
+    """Private hosts that may be reached: ``network.allow_hosts`` or NEWSMON_ALLOW_HOSTS (which
+    replaces it); a bad entry is a :class:`ConfigError` naming where it came from."""
+    try:
+        return AllowList.from_settings(settings.network.allow_hosts, env)
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,9 @@ class App:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, upgrade: bool = False) -> App:
-        """Open the database named by ``settings``."""
+        """Open the database named by ``settings`` (after checking the allow list: a bad entry
+        stops every command at once, not the first one that connects somewhere)."""
+        allow_list_of(settings, os.environ)
         settings.home.mkdir(parents=True, exist_ok=True)
         configure_logging(settings.logging)
         storage = Storage.open(
@@ -216,7 +227,7 @@ class App:
 
     def allow_list(self) -> AllowList:
         """Private hosts that may be reached: ``network.allow_hosts`` or NEWSMON_ALLOW_HOSTS."""
-        return AllowList.from_settings(self.settings.network.allow_hosts, os.environ)
+        return allow_list_of(self.settings, os.environ)
 
     def _http_client(self, allow: AllowList) -> httpx.AsyncClient:
         webhook = self.settings.webhook

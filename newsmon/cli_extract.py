@@ -15,7 +15,7 @@ import typer
 from alerts.netguard import AllowList
 from config import load_settings
 from config.settings import CrawlerSettings
-from newsmon.app import AppOptions
+from newsmon.app import AppOptions, allow_list_of
 from newsmon.fetch_one import FetchedDocument, fetch_document
 from newsmon.output import console, literal, print_json, short_time
 from pipeline.dates import utc_now
@@ -45,7 +45,7 @@ def extract_command(
     allow-listed (``network.allow_hosts`` or NEWSMON_ALLOW_HOSTS)."""
     options: AppOptions = context.obj
     settings = load_settings(home=options.home, config_file=options.config_file)
-    allow = AllowList.from_settings(settings.network.allow_hosts, os.environ)
+    allow = allow_list_of(settings, os.environ)
     failures = 0
     for item in inputs:
         key = "url" if item.startswith(("http://", "https://")) else "path"

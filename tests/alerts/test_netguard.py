@@ -122,6 +122,10 @@ def test_allow_list_parsing_and_environment_precedence() -> None:
     assert from_env.allows_address(ipaddress.ip_address("127.0.0.1"))
     assert AllowList.from_settings(["10.0.0.0/8"], {}).allows_address(
         ipaddress.ip_address("10.0.0.1"))
+    with pytest.raises(ValueError, match=r"^environment variable NEWSMON_ALLOW_HOSTS: not a host"):
+        AllowList.from_settings([], {"NEWSMON_ALLOW_HOSTS": "127.0.0.1,http://x/"})
+    with pytest.raises(ValueError, match=r"^network\.allow_hosts: not a host name"):
+        AllowList.from_settings(["http://x/"], {})
 
 
 ALLOWABLE = [

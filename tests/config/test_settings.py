@@ -97,6 +97,26 @@ def test_a_section_begun_in_the_environment_is_blamed_on_its_variable(tmp_path: 
     assert "settings:" not in message
 
 
+def test_allow_hosts_entries_are_checked_where_they_are_written(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[network]\nallow_hosts = ["127.0.0.1", "[::1]", "10.0.0.0/8", '
+                      '"Hooks.Internal.", "https://hooks.internal/"]\n')
+    env = {"NEWSMON_HOME": str(tmp_path)}
+    with pytest.raises(ConfigError) as in_file:
+        load_settings(env=env)
+    assert str(in_file.value) == (f"{config}: network.allow_hosts: not a host name, IP address "
+                                  "or network: 'https://hooks.internal/'")
+    with pytest.raises(ConfigError) as in_variable:
+        load_settings(env={**env, "NEWSMON_NETWORK__ALLOW_HOSTS": "127.0.0.1,10.0.0.1/8"})
+    assert str(in_variable.value).startswith(
+        "environment variable NEWSMON_NETWORK__ALLOW_HOSTS: network.allow_hosts: not a host "
+        "name, IP address or network: '10.0.0.1/8'")
+    config.write_text('[network]\nallow_hosts = ["127.0.0.1", "[::1]", "10.0.0.0/8", '
+                      '"Hooks.Internal."]\n')
+    assert load_settings(env=env).network.allow_hosts == (
+        "127.0.0.1", "[::1]", "10.0.0.0/8", "Hooks.Internal.")
+
+
 def test_database_password_only_from_the_environment(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text(
         "[storage]\ndatabase_url = 'postgresql://u:secret@db/newsmon'\n"

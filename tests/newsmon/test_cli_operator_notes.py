@@ -1,8 +1,12 @@
 """What an operator reads on a fresh data directory (a real SQLite file): a subscription saved
-to a channel that cannot deliver here says so at once, and counts read in the singular."""
+to a channel that cannot deliver here says so at once, counts read in the singular, and a bad
+allow-list entry is one line naming where it came from."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -61,3 +65,16 @@ def test_one_source_and_one_waiting_article_read_in_the_singular(tmp_path: Path)
         storage.close()
     assert newsmon(tmp_path, "sources", "list").splitlines()[0].strip() == "1 source"
     assert "tagging:   1 article waiting to be tagged" in newsmon(tmp_path, "status")
+
+
+def test_a_bad_allow_hosts_variable_stops_each_command_with_one_line(tmp_path: Path) -> None:
+    """It used to pass ``status`` and crash ``subscribe --webhook`` with a traceback."""
+    script = Path(sys.executable).with_name("newsmon")
+    env = {**os.environ, "NEWSMON_HOME": str(tmp_path), "NEWSMON_ALLOW_HOSTS": "127.0.0.1,http://x/"}
+    for args in (["status"], ["subscribe", "company:Meta", "--name", "m", "--webhook",
+                              "https://hooks.example.com/x"]):
+        ran = subprocess.run([str(script), *args], env=env, capture_output=True, text=True,
+                             check=False, timeout=60)
+        assert ran.returncode == 2, ran.stderr
+        assert ran.stderr == ("error: environment variable NEWSMON_ALLOW_HOSTS: not a host name, "
+                              "IP address or network: 'http://x/'\n")

@@ -24,6 +24,7 @@ from alerts.netguard import AllowList, NetworkPolicy, guarded_client
 from alerts.outbox import Outbox, OutboxReport, RetryPolicy
 from config import Settings, load_settings, load_source_specs
 from config.catalog import Catalog, load_catalog
+from config.errors import NewsmonError
 from config.loading import DEFAULT_SOURCES_FILE, ConfigError
 from crawler.runner import CrawlRunner
 from newsmon.logs import configure_logging
@@ -46,6 +47,10 @@ if TYPE_CHECKING:
     from pipeline.nlp.tagger import Tagger
 
 logger = logging.getLogger(__name__)
+
+
+class DataDirectoryError(NewsmonError):
+    """The data directory cannot be created (a file is in the way, missing rights, read-only)."""
 
 
 def allow_list_of(settings: Settings, env: Mapping[str, str]) -> AllowList:
@@ -101,7 +106,13 @@ class App:
         """Open the database named by ``settings`` (after checking the allow list: a bad entry
         stops every command at once, not the first one that connects somewhere)."""
         allow_list_of(settings, os.environ)
-        settings.home.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.home.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            why = "it is not a directory" if isinstance(error, FileExistsError) else error.strerror
+            raise DataDirectoryError(
+                f"cannot create the data directory {settings.home}: {why} (give --home or "
+                "NEWSMON_HOME a directory this user may create and write)") from error
         configure_logging(settings.logging)
         storage = Storage.open(
             settings.database_url,

@@ -11,7 +11,16 @@ from rich.table import Table
 from config.settings import parse_duration
 from newsmon.app import App
 from newsmon.cli_sources import print_table
-from newsmon.output import console, errors, literal, plain, print_json, short_time, to_jsonable
+from newsmon.output import (
+    console,
+    counted,
+    errors,
+    literal,
+    plain,
+    print_json,
+    short_time,
+    to_jsonable,
+)
 from newsmon.tags_view import tag_result_json
 from pipeline.dates import parse_iso_datetime
 from pipeline.nlp.types import EntityType, TagResult
@@ -50,7 +59,7 @@ def list_articles(
     if json_output:
         print_json([article_summary(article) for article in articles])
         return
-    table = Table(title=f"{len(articles)} articles")
+    table = Table(title=counted(len(articles), "article"))
     for column in ("id", "published", "source", "title", "words"):
         table.add_column(column, overflow="fold")
     for article in articles:

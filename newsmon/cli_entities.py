@@ -11,7 +11,7 @@ from rich.table import Table
 from config.catalog import CompanyRecord, ModelRecord, check_catalog, load_catalog
 from config.loading import ConfigError
 from newsmon.app import App
-from newsmon.output import console, errors, print_json
+from newsmon.output import console, counted, errors, print_json
 
 entities_app = typer.Typer(help="The catalog of AI models and companies.", no_args_is_help=True)
 
@@ -34,7 +34,7 @@ def list_entities(
     if json_output:
         print_json([record.model_dump(mode="json") for record in records])
         return
-    table = Table(title=f"{len(records)} entities")
+    table = Table(title=counted(len(records), "entity"))
     for column in ("id", "type", "name", "developer / parent", "ticker", "aliases"):
         table.add_column(column, overflow="fold")
     for record in records:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from newsmon.output import console, plain
+from newsmon.output import console, counted, plain
 from pipeline.nlp.types import EntityMention, StockReaction, TagResult
 
 
@@ -36,7 +36,7 @@ def _reaction_json(reaction: StockReaction) -> dict[str, object]:
 
 def print_tag_tables(result: TagResult) -> None:
     """Entities and stock reactions as two Rich tables."""
-    entities = Table(title=f"{len(result.entities)} entities")
+    entities = Table(title=counted(len(result.entities), "entity"))
     for column in ("type", "text", "canonical", "developer / parent", "ticker", "by", "at"):
         entities.add_column(column, overflow="fold")
     for m in result.entities:
@@ -44,7 +44,7 @@ def print_tag_tables(result: TagResult) -> None:
                          plain(m.developer or m.parent or ""),
                          m.ticker or "", m.decided_by.value, f"{m.start}-{m.end}")
     console.print(entities)
-    reactions = Table(title=f"{len(result.stock_reactions)} stock reactions")
+    reactions = Table(title=counted(len(result.stock_reactions), "stock reaction"))
     for column in ("company", "ticker", "direction", "%", "phrase", "after"):
         reactions.add_column(column, overflow="fold")
     for r in result.stock_reactions:

@@ -64,6 +64,7 @@ def test_one_source_and_one_waiting_article_read_in_the_singular(tmp_path: Path)
     finally:
         storage.close()
     assert newsmon(tmp_path, "sources", "list").splitlines()[0].strip() == "1 source"
+    assert newsmon(tmp_path, "articles", "list").splitlines()[0].strip() == "1 article"
     assert "tagging:   1 article waiting to be tagged" in newsmon(tmp_path, "status")
 
 
@@ -78,3 +79,28 @@ def test_a_bad_allow_hosts_variable_stops_each_command_with_one_line(tmp_path: P
         assert ran.returncode == 2, ran.stderr
         assert ran.stderr == ("error: environment variable NEWSMON_ALLOW_HOSTS: not a host name, "
                               "IP address or network: 'http://x/'\n")
+
+
+def test_tag_tables_count_in_the_singular(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["tag", "-"], input="Nvidia shares rose 3% on Tuesday.",
+                                env={"NEWSMON_HOME": str(tmp_path), "NEWSMON_NLP__NER_MODEL": ""},
+                                catch_exceptions=False)
+    titles = [line.strip() for line in result.output.splitlines() if line.strip()[:1].isdigit()]
+    assert titles == ["1 entity", "1 stock reaction"]
+
+
+def test_a_data_directory_that_cannot_be_created_is_one_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    script = Path(sys.executable).with_name("newsmon")
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("")
+    for home, why in ((in_the_way, "it is not a directory"),
+                      (in_the_way / "home", "Not a directory")):
+        ran = subprocess.run([str(script), "--home", str(home), "status"], capture_output=True,
+                             text=True, check=False, timeout=60,
+                             env={**os.environ, "NEWSMON_HOME": ""})
+        assert ran.returncode == 2, ran.stderr
+        assert ran.stderr == (f"error: cannot create the data directory {home}: {why} (give "
+                              "--home or NEWSMON_HOME a directory this user may create and "
+                              "write)\n")

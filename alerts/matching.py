@@ -194,7 +194,7 @@ class MatchIndex:
         excluded conditions and residual parts are then checked)."""
         holds = self._holding(PreparedArticle(article), None)
         plans = self._plans
-        queries = np.flatnonzero(holds[plans.trigger])
+        queries = holds[plans.trigger].nonzero()[0]
         found = queries[holds[plans.tests[queries, :WIDTH]].all(1)].tolist()
         return {sid for index in found
                 if index not in plans.checked or holds[list(plans.required[index])].all()
@@ -288,7 +288,7 @@ class MatchIndex:
         """The distinct queries that match, given the conditions that hold: vector tests on
         the queries whose trigger holds, then the checked ones' remaining parts."""
         plans = self._plans
-        queries = np.flatnonzero(holds[plans.trigger])
+        queries = holds[plans.trigger].nonzero()[0]
         if not queries.size:
             return []
         tests = holds[plans.tests[queries]]

@@ -83,15 +83,29 @@ def dead_letters(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Deliveries that were given up on, with their last error."""
+    print_deliveries(context, "dead", json_output)
+
+
+@alerts_app.command("retrying")
+def retrying_deliveries(
+    context: typer.Context,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Deliveries that failed and will be tried again (backing off), with their last error."""
+    print_deliveries(context, "retrying", json_output)
+
+
+def print_deliveries(context: typer.Context, status: str, json_output: bool) -> None:
+    """The deliveries in ``status``, newest first, as a table or JSON lines."""
     with App.open(context.obj, upgrade=True) as application:
-        dead = application.storage.alerts.deliveries(status="dead")
+        jobs = application.storage.alerts.deliveries(status=status)
     if json_output:
-        print_json([dead_json(job) for job in dead])
+        print_json([dead_json(job) for job in jobs])
         return
-    table = Table(title=counted(len(dead), "dead delivery"))
+    table = Table(title=counted(len(jobs), f"{status} delivery", f"{status} deliveries"))
     for column in ("id", "alert", "channel", "target", "attempts", "last error"):
         table.add_column(column, overflow="fold")
-    for job in dead:
+    for job in jobs:
         table.add_row(str(job.id), str(job.alert_id), job.channel_kind, plain(job.target_shown),
                       str(job.attempts), plain(job.last_error))
     console.print(table)
@@ -186,7 +200,8 @@ def _entry(alert: AlertRecord, article: StoredArticle | None) -> FeedEntry:
 
 
 def dead_json(job: DeliveryJob) -> dict[str, object]:
-    """A dead delivery as JSON: its target as people may see it (Slack and Discord redacted)."""
+    """A dead (or retrying) delivery as JSON: its target as people may see it (Slack and
+    Discord redacted)."""
     return {"id": job.id, "key": job.key, "alert_id": job.alert_id,
             "subscription_id": job.subscription_id, "article_id": job.article_id,
             "channel_id": job.channel_id,

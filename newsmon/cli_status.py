@@ -17,6 +17,13 @@ from pipeline.storage.job_runs import JobRun
 OUTBOX_STATES = ("pending", "retrying", "sent", "dead")
 
 
+def outbox_hint(outbox: dict[str, int]) -> str:
+    """Where to read why deliveries failed, when some did."""
+    commands = [f"`newsmon alerts {state}`" for state in ("retrying", "dead")
+                if outbox.get(state)]
+    return f" (see {' and '.join(commands)})" if commands else ""
+
+
 def daemon_state(application: App) -> str:
     """``running (pid 4242)`` when a daemon holds this database's lock, else ``not running``."""
     owner = daemon_lock_owner(application.settings)
@@ -114,4 +121,5 @@ def status_command(
         print_line(job_line(job, now, running=running))
     counts = ", ".join(f"{outbox.get(state, 0)} {state}" for state in OUTBOX_STATES)
     print_line(f"alerts:    {counted(len(subscriptions), 'subscription')} "
-               f"({status['subscriptions_paused']} paused); outbox: {counts}")
+               f"({status['subscriptions_paused']} paused); outbox: {counts}"
+               f"{outbox_hint(outbox)}")

@@ -4,6 +4,7 @@ allow-list entry is one line naming where it came from."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from newsmon.cli import app
 from pipeline.storage import Storage
+from pipeline.storage.alerts import SubscriptionMatch
 from pipeline.types import ArticleOrigin, ExtractedArticle
 from tests.support.clock import START
 
@@ -28,7 +30,7 @@ def newsmon(home: Path, *args: str, key: bool = False) -> str:
         env["NEWSMON_WEBHOOK_SIGNING_KEY"] = KEY
     result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout if "--json" in args else result.output
 
 
 def test_subscribing_to_unconfigured_channels_says_the_alerts_will_wait(tmp_path: Path) -> None:
@@ -104,3 +106,33 @@ def test_a_data_directory_that_cannot_be_created_is_one_line_not_a_traceback(
         assert ran.stderr == (f"error: cannot create the data directory {home}: {why} (give "
                               "--home or NEWSMON_HOME a directory this user may create and "
                               "write)\n")
+
+
+def test_why_a_delivery_is_retrying_is_shown_and_status_points_there(tmp_path: Path) -> None:
+    """An email subscription with no [email] settings: its delivery backs off, and says why."""
+    newsmon(tmp_path, "subscribe", "company:Nvidia", "--name", "chips", "--email",
+            "ops@example.org")
+    storage = Storage.open(f"sqlite:///{tmp_path / 'newsmon.sqlite3'}")
+    try:
+        stored = storage.articles.store("wire", ExtractedArticle(
+            url="https://news.example/nv", title="Nvidia rises",
+            text="Nvidia shares rose. " + " ".join(f"w{n}" for n in range(40))),
+            origin=ArticleOrigin.PAGE, fetched_at=START)
+        subscription = storage.subscriptions.get("chips")
+        assert stored.article_id is not None and subscription is not None
+        storage.alerts.record_matches(stored.article_id, stored.article_id, [SubscriptionMatch(
+            subscription.id, ({"kind": "term", "label": "nvidia", "spans": []},),
+            tuple(c.id for c in subscription.channels))], START)
+    finally:
+        storage.close()
+    assert "retrying 1" in newsmon(tmp_path, "alerts", "send")
+
+    [job] = json.loads(newsmon(tmp_path, "alerts", "retrying", "--json"))
+    assert (job["status"], job["target"], job["attempts"]) == ("retrying", "ops@example.org", 1)
+    assert job["last_error"] == "the email channel is not configured"
+    table = newsmon(tmp_path, "alerts", "retrying")
+    assert table.splitlines()[0].strip() == "1 retrying delivery"
+    assert "the email channel is not" in table
+    status = " ".join(newsmon(tmp_path, "status").split())
+    assert ("outbox: 0 pending, 1 retrying, 0 sent, 0 dead (see `newsmon alerts retrying`)"
+            in status)

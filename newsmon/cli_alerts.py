@@ -32,10 +32,11 @@ def process_command(context: typer.Context) -> None:
     with App.open(context.obj, upgrade=True) as application:
         report = application.process()
     t, c, m = report.tagging, report.clustering, report.matching
-    console.print(f"tagged {t.tagged} articles ({t.failed} failed); clustered {c.clustered} "
-                  f"({c.new_stories} new stories, {c.joined} joined); matched {m.articles}: "
-                  f"{m.new_alerts} new alerts, {m.folded} folded into earlier ones, "
-                  f"{m.deliveries} deliveries queued")
+    console.print(f"tagged {counted(t.tagged, 'article')} ({t.failed} failed); clustered "
+                  f"{c.clustered} ({counted(c.new_stories, 'new story')}, {c.joined} joined); "
+                  f"matched {m.articles}: {counted(m.new_alerts, 'new alert')}, {m.folded} "
+                  f"folded into earlier ones, {counted(m.deliveries, 'delivery')} queued",
+                  soft_wrap=True)
     for name in m.broken_subscriptions:
         errors.print(f"subscription {name!r}: its query no longer parses (see subscriptions show)")
 

@@ -106,8 +106,9 @@ def print_report(report: CrawlReport) -> None:
 def print_tagging(report: TaggingReport) -> None:
     """One line about the tagging that followed a crawl."""
     failed = f", {report.failed} failed" if report.failed else ""
-    console.print(f"tagged {report.tagged} articles{failed}: {report.entities} mentions, "
-                  f"{report.stock_reactions} stock reactions")
+    console.print(f"tagged {counted(report.tagged, 'article')}{failed}: "
+                  f"{counted(report.entities, 'mention')}, "
+                  f"{counted(report.stock_reactions, 'stock reaction')}", soft_wrap=True)
 
 
 def _choose_sources(application: App, names: list[str]) -> list[SourceRecord]:

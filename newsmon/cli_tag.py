@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from newsmon.app import App
 from newsmon.cli_articles import parse_since
-from newsmon.output import console, errors, print_json
+from newsmon.output import console, counted, errors, print_json
 from newsmon.tags_view import print_tag_tables, tag_result_json
 from pipeline.tagging import TaggingReport
 
@@ -52,8 +52,9 @@ def retag_command(
         cutoff = parse_since(since, application.clock())
         marked = application.storage.tags.mark_for_retagging(cutoff)
         report = run_tagging(application, marked)
-    console.print(f"Re-tagged {report.tagged} articles ({report.failed} failed): "
-                  f"{report.entities} mentions, {report.stock_reactions} stock reactions.")
+    console.print(f"Re-tagged {counted(report.tagged, 'article')} ({report.failed} failed): "
+                  f"{counted(report.entities, 'mention')}, "
+                  f"{counted(report.stock_reactions, 'stock reaction')}.", soft_wrap=True)
 
 
 def run_tagging(application: App, total: int | None = None) -> TaggingReport:

@@ -96,7 +96,7 @@ def test_five_outlets_one_story_one_immediate_alert(run, receiver: Receiver) -> 
     finally:
         server.stop()
     processed = run("process")
-    assert "1 new alerts, 4 folded" in processed
+    assert "1 new alert, 4 folded" in processed
     assert "sent 1," in run("alerts", "send")
     assert "sent 0," in run("alerts", "send")
     [request] = receiver.requests("/hook")
@@ -150,7 +150,7 @@ def test_the_days_digest_shows_the_story_once_with_its_outlets(  # type: ignore[
         run("crawl")
     finally:
         server.stop()
-    assert "1 new alerts, 2 folded" in run("process")
+    assert "1 new alert, 2 folded" in run("process")
     document = json.loads(run("digest", "--subscription", "muse", "--format", "json"))
     assert document["schema"] == "newsmon.digest/1"
     [story] = document["stories"]

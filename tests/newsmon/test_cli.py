@@ -205,7 +205,7 @@ def test_crawled_articles_are_tagged_and_show_their_tags(run) -> None:  # type: 
         run("init", "--no-sources")
         run("sources", "add", "wire", server.url("/feed.xml"))
         output = run("crawl")
-        assert "tagged 1 articles" in output
+        assert "tagged 1 article:" in output
     finally:
         server.stop()
     [article] = json.loads(run("articles", "list", "--json"))
@@ -214,7 +214,7 @@ def test_crawled_articles_are_tagged_and_show_their_tags(run) -> None:  # type: 
     assert {"Meta", "Muse Spark", "Nvidia"} <= canonicals
     assert any(r["company"] == "Meta" and r["direction"] == "up" for r in shown["stock_reactions"])
     assert "Muse Spark" in run("articles", "show", str(article["id"]))
-    assert "Re-tagged 1 articles" in run("retag")
+    assert "Re-tagged 1 article (" in run("retag")
     assert json.loads(run("status", "--json"))["articles_waiting_to_be_tagged"] == 0
 
 

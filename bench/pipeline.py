@@ -17,8 +17,9 @@ every page, ``trafilatura.extract`` on every page, ``nlp.pipe`` of the NER packa
 tokenizer, rules-only) on every text. The CPU time of those bare steps gives the machine's
 ceiling: articles per second that serving and fetching the pages, extracting them and running
 the NER allow on this machine's cores with nothing else to do. One pass of the outbox is timed
-too (not part of the end-to-end figure). The crawl runs with no per-site delay and 16 requests per site: every outlet
-is on one local host here, so politeness settings would measure the delay, not newsmon.
+too (not part of the end-to-end figure). The crawl runs with no per-site delay and 16 requests
+per site: every outlet is on one local host here, so politeness settings would measure the
+delay, not newsmon.
 ``--profile`` then runs the NER-on pass once more under cProfile (not timed) and prints the top
 functions of its tag, cluster and match stages, and of extraction + storage run directly on the
 pages.

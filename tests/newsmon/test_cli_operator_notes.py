@@ -24,8 +24,10 @@ EMAIL_SECTION = ('[email]\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\n'
 
 
 def newsmon(home: Path, *args: str, key: bool = False) -> str:
-    """``newsmon ARGS`` on ``home``; ``key``: with a webhook signing key in the environment."""
-    env = {"NEWSMON_HOME": str(home)}
+    """``newsmon ARGS`` on ``home``; ``key``: with a webhook signing key in the environment.
+    Every other ``NEWSMON_*`` variable of this process is unset for the call."""
+    env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("NEWSMON_")}
+    env["NEWSMON_HOME"] = str(home)
     if key:
         env["NEWSMON_WEBHOOK_SIGNING_KEY"] = KEY
     result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)

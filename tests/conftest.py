@@ -1,4 +1,5 @@
-"""Fixtures shared by every test package: where the shared test data lives, a fixed clock."""
+"""Fixtures shared by every test package: where the shared test data lives, a fixed clock, the
+bundled catalog and a rules-only tagger (built once per session for every package that tags)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from config.catalog import Catalog, load_catalog
+from config.settings import NlpSettings
+from pipeline.nlp.tagger import Tagger
 from pipeline.storage import Storage
 from tests.support.db import postgres_schema_url, sqlite_url
 
@@ -53,3 +57,15 @@ def storage(database_url: str) -> Iterator[Storage]:
     opened.upgrade()
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The bundled entity catalog."""
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def rules_tagger(catalog: Catalog) -> Tagger:
+    """The real tagger without the statistical NER (fast, deterministic)."""
+    return Tagger.build(catalog, NlpSettings(ner_model=""))

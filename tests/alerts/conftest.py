@@ -1,15 +1,16 @@
 """Fixtures of the alerts tests: one real webhook receiver per module, reset for each test; the
-bundled catalog and a rules-only tagger, built once."""
+session's rules-only tagger as ``tagger``; a migrated SQLite storage for the tests that store
+tagged articles."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from config.catalog import Catalog, load_catalog
-from config.settings import NlpSettings
 from pipeline.nlp.tagger import Tagger
+from pipeline.storage import Storage
 from tests.alerts.delivery_support import Receiver
 
 
@@ -29,12 +30,15 @@ def receiver(receiver_server: Receiver) -> Receiver:
 
 
 @pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    """The bundled entity catalog."""
-    return load_catalog()
-
-
-@pytest.fixture(scope="session")
-def tagger(catalog: Catalog) -> Tagger:
+def tagger(rules_tagger: Tagger) -> Tagger:
     """The real tagger, rules-only (no statistical NER: fast, deterministic)."""
-    return Tagger.build(catalog, NlpSettings(ner_model=""))
+    return rules_tagger
+
+
+@pytest.fixture
+def sqlite_storage(tmp_path: Path) -> Iterator[Storage]:
+    """A migrated SQLite storage in the test's directory, closed afterwards."""
+    storage = Storage.open(f"sqlite:///{tmp_path / 'alerts.db'}")
+    storage.upgrade()
+    yield storage
+    storage.close()

@@ -3,9 +3,7 @@ stored in SQLite, read back with :func:`alerts.views.article_view`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 from alerts.matching import MatchIndex, per_subscription
 from alerts.query import Query, Reasons
@@ -18,14 +16,6 @@ from pipeline.tagging import document_text, split_by_field
 from pipeline.types import ArticleOrigin, ExtractedArticle
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-def open_storage(directory: Path) -> Iterator[Storage]:
-    """A migrated SQLite storage in ``directory``, closed afterwards."""
-    storage = Storage.open(f"sqlite:///{directory / 'alerts.db'}")
-    storage.upgrade()
-    yield storage
-    storage.close()
 
 
 def store_tagged(storage: Storage, tagger: Tagger, title: str, text: str,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from config.catalog import Catalog
 from pipeline.nlp.tagger import Tagger
 from pipeline.storage import Storage
 from tests.alerts.query_support import fail, parse
-from tests.alerts.stored_articles import NOW, index_and_naive, open_storage, store_tagged
+from tests.alerts.stored_articles import NOW, index_and_naive, store_tagged
 from tests.alerts.test_matching import WORDS, RandomQueries, random_article
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "muse-spark-article.txt"
@@ -39,22 +38,15 @@ ANTHROPIC_TEXT = (
 )
 
 
-
-
 @pytest.fixture
-def storage(tmp_path: Path) -> Iterator[Storage]:
-    yield from open_storage(tmp_path)
-
-
-@pytest.fixture
-def stories(storage: Storage, tagger: Tagger) -> dict[str, ArticleView]:
+def stories(sqlite_storage: Storage, tagger: Tagger) -> dict[str, ArticleView]:
     """Three stored, tagged stories: Anthropic in passing, Anthropic in the lead, the seed."""
     return {
-        "amazon": store_tagged(storage, tagger, AMAZON_TITLE, AMAZON_TEXT,
+        "amazon": store_tagged(sqlite_storage, tagger, AMAZON_TITLE, AMAZON_TEXT,
                                "https://news.example.com/trainium"),
-        "anthropic": store_tagged(storage, tagger, ANTHROPIC_TITLE, ANTHROPIC_TEXT,
+        "anthropic": store_tagged(sqlite_storage, tagger, ANTHROPIC_TITLE, ANTHROPIC_TEXT,
                                   "https://news.example.com/anthropic-round"),
-        "seed": store_tagged(storage, tagger, "Meta unveils Muse Spark",
+        "seed": store_tagged(sqlite_storage, tagger, "Meta unveils Muse Spark",
                              SEED.read_text(encoding="utf-8"),
                              "https://news.example.com/muse-spark"),
     }

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from alerts.query.ast import Mentions
@@ -13,7 +10,7 @@ from config.catalog import Catalog
 from pipeline.nlp.tagger import Tagger
 from pipeline.storage import Storage
 from tests.alerts.query_support import fail, parse
-from tests.alerts.stored_articles import NOW, index_and_naive, open_storage, store_tagged
+from tests.alerts.stored_articles import NOW, index_and_naive, store_tagged
 
 LAUNCH_TITLE = "OpenAI releases GPT-5.5 to paying subscribers"
 LAUNCH_TEXT = (
@@ -29,22 +26,15 @@ OTHER_TEXT = (
 )
 
 
-
-
 @pytest.fixture
-def storage(tmp_path: Path) -> Iterator[Storage]:
-    yield from open_storage(tmp_path)
-
-
-@pytest.fixture
-def launch(storage: Storage, tagger: Tagger) -> ArticleView:
-    return store_tagged(storage, tagger, LAUNCH_TITLE, LAUNCH_TEXT,
+def launch(sqlite_storage: Storage, tagger: Tagger) -> ArticleView:
+    return store_tagged(sqlite_storage, tagger, LAUNCH_TITLE, LAUNCH_TEXT,
                         "https://news.example.com/gpt-5-5")
 
 
 @pytest.fixture
-def other(storage: Storage, tagger: Tagger) -> ArticleView:
-    return store_tagged(storage, tagger, OTHER_TITLE, OTHER_TEXT,
+def other(sqlite_storage: Storage, tagger: Tagger) -> ArticleView:
+    return store_tagged(sqlite_storage, tagger, OTHER_TITLE, OTHER_TEXT,
                         "https://news.example.com/gemini-7")
 
 

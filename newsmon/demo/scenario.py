@@ -65,7 +65,7 @@ class DemoSubscription:
 
 
 DEMO_SUBSCRIPTIONS = (
-    DemoSubscription("muse-spark", 'company:Meta "Muse Spark"', ("email",)),
+    DemoSubscription("muse-spark", 'lead:(model:"Muse Spark")', ("email",)),
     DemoSubscription("nvidia-moves", "company:Nvidia", ("webhook",)),
     DemoSubscription("anthropic-models", "developer:Anthropic OR company:Anthropic", ("email",)),
     DemoSubscription(DIGEST_SUBSCRIPTION, DIGEST_QUERY, ("email", "webhook"), "daily"),

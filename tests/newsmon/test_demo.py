@@ -91,6 +91,23 @@ def test_every_sent_delivery_reached_the_sink_or_the_receiver_once(
 
 
 @pytest.mark.slow
+def test_the_muse_spark_subscriber_hears_of_the_launch_not_of_a_passing_mention(
+    demo: tuple[DemoResult, Storage],
+) -> None:
+    """``lead:(model:"Muse Spark")``: the launch coverage alerts; the Databricks story, which
+    names Muse Spark and Meta only in its fifth paragraph, does not."""
+    _, storage = demo
+    subscription = storage.subscriptions.get("muse-spark")
+    assert subscription is not None
+    titles = [words(title) for alert in storage.alerts.alerts(
+        subscription_id=subscription.id, limit=1000)
+        for article_id in storage.alerts.story_articles(alert.id)
+        if (article := storage.articles.get(article_id)) and (title := article.title)]
+    assert any("Muse Spark" in title for title in titles), titles
+    assert not any("Databricks" in title for title in titles), titles
+
+
+@pytest.mark.slow
 def test_the_daily_digest_was_sent_and_written_with_the_days_stories(
     demo: tuple[DemoResult, Storage],
 ) -> None:

@@ -40,6 +40,12 @@ def resolve_home(env: Mapping[str, str], home: Path | None = None) -> Path:
         return home.expanduser()
     if env.get("NEWSMON_HOME"):
         return Path(env["NEWSMON_HOME"]).expanduser()
+    return user_data_home()
+
+
+def user_data_home() -> Path:
+    """The data directory when neither ``--home`` nor ``$NEWSMON_HOME`` names one: this user's
+    data directory (``~/.local/share/newsmon`` on Linux, or under ``$XDG_DATA_HOME``)."""
     return Path(platformdirs.user_data_dir("newsmon", appauthor=False))
 
 

@@ -43,7 +43,48 @@ def parse_duration(value: object) -> int:
     raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 15m, 2h, 1d)")
 
 
-Seconds = Annotated[int, BeforeValidator(parse_duration)]
+def format_duration(seconds: int) -> str:
+    """``15m``, ``2h``, ``1d``, ``90s``: the largest unit that divides ``seconds`` exactly."""
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _seconds_text(seconds: int) -> str:
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
+
+
+def _has_unit(value: object) -> bool:
+    return isinstance(value, str) and not value.strip().replace(".", "", 1).isdigit()
+
+
+def duration_at_least(minimum: int, what: str = "") -> BeforeValidator:
+    """The validator of every duration setting (``Annotated[int, duration_at_least(60)]``).
+
+    It reads ``90s``, ``15m``, ``2h``, ``1d``, ``1w`` or a bare number, which is seconds (so
+    config files and variables written as numbers keep working), and refuses a value under
+    ``minimum`` seconds with a message that says how it was read and the minimum with its unit:
+    ``read as 5 seconds (a number without a unit is seconds); the shortest interval is 1m (60
+    seconds). Write a unit: 15m, 2h.`` ``what`` names the setting there (empty: "the minimum")."""
+    limit = f"the shortest {what} is" if what else "the minimum is"
+
+    def check(value: object) -> int:
+        seconds = parse_duration(value)
+        if seconds >= minimum:
+            return seconds
+        if _has_unit(value):
+            read = f"read as {_seconds_text(seconds)} ({str(value).strip()})"
+            advice = ""
+        else:
+            read = f"read as {_seconds_text(seconds)} (a number without a unit is seconds)"
+            advice = " Write a unit: 15m, 2h."
+        least = f"{format_duration(minimum)} ({_seconds_text(minimum)})" if minimum else "0"
+        raise ValueError(f"{read}; {limit} {least}.{advice}")
+
+    return BeforeValidator(check)
+
+
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -114,11 +155,11 @@ class CrawlerSettings(_Frozen):
     max_redirects: int = Field(default=10, ge=0, le=30)
     follow_entries: bool = True
     max_entries_per_poll: int = Field(default=50, ge=1, le=1000)
-    sitemap_recency: Seconds = Field(default=2 * 86400, ge=3600)
-    backoff_base: Seconds = Field(default=300, ge=1)
-    backoff_max: Seconds = Field(default=86400, ge=60)
-    max_cache_delay: Seconds = Field(default=6 * 3600, ge=0)
-    min_interval: Seconds = Field(default=60, ge=1)
+    sitemap_recency: Annotated[int, duration_at_least(3600)] = 2 * 86400
+    backoff_base: Annotated[int, duration_at_least(1)] = 300
+    backoff_max: Annotated[int, duration_at_least(60)] = 86400
+    max_cache_delay: Annotated[int, duration_at_least(0)] = 6 * 3600
+    min_interval: Annotated[int, duration_at_least(1)] = 60
 
 
 _AUTO_MAX_PROCESSES = 4
@@ -243,11 +284,11 @@ class DeliverySettings(_Frozen):
     """How the outbox retries: exponential backoff with jitter, then the dead-letter list."""
 
     max_attempts: int = Field(default=8, ge=1, le=50)
-    backoff_base: Seconds = Field(default=60, ge=1)
-    backoff_max: Seconds = Field(default=6 * 3600, ge=1)
+    backoff_base: Annotated[int, duration_at_least(1)] = 60
+    backoff_max: Annotated[int, duration_at_least(1)] = 6 * 3600
     concurrency: int = Field(default=8, ge=1, le=256)
     batch_size: int = Field(default=100, ge=1, le=10_000)
-    claim_lease: Seconds = Field(default=300, ge=1)
+    claim_lease: Annotated[int, duration_at_least(1)] = 300
     """How long claimed deliveries stay hidden from other senders; after a crash they are
     sent again once it has passed."""
     public_url: str = "http://127.0.0.1:8080"
@@ -288,19 +329,19 @@ class WebSettings(_Frozen):
 class DaemonSettings(_Frozen):
     """Intervals of the daemon's jobs, crawl jitter, misfire grace and the stop timeout."""
 
-    process_interval: Seconds = Field(default=300, ge=10)
-    deliver_interval: Seconds = Field(default=60, ge=5)
-    digest_check_interval: Seconds = Field(default=300, ge=10)
+    process_interval: Annotated[int, duration_at_least(10)] = 300
+    deliver_interval: Annotated[int, duration_at_least(5)] = 60
+    digest_check_interval: Annotated[int, duration_at_least(10)] = 300
     """How often the daemon looks for daily digests that are due (at each one's local time)."""
-    maintenance_interval: Seconds = Field(default=86400, ge=600)
-    crawl_jitter: Seconds = Field(default=60, ge=0)
+    maintenance_interval: Annotated[int, duration_at_least(600)] = 86400
+    crawl_jitter: Annotated[int, duration_at_least(0)] = 60
     """Largest random delay added to each crawl run (at most a quarter of the interval)."""
-    crawl_stagger: Seconds = Field(default=2, ge=0)
+    crawl_stagger: Annotated[int, duration_at_least(0)] = 2
     """Spacing between the first runs of sources that are due when the daemon starts."""
-    misfire_grace_time: Seconds = Field(default=3600, ge=1)
-    stop_timeout: Seconds = Field(default=120, ge=1)
+    misfire_grace_time: Annotated[int, duration_at_least(1)] = 3600
+    stop_timeout: Annotated[int, duration_at_least(1)] = 120
     """How long a stop waits for the running jobs to finish before cancelling them."""
-    retention: Seconds = Field(default=0, ge=0)
+    retention: Annotated[int, duration_at_least(0)] = 0
     """Articles fetched longer ago than this are deleted by maintenance; 0 keeps them forever."""
     retention_batch_size: int = Field(default=500, ge=1, le=100_000)
     """Articles deleted per transaction by the retention step."""
@@ -319,7 +360,7 @@ class SourceSpec(_Frozen):
     name: str
     kind: Literal["feed", "sitemap", "page"] = "feed"
     url: str
-    interval: Seconds = Field(default=1800, ge=60)
+    interval: Annotated[int, duration_at_least(60, "interval")] = 1800
     weight: float = Field(default=1.0, ge=0, le=10)
     link_selector: str | None = None
     enabled: bool = True

@@ -14,6 +14,7 @@ from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from config.errors import NewsmonError
+from config.loading import user_data_home
 from newsmon.app import App, AppOptions
 from newsmon.cli_alerts import alerts_app, process_command
 from newsmon.cli_articles import articles_app
@@ -60,10 +61,14 @@ app.command("run")(run_command)
 def main_options(
     context: typer.Context,
     home: Annotated[
-        Path | None, typer.Option("--home", help="Data directory (default: $NEWSMON_HOME).")
+        Path | None,
+        typer.Option("--home", help=f"Data directory (default: $NEWSMON_HOME, else "
+                                    f"{escape(str(user_data_home()))}).")
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="Settings file (default: HOME/config.toml).")
+        Path | None,
+        typer.Option("--config",
+                     help="Settings file (default: $NEWSMON_CONFIG, else HOME/config.toml).")
     ] = None,
 ) -> None:
     """newsmon: watch AI-industry news so you don't have to."""

@@ -47,7 +47,10 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
 @articles_app.command("list")
 def list_articles(
     context: typer.Context,
-    since: Annotated[str | None, typer.Option(help="e.g. 24h, 7d or 2026-11-01.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="e.g. 24h, 7d or 2026-11-01 (a number without a unit is "
+                                      "seconds).")
+    ] = None,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many.")] = 50,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,

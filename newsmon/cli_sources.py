@@ -12,7 +12,6 @@ from rich.table import Table
 
 from alerts.netguard import check_url
 from config import SourceSpec
-from config.loading import format_validation_error
 from crawler.sections import validate_selector
 from newsmon.app import App
 from newsmon.daemon.reload import explicitly_enabled_in_file, user_sources_file
@@ -76,7 +75,10 @@ def add_source(
     name: Annotated[str, typer.Argument(help="Short unique name, e.g. 'openai-news'.")],
     url: Annotated[str, typer.Argument(help="The feed, sitemap or section page URL.")],
     kind: Annotated[str, typer.Option(help="feed, sitemap or page.")] = "feed",
-    interval: Annotated[str, typer.Option(help="How often to poll, e.g. 15m, 2h.")] = "30m",
+    interval: Annotated[
+        str, typer.Option(help="How often to poll: 15m, 2h, 1d (at least 1m); a number "
+                               "without a unit is seconds.")
+    ] = "30m",
     weight: Annotated[float, typer.Option(help="0-10; 1 is an ordinary outlet.")] = 1.0,
     selector: Annotated[
         str | None, typer.Option(help="For kind=page: CSS or XPath picking article links.")
@@ -94,17 +96,19 @@ def add_source(
     ] = "UTC",
 ) -> None:
     """Add a source after validating its name, URL, kind, interval, selector and schedule; URLs
-    naming private addresses are refused unless allow-listed (checked again at every crawl)."""
+    naming private addresses are refused unless allow-listed (checked again at every crawl), and
+    so is a URL another source already polls (a page may be read again with another
+    --selector)."""
     try:
         spec = SourceSpec(name=name, url=url, kind=kind, interval=interval,  # type: ignore[arg-type]
                           weight=weight, link_selector=selector, window=window, cron=cron,
                           timezone=timezone)
     except ValidationError as error:
-        errors.print(format_validation_error(error, None, "source"))
+        errors.print(option_errors(error), markup=False)
         raise typer.Exit(2) from error
     problem = validate_selector(selector) if selector else None
     if problem:
-        errors.print(f"source: link_selector: {problem}")
+        errors.print(f"--selector {selector}: {problem}", markup=False)
         raise typer.Exit(2)
     with App.open(context.obj, upgrade=True) as application:
         refused = check_url(url, application.allow_list())
@@ -112,11 +116,44 @@ def add_source(
             errors.print(f"source: url: {refused}", markup=False, soft_wrap=True)
             raise typer.Exit(2)
         added = application.storage.sources.add(spec, application.clock())
+        same_feed = None if added else application.storage.sources.same_feed_as(spec)
+    if same_feed is not None:
+        errors.print(same_feed_message(spec, same_feed), markup=False)
+        raise typer.Exit(1)
     if added is None:
         errors.print(f"a source named {name!r} already exists")
         raise typer.Exit(1)
     console.print(f"Added {added.kind} source {added.name!r}: {added.url} "
                   f"{schedule_text(added)}", markup=False)
+
+
+OPTION_OF_FIELD = {"kind": "--kind", "interval": "--interval", "weight": "--weight",
+                   "link_selector": "--selector", "window": "--window", "cron": "--cron",
+                   "timezone": "--timezone"}
+"""The ``sources add`` option that sets each source field (name and url are arguments)."""
+
+
+def option_errors(error: ValidationError) -> str:
+    """One line per problem, naming the option and the value given (``--interval 5: read as 5
+    seconds ...``); problems of the arguments or of the whole source as ``source: ...``."""
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        message = problem["msg"].removeprefix("Value error, ")
+        option = OPTION_OF_FIELD.get(field)
+        lines.append(f"{option} {problem['input']}: {message}" if option
+                     else f"source: {field + ': ' if field else ''}{message}")
+    return "\n".join(lines)
+
+
+def same_feed_message(spec: SourceSpec, existing: SourceRecord) -> str:
+    """Why ``spec`` was refused: ``existing`` already polls its URL."""
+    if spec.kind == "page" and existing.kind == "page":
+        return (f"source {existing.name!r} already reads this page ({existing.url}) with the "
+                f"same --selector; give another selector, or remove {existing.name!r} first to "
+                "rename it.")
+    return (f"source {existing.name!r} already polls this URL ({existing.url}); a feed is polled "
+            f"under one name only: remove {existing.name!r} first to rename it.")
 
 
 @sources_app.command("remove")

@@ -3,9 +3,10 @@
 Where it sits: between the database + the user's ``$NEWSMON_HOME/sources.toml`` and ``service``.
 :func:`read_sources` is what the daemon calls at start and again on SIGHUP: the sources named in
 the user's file are applied to the database (added, or updated field by field; their fetch state
-and health are kept), then the enabled sources are read back. Sources the file does not name are
-left as ``newsmon sources`` made them. :func:`changed_jobs` tells which planned jobs a reload must
-add, remove or replace; it is pure.
+and health are kept; one whose URL a source of another name polls is left out, with a warning),
+then the enabled sources are read back. Sources the file does not name are left as ``newsmon
+sources`` made them. :func:`changed_jobs` tells which planned jobs a reload must add, remove or
+replace; it is pure.
 """
 
 from __future__ import annotations
@@ -69,11 +70,23 @@ def apply_user_sources(app: App) -> dict[str, str] | None:
         spec.name: app.storage.sources.apply(spec, app.clock(), set_enabled=states_enabled(spec))
         for spec in specs
     }
-    touched = {name: outcome for name, outcome in outcomes.items() if outcome != "unchanged"}
+    for spec in specs:
+        if outcomes[spec.name] == "duplicate":
+            _warn_same_feed(app, path, spec)
+    touched = {name: outcome for name, outcome in outcomes.items()
+               if outcome not in ("unchanged", "duplicate")}
     if touched:
         logger.info("sources from %s: %s", path,
                     ", ".join(f"{name} {outcome}" for name, outcome in sorted(touched.items())))
     return outcomes
+
+
+def _warn_same_feed(app: App, path: Path, spec: SourceSpec) -> None:
+    """Log that the file's ``spec`` was left out because a stored source polls its feed."""
+    existing = app.storage.sources.same_feed_as(spec)
+    held_by = (f"source {existing.name!r} already polls this URL ({existing.url})"
+               if existing else "another source polls this URL")
+    logger.warning("%s: source %r not applied: %s", path, spec.name, held_by)
 
 
 def states_enabled(spec: SourceSpec) -> bool:

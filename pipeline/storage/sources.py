@@ -1,4 +1,10 @@
-"""The source store: configured sources, their fetch state and health, and recorded rejections."""
+"""The source store: configured sources, their fetch state and health, and recorded rejections.
+
+One feed, one source: every way a source is saved (``add``, ``apply``, ``seed_defaults``) refuses
+one whose URL another source already polls, compared after :func:`pipeline.urls.canonicalize_url`
+(tracking parameters, case, default port and fragment set aside), so no feed is polled twice.
+Two ``page`` sources may read one page with different link selectors (each picks other links).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from pipeline.storage.records import (
 )
 from pipeline.storage.upsert import insert_ignoring_conflicts
 from pipeline.text import clean_text
+from pipeline.urls import InvalidUrlError, canonicalize_url
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -68,8 +75,11 @@ class SourceStore:
         self._sessions = sessions
 
     def add(self, spec: SourceSpecLike, now: datetime) -> SourceRecord | None:
-        """Insert a source; ``None`` when a source of that name already exists."""
+        """Insert a source; ``None`` when a source of that name already exists, or another one
+        polls the same feed (:meth:`same_feed_as` says which)."""
         with self._sessions.write() as session:
+            if _same_feed_in(session, spec) is not None:
+                return None
             source_id = insert_ignoring_conflicts(session, SourceRow, _source_values(spec, now))
             if source_id is None:
                 return None
@@ -77,13 +87,21 @@ class SourceStore:
             row = session.get_one(SourceRow, source_id)
             return _source_record(row)
 
+    def same_feed_as(self, spec: SourceSpecLike) -> SourceRecord | None:
+        """The stored source, under another name than ``spec``'s, that polls the same feed."""
+        with self._sessions.read() as session:
+            return _same_feed_in(session, spec)
+
     def seed_defaults(self, specs: Iterable[SourceSpecLike], now: datetime) -> int:
-        """Insert the default sources once per database; later calls (or removals) are kept."""
+        """Insert the default sources once per database; later calls (or removals) are kept.
+        A source polling the same feed as one stored (or listed before it) is left out."""
         with self._sessions.write() as session:
             if session.get(MetaRow, SEEDED_KEY) is not None:
                 return 0
             added = 0
             for spec in specs:
+                if _same_feed_in(session, spec) is not None:
+                    continue
                 source_id = insert_ignoring_conflicts(session, SourceRow, _source_values(spec, now))
                 if source_id is not None:
                     session.add(SourceStateRow(source_id=source_id, consecutive_failures=0))
@@ -93,12 +111,15 @@ class SourceStore:
 
     def apply(self, spec: SourceSpecLike, now: datetime, *, set_enabled: bool = True) -> str:
         """Make the stored source ``spec.name`` match ``spec`` (adding it if new): ``added``,
-        ``updated`` or ``unchanged``. Its fetch state and health are kept. With ``set_enabled``
-        False an existing source keeps its on/off flag (the spec did not state one, so what
-        ``newsmon sources enable|disable`` made it stands)."""
+        ``updated`` or ``unchanged``; ``duplicate`` (nothing changed) when another source polls
+        the same feed. Its fetch state and health are kept. With ``set_enabled`` False an
+        existing source keeps its on/off flag (the spec did not state one, so what ``newsmon
+        sources enable|disable`` made it stands)."""
         values = _source_values(spec, now)
         del values["created_at"]
         with self._sessions.write() as session:
+            if _same_feed_in(session, spec) is not None:
+                return "duplicate"
             row = session.scalar(select(SourceRow).where(SourceRow.name == spec.name))
             if row is None:
                 source_id = insert_ignoring_conflicts(session, SourceRow, {**values,
@@ -222,6 +243,33 @@ def _source_values(spec: SourceSpecLike, now: datetime) -> dict[str, object]:
         "schedule_cron": spec.cron,
         "schedule_timezone": None if spec.timezone == "UTC" else spec.timezone,
     }
+
+
+def feed_identity(url: str) -> str:
+    """What two source URLs are compared by: the canonical URL (the URL as written when it
+    cannot be canonicalised, so such a source is still compared, only more strictly)."""
+    try:
+        return canonicalize_url(url)
+    except InvalidUrlError:
+        return url.strip()
+
+
+def polls_same_feed(first: SourceSpecLike | SourceRow, second: SourceSpecLike) -> bool:
+    """Whether two sources fetch the same URL for the same links: equal canonical URLs, unless
+    both are ``page`` sources picking links with different selectors."""
+    if feed_identity(first.url) != feed_identity(second.url):
+        return False
+    if first.kind == "page" and second.kind == "page":
+        return (first.link_selector or "").strip() == (second.link_selector or "").strip()
+    return True
+
+
+def _same_feed_in(session: Session, spec: SourceSpecLike) -> SourceRecord | None:
+    """The first stored source (by name), other than ``spec.name``, polling ``spec``'s feed."""
+    rows = session.scalars(
+        select(SourceRow).where(SourceRow.name != spec.name).order_by(SourceRow.name))
+    found = next((row for row in rows if polls_same_feed(row, spec)), None)
+    return _source_record(found) if found is not None else None
 
 
 def _state_of(session: Session, name: str) -> SourceStateRow | None:

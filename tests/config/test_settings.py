@@ -197,3 +197,26 @@ def test_tagging_processes_come_from_the_environment_and_are_checked(tmp_path: P
     for bad in ("-1", "many", "65"):
         with pytest.raises(ConfigError, match=r"nlp\.processes"):
             load_settings(env={**env, "NEWSMON_NLP__PROCESSES": bad})
+
+
+def test_a_too_short_duration_says_how_it_was_read_and_the_minimum_with_units(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config.toml").write_text("[daemon]\nprocess_interval = 5\n"
+                                          "[crawler]\nsitemap_recency = \"30m\"\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={"NEWSMON_HOME": str(tmp_path)})
+    lines = str(caught.value).splitlines()
+    file = tmp_path / "config.toml"
+    assert (f"{file}: daemon.process_interval: read as 5 seconds (a number without a unit is "
+            "seconds); the minimum is 10s (10 seconds). Write a unit: 15m, 2h.") in lines
+    assert (f"{file}: crawler.sitemap_recency: read as 1800 seconds (30m); the minimum is 1h "
+            "(3600 seconds).") in lines
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "quick"\nurl = "https://q.example/feed"\n'
+                       "interval = 5\n")
+    with pytest.raises(ConfigError) as caught:
+        load_source_specs(sources)
+    assert str(caught.value) == (
+        f"{sources} (source #1, 'quick'): interval: read as 5 seconds (a number without a unit "
+        "is seconds); the shortest interval is 1m (60 seconds). Write a unit: 15m, 2h.")

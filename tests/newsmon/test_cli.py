@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from config.loading import resolve_home
 from newsmon.cli import app
 from tests.crawler.pages import article_html, rss_feed
 from tests.support.http import Reply, RouteServer
@@ -50,8 +51,8 @@ def test_sources_add_validates_url_kind_and_selector(run) -> None:  # type: igno
     assert "kind" in run("sources", "add", "k", "https://e.com/", "--kind", "video", code=2)
     assert "link_selector" in run("sources", "add", "p", "https://e.com/", "--kind", "page",
                                   code=2)
-    assert "link_selector" in run("sources", "add", "p", "https://e.com/", "--kind", "page",
-                                  "--selector", "a[[[", code=2)
+    assert "--selector a[[[:" in run("sources", "add", "p", "https://e.com/", "--kind", "page",
+                                     "--selector", "a[[[", code=2)
     assert "not a duration" in run("sources", "add", "i", "https://e.com/", "--interval",
                                    "soon", code=2)
     shown = json.loads(run("sources", "show", "mine", "--json"))
@@ -81,6 +82,46 @@ def test_sources_add_takes_a_time_window_or_a_cron_schedule(run) -> None:  # typ
                                       "morning", code=2)
     assert "window" in run("sources", "add", "b", "https://e.com/", "--window", "06:00-22:00",
                            "--cron", "0 * * * *", code=2)  # one or the other
+
+
+def test_sources_add_says_how_an_interval_was_read_and_the_shortest_one(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--no-sources")
+    bare = run("sources", "add", "x", "http://example.com/feed", "--interval", "5", code=2)
+    assert " ".join(bare.split()) == (
+        "--interval 5: read as 5 seconds (a number without a unit is seconds); the shortest "
+        "interval is 1m (60 seconds). Write a unit: 15m, 2h.")
+    with_unit = run("sources", "add", "x", "http://example.com/feed", "--interval", "30s", code=2)
+    assert " ".join(with_unit.split()) == (
+        "--interval 30s: read as 30 seconds (30s); the shortest interval is 1m (60 seconds).")
+    assert "every 5m" in run("sources", "add", "x", "http://example.com/feed", "--interval", "300")
+    assert "a number without a unit is seconds" in " ".join(
+        run("sources", "add", "--help").replace("│", " ").split())
+
+
+def test_the_same_feed_under_a_second_name_is_refused(run) -> None:  # type: ignore[no-untyped-def]
+    run("init", "--no-sources")
+    run("sources", "add", "a", "https://example.com/feed")
+    refused = run("sources", "add", "b", "https://Example.com:443/feed?utm_source=x#top", code=1)
+    assert " ".join(refused.split()) == (
+        "source 'a' already polls this URL (https://example.com/feed); a feed is polled under "
+        "one name only: remove 'a' first to rename it.")
+    page = "https://lab.example/news"
+    run("sources", "add", "lab-posts", page, "--kind", "page", "--selector", "a.post")
+    run("sources", "add", "lab-papers", page, "--kind", "page", "--selector", "a.paper")
+    again = run("sources", "add", "lab-again", page, "--kind", "page", "--selector", "a.post",
+                code=1)
+    assert " ".join(again.split()) == (
+        "source 'lab-posts' already reads this page (https://lab.example/news) with the same "
+        "--selector; give another selector, or remove 'lab-posts' first to rename it.")
+    listed = json.loads(run("sources", "list", "--json"))
+    assert sorted(source["name"] for source in listed) == ["a", "lab-papers", "lab-posts"]
+
+
+def test_help_names_the_data_directory_used_without_newsmon_home() -> None:
+    result = CliRunner().invoke(app, ["--help"], env={"NEWSMON_HOME": None, "COLUMNS": "250"})
+    text = " ".join(result.output.replace("│", " ").split())
+    assert f"Data directory (default: $NEWSMON_HOME, else {resolve_home({})})." in text
+    assert "Settings file (default: $NEWSMON_CONFIG, else HOME/config.toml)." in text
 
 
 def test_crawl_then_list_and_show_articles(run) -> None:  # type: ignore[no-untyped-def]

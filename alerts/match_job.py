@@ -26,6 +26,7 @@ from config.catalog import Catalog
 from pipeline.storage import Storage
 from pipeline.storage.alerts import SubscriptionMatch
 from pipeline.storage.subscriptions import SubscriptionRecord
+from pipeline.types import StopCheck, never
 
 logger = logging.getLogger(__name__)
 IMMEDIATE = "immediate"
@@ -93,18 +94,21 @@ def _fingerprint(subscriptions: list[SubscriptionRecord], catalog: Catalog) -> s
 
 def match_pending(
     storage: Storage, catalog: Catalog, *, clock: Callable[[], datetime], batch_size: int = 200,
-    compiled: CompiledSubscriptions | None = None,
+    compiled: CompiledSubscriptions | None = None, should_stop: StopCheck = never,
 ) -> MatchReport:
     """Match every waiting article against every active subscription (``compiled`` keeps the
-    index between runs; without it the index is compiled for this run only)."""
+    index between runs; without it the index is compiled for this run only); once
+    ``should_stop`` says so, no further article is started."""
     batch = storage.articles.pending_matching(batch_size)
-    if not batch:
+    if not batch or should_stop():
         return MatchReport()
     subscriptions = {s.id: s for s in storage.subscriptions.all(active_only=True)}
     index, broken = (compiled or CompiledSubscriptions()).index_of(subscriptions.values(), catalog)
     articles = alerts = folded = deliveries = 0
     while batch:
         for article_id in batch:
+            if should_stop():
+                return MatchReport(articles, alerts, folded, deliveries, broken)
             view = article_view(storage, article_id)
             if view is None or view.story_id is None:
                 continue

@@ -42,6 +42,7 @@ from pipeline.storage.subscriptions import SealingOutcome, SubscriptionRecord
 from pipeline.story_job import ClusterReport, StoryIndex, cluster_pending
 from pipeline.tagging import TaggingReport, TextTagger, tag_pending, tagger_version
 from pipeline.tagging_pool import PoolClosedError, TaggerPool
+from pipeline.types import StopCheck, never
 
 if TYPE_CHECKING:
     from pipeline.nlp.tagger import Tagger
@@ -69,6 +70,8 @@ class ProcessReport:
     tagging: TaggingReport
     clustering: ClusterReport
     matching: MatchReport
+    stopped_early: bool = False
+    """The run was asked to stop (the daemon is stopping): what is left waits for the next."""
 
 
 @dataclass(frozen=True)
@@ -209,12 +212,14 @@ class App:
         logger.info("tagging on %d worker processes", processes)
         return pool
 
-    def tag_pending(self, on_batch: Callable[[int], None] | None = None) -> TaggingReport:
+    def tag_pending(self, on_batch: Callable[[int], None] | None = None,
+                    should_stop: StopCheck = never) -> TaggingReport:
         """Tag every stored article that waits to be tagged (a batch per worker at a time)."""
         processes = max(1, self.settings.nlp.worker_processes())
         return tag_pending(
             self.storage, self.article_tagger, version=self.tagger_version, clock=self.clock,
             batch_size=self.settings.nlp.batch_size * processes, on_batch=on_batch,
+            should_stop=should_stop,
         )
 
     @cached_property
@@ -228,13 +233,16 @@ class App:
         when the subscriptions change (the daemon matches every few minutes)."""
         return CompiledSubscriptions()
 
-    def process(self) -> ProcessReport:
-        """Everything new through tagging, story clustering and matching, now."""
-        tagging = self.tag_pending()
-        clustering = cluster_pending(self.storage, clock=self.clock, index=self.story_index)
+    def process(self, should_stop: StopCheck = never) -> ProcessReport:
+        """Everything new through tagging, story clustering and matching, now. Once
+        ``should_stop`` says so (the daemon is stopping) no further batch starts: the step in
+        progress finishes its batch, and the rest waits for the next run."""
+        tagging = self.tag_pending(should_stop=should_stop)
+        clustering = cluster_pending(self.storage, clock=self.clock, index=self.story_index,
+                                     should_stop=should_stop)
         matching = match_pending(self.storage, self.catalog, clock=self.clock,
-                                 compiled=self.compiled_subscriptions)
-        return ProcessReport(tagging, clustering, matching)
+                                 compiled=self.compiled_subscriptions, should_stop=should_stop)
+        return ProcessReport(tagging, clustering, matching, stopped_early=should_stop())
 
     def allow_list(self) -> AllowList:
         """Private hosts that may be reached: ``network.allow_hosts`` or NEWSMON_ALLOW_HOSTS."""

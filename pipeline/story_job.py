@@ -17,6 +17,7 @@ from pipeline.clustering import StoryClusterer, entity_keys, reaction_keys
 from pipeline.storage import Storage, StoredArticle
 from pipeline.storage.tags import ArticleTags
 from pipeline.story_types import ClusteringParams, ClusterInput
+from pipeline.types import StopCheck, never
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,17 @@ class StoryIndex:
         self._known_upto = 0
 
     def cluster_pending(
-        self, storage: Storage, *, clock: Callable[[], datetime], batch_size: int = 200
+        self, storage: Storage, *, clock: Callable[[], datetime], batch_size: int = 200,
+        should_stop: StopCheck = never,
     ) -> ClusterReport:
-        """Assign every tagged article that has no story yet; returns the counts."""
+        """Assign every tagged article that has no story yet, a batch at a time (none more
+        once ``should_stop`` says so); returns the counts."""
         pending = storage.articles.pending_clustering(batch_size)
-        if not pending:
+        if not pending or should_stop():
             return ClusterReport()
         self._catch_up(storage, clock())
         new = joined = 0
-        while pending:
+        while pending and not should_stop():
             tags = storage.tags.of_many([article.id for article in pending])
             for article in pending:
                 assignment = self._clusterer.add(cluster_input(article, tags[article.id]))
@@ -76,9 +79,11 @@ def cluster_pending(
     clock: Callable[[], datetime],
     index: StoryIndex | None = None,
     batch_size: int = 200,
+    should_stop: StopCheck = never,
 ) -> ClusterReport:
     """Assign every tagged article without a story (with a fresh index unless one is given)."""
-    return (index or StoryIndex()).cluster_pending(storage, clock=clock, batch_size=batch_size)
+    return (index or StoryIndex()).cluster_pending(storage, clock=clock, batch_size=batch_size,
+                                                   should_stop=should_stop)
 
 
 def cluster_input(

@@ -20,6 +20,7 @@ from typing import Protocol, TypeVar
 from pipeline.nlp.types import EntityMention, StockReaction, TagResult
 from pipeline.storage import Storage
 from pipeline.storage.tags import ArticleTags, TaggingInput
+from pipeline.types import StopCheck, never
 
 logger = logging.getLogger(__name__)
 TITLE_SEPARATOR = "\n\n"
@@ -65,10 +66,13 @@ def tag_pending(
     batch_size: int = 32,
     limit: int | None = None,
     on_batch: Callable[[int], None] | None = None,
+    should_stop: StopCheck = never,
 ) -> TaggingReport:
-    """Tag every article waiting to be tagged (up to ``limit``), batch by batch."""
+    """Tag every article waiting to be tagged (up to ``limit``), batch by batch; once
+    ``should_stop`` says so (the daemon is stopping), no further batch starts and the rest
+    waits for the next run."""
     report = TaggingReport()
-    while (remaining := _remaining(limit, report)) > 0:
+    while (remaining := _remaining(limit, report)) > 0 and not should_stop():
         batch = storage.tags.pending(min(batch_size, remaining))
         if not batch:
             break

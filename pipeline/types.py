@@ -9,6 +9,7 @@ sitemap gave for it); extraction turns it into an :class:`ExtractedArticle` or s
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -103,3 +104,13 @@ class IngestOutcome:
     url: str
     article_id: int | None = None
     reason: str | None = None
+
+
+StopCheck = Callable[[], bool]
+"""Asked between batches by the processing steps: ``True`` once the daemon is stopping, so no
+further batch starts and what is left waits for the next run."""
+
+
+def never() -> bool:
+    """The :data:`StopCheck` of a run that is never asked to stop (``newsmon process``)."""
+    return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ class JobContext:
     running: int = 0
     active: set[str] = field(default_factory=set)
     """Names of the jobs running now (the scheduler's job ids)."""
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set when the daemon starts stopping: a job in a worker thread then starts no further
+    batch (its current one finishes), so a long backlog does not hold the stop up."""
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
     _ended: asyncio.Condition = field(default_factory=asyncio.Condition)
     """Notified each time a job ends."""
@@ -119,11 +123,12 @@ async def process_pending(context: JobContext) -> ProcessReport:
     """Tag, cluster and match everything new, in a worker thread (spaCy is CPU-bound); a run
     that found nothing to do is logged at DEBUG only (it runs every few minutes)."""
     async with context.job("process"):
-        report = await asyncio.to_thread(context.app.process)
+        report = await asyncio.to_thread(context.app.process, context.stopping.is_set)
         did = (report.tagging.tagged, report.tagging.failed, report.clustering.clustered,
                report.matching.new_alerts)
-        logger.log(logging.INFO if any(did) else logging.DEBUG,
-                   "processed: %d tagged, %d failed, %d clustered, %d new alerts", *did)
+        logger.log(logging.INFO if any(did) or report.stopped_early else logging.DEBUG,
+                   "processed: %d tagged, %d failed, %d clustered, %d new alerts%s", *did,
+                   "; stopping: the rest waits for the next run" if report.stopped_early else "")
         if report.matching.deliveries and context.on_new_deliveries is not None:
             context.on_new_deliveries(report.matching.deliveries)
         return report

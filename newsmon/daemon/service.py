@@ -229,12 +229,14 @@ class Daemon:
 
     async def stop(self, hurry: asyncio.Event | None = None) -> None:
         """No new job starts; the running ones finish (up to the stop timeout); shut down.
-        Once ``hurry`` is set (a second stop signal) crawls are left unfinished, but a job in
-        a worker thread is still waited for (within the timeout): it cannot be interrupted,
-        and closing the app under it could hang the exit."""
+        A job in a worker thread (processing) starts no further batch and ends after its
+        current one. Once ``hurry`` is set (a second stop signal) crawls are left unfinished,
+        but a job in a worker thread is still waited for (within the timeout): it cannot be
+        interrupted mid-batch, and closing the app under it could hang the exit."""
         if self._stopping:
             return
         self._stopping = True
+        self.context.stopping.set()
         self.scheduler.pause()
         timeout = daemon_settings(self.context.app.settings).stop_timeout
         deadline = asyncio.get_running_loop().time() + timeout
@@ -244,8 +246,8 @@ class Daemon:
         await _first(self.context.wait_idle(), _wait(hurry), deadline=deadline)
         hurried = hurry is not None and hurry.is_set()
         if hurried and self.context.threaded_jobs():
-            logger.info("still waiting for %s: it runs in a worker thread and cannot be "
-                        "interrupted", ", ".join(self.context.threaded_jobs()))
+            logger.info("still waiting for %s: it runs in a worker thread and ends after its "
+                        "current batch", ", ".join(self.context.threaded_jobs()))
             await _first(self.context.wait_for_threaded_jobs(), deadline=deadline)
         if self.context.running and not hurried:
             logger.warning("%s still running after %ss: stopping without them",

@@ -270,7 +270,7 @@ def test_a_hurried_stop_leaves_a_hanging_crawl_but_waits_for_a_job_in_a_worker_t
     tmp_path: Path,
 ) -> None:
     """A crawl lives on the event loop and ends with it. A job in a worker thread (process,
-    digests, maintenance) cannot be interrupted, and the interpreter waits for it at exit
+    digests, maintenance) cannot be interrupted mid-batch, and the interpreter waits for it at exit
     anyway: left running while the app closed under it, it hung the exit (tagging workers
     started into a closing interpreter). So the stop waits for it, and says so."""
     gate = threading.Event()

@@ -131,8 +131,7 @@ def test_query(
     context: typer.Context,
     query: Annotated[str, typer.Argument(help="The query to try.")],
     since: Annotated[
-        str, typer.Option(help="How far back to look: 30d, 12h or 2026-11-01 (a number without "
-                               "a unit is seconds).")
+        str, typer.Option(help="How far back to look: 30d, 12h or 2026-11-01.")
     ] = "30d",
     limit: Annotated[int, typer.Option(min=1, max=100000)] = 5000,
 ) -> None:

@@ -31,9 +31,14 @@ articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
 
 
 def parse_since(value: str | None, now: datetime) -> datetime | None:
-    """``--since`` accepts a duration back from now (``24h``, ``7d``) or an ISO date/time."""
+    """``--since`` accepts a duration back from now (``24h``, ``7d``) or an ISO date/time; a
+    bare number is refused (``7`` is 7 what? ``2026`` a year or seconds?)."""
     if value is None:
         return None
+    if value.strip().replace(".", "", 1).isdigit():
+        raise typer.BadParameter(f"{value!r} has no unit: write a duration such as "
+                                 f"{value.strip()}d or {value.strip()}h, or a date such as "
+                                 "2026-11-01")
     try:
         return now - timedelta(seconds=parse_duration(value))
     except ValueError:
@@ -48,8 +53,7 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
 def list_articles(
     context: typer.Context,
     since: Annotated[
-        str | None, typer.Option(help="e.g. 24h, 7d or 2026-11-01 (a number without a unit is "
-                                      "seconds).")
+        str | None, typer.Option(help="e.g. 24h, 7d or 2026-11-01.")
     ] = None,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many.")] = 50,

@@ -44,8 +44,7 @@ def tag_command(
 def retag_command(
     context: typer.Context,
     since: Annotated[
-        str | None, typer.Option(help="Only articles fetched since: 24h, 7d or 2026-11-01 (a "
-                                      "number without a unit is seconds).")
+        str | None, typer.Option(help="Only articles fetched since: 24h, 7d or 2026-11-01.")
     ] = None,
 ) -> None:
     """Tag stored articles again (after a change of the entity catalog or NLP settings)."""

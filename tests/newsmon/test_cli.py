@@ -271,3 +271,15 @@ def test_entities_list_show_and_check(run, tmp_path: Path) -> None:  # type: ign
     bad = tmp_path / "bad.toml"
     bad.write_text('[[model]]\nid = "x/one"\nname = "One"\ndeveloper = "nobody"\nkind = "llm"\n')
     assert "nobody" in run("entities", "check", str(bad), code=1)
+
+
+def test_since_without_a_unit_is_refused_with_the_units_to_write(run) -> None:  # type: ignore[no-untyped-def]
+    """``--since 7`` was 7 seconds and ``--since 2026`` 2026 seconds: neither what was meant."""
+    run("init", "--no-sources")
+    for command in (("articles", "list"), ("alerts", "test", "company:Meta"), ("retag",)):
+        refused = " ".join(run(*command, "--since", "7", code=2).replace("│", " ").split())
+        assert "'7' has no unit: write a duration such as 7d or 7h, or a date such as " \
+               "2026-11-01" in refused, refused
+    assert "'2026' has no unit" in run("articles", "list", "--since", "2026", code=2)
+    assert "0 articles" in run("articles", "list", "--since", "7d")
+    assert "0 articles" in run("articles", "list", "--since", "2026-11-01")

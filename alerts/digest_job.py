@@ -123,7 +123,8 @@ def _story(storage: Storage, alert: AlertRecord) -> DigestStory | None:
         if article is not None:
             source = storage.sources.get(article.source_name)
             weight = source.weight if source else 1.0
-            outlets.append(DigestOutlet(article.source_name, weight, article.canonical_url))
+            outlets.append(DigestOutlet(article.source_name, weight, article.canonical_url,
+                                        article.site_name or ""))
             reports.append(StoryReport(article.id, article.title or "", article.canonical_url,
                                        article.text, article.published_at, article.fetched_at,
                                        weight))

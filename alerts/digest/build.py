@@ -25,8 +25,13 @@ query does not matter (that is often a later one); its mentions still decide ran
 Sections: a story is listed once, in the section of the model or company the subscription's
 query matched in it (of several, the most mentioned; on a tie, the one listed first), so a digest
 of ``company:Nvidia OR company:Meta`` has Nvidia and Meta sections, not one for every company a
-story is mostly about. A story matched by words alone goes to its most central model or company;
-stories naming neither go to "Other stories". Sections are ordered by their best story.
+story is mostly about. A matched entity mentioned (with its models) less than 0.4 times as often
+as the article's most mentioned one (:data:`SUBJECT_SHARE`), and whose stock the story does not
+see move, is named in passing: "Mistral AI raises EUR 3.4 billion" names OpenAI twice among eight
+Mistral mentions and goes to "Other stories", not to "OpenAI"; DeepSeek's release, naming Nvidia
+three times among ten DeepSeek mentions but reporting NVDA down 4.1%, is an Nvidia story. A
+story matched by words alone goes to its most central model or company; stories naming neither go
+to "Other stories". Sections are ordered by their best story.
 
 Market table (:func:`market_highlights`): the period's moves, one row per company and direction
 (its largest move; "NVDA down 4.1%" and "NVDA down 3.2%" in two stories is one row), largest
@@ -37,6 +42,7 @@ counted ("and 19 more moves") and stay listed with their stories and in the JSON
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
@@ -74,6 +80,18 @@ OTHER_KEY = "other"
 _SECTION_KINDS = {COMPANY: "company", MODEL: "model"}
 _EVENT_LEADS = ("after ", "following ")
 _ENTITY_REASONS = frozenset({"entity", "stock"})
+SUMMARY_MAX_CHARS = 420
+SUBJECT_SHARE = 0.4
+"""A story is listed under a company or model the query matched when the article mentions it at
+least this share as often as its most mentioned one (or reports a move of its stock); less is a
+mention in passing."""
+_DATELINE = re.compile(
+    r"[A-Z][A-Z.'’]+(?: [A-Z][A-Z.'’]+)*"  # the place, in capitals: HONG KONG, ST. LOUIS
+    r"(?:, [A-Z][A-Za-z.]*(?: [A-Za-z0-9.]+){0,3})?"  # its region or the date: , California
+    r"(?: \([^()]{1,60}\))?"  # the outlet: (Circuit Wire)
+    r" (?:--|[-–—]) (?=\S)"
+)
+"""A wire-story dateline at the start of an article's text."""
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -164,10 +182,32 @@ def central_entity(story: DigestStory) -> DigestEntity | None:
 
 
 def section_entity(story: DigestStory) -> DigestEntity | None:
-    """The entity whose section lists ``story``: the most mentioned of those the query matched,
-    else the most central."""
+    """The entity whose section lists ``story``: the most mentioned of those the query matched
+    that the story is about (:func:`is_subject`; none: ``None``, an other story); when the query
+    matched none (words alone), the most central."""
     matched = [entity for entity in story.entities if entity.key in story.matched]
-    return _most_mentioned(matched) or central_entity(story)
+    if not any(entity.type in _SECTION_KINDS for entity in matched):
+        return central_entity(story)
+    return _most_mentioned(entity for entity in matched if is_subject(entity, story))
+
+
+def is_subject(entity: DigestEntity, story: DigestStory) -> bool:
+    """Whether ``story`` is about ``entity`` rather than naming it in passing: it (with its
+    models) is mentioned at least :data:`SUBJECT_SHARE` as often as the most mentioned model or
+    company, or the story reports a move of its stock."""
+    central = central_entity(story)
+    if central is None or _mentions_with_models(entity, story) >= central.count * SUBJECT_SHARE:
+        return True
+    return any(reaction.company_id == entity.key or reaction.company == entity.canonical
+               for reaction in story.reactions)
+
+
+def _mentions_with_models(company: DigestEntity, story: DigestStory) -> int:
+    """Mentions of ``company`` and of its models (keys ``anthropic/...`` for ``anthropic``): an
+    article about Claude Opus 5 is about Anthropic too."""
+    prefix = f"{company.key}/"
+    return company.count + sum(max(0, entity.count) for entity in story.entities
+                               if entity.type == MODEL and entity.key.startswith(prefix))
 
 
 def _most_mentioned(entities: Iterable[DigestEntity]) -> DigestEntity | None:
@@ -206,7 +246,7 @@ def rank_story(story: DigestStory, rank: int, zone: tzinfo = UTC) -> RankedStory
         story_id=story.story_id,
         headline=headline,
         url=web_url(story.url),
-        summary=one_line(story.summary) if story.summary else first_sentences(story.text),
+        summary=one_line(story.summary) if story.summary else story_summary(story.text),
         outlets=clean_outlets(story.outlets),
         published=_in_zone(story.published, zone),
         tags=story_tags(story.entities),
@@ -216,6 +256,25 @@ def rank_story(story: DigestStory, rank: int, zone: tzinfo = UTC) -> RankedStory
     )
 
 
+def story_summary(text: str, max_chars: int = SUMMARY_MAX_CHARS) -> str:
+    """The article's first two sentences, without the dateline a wire story opens with
+    (``HONG KONG (Circuit Wire) - ``); only the first when both do not fit in ``max_chars``
+    (a reader gets whole sentences), cut with an ellipsis only when the first alone is longer."""
+    body = strip_dateline(one_line(text))
+    for count in (2, 1):
+        summary = first_sentences(body, count, max_chars=len(body))
+        if len(summary) <= max_chars:
+            return summary
+    return shorten(summary, max_chars)
+
+
+def strip_dateline(text: str) -> str:
+    """``text`` without a leading dateline: a place in capitals (``MENLO PARK, California``,
+    ``SAN FRANCISCO, Nov 26``), an optional ``(Outlet)`` and a dash; anything else is kept."""
+    match = _DATELINE.match(text)
+    return text[match.end():] if match and match.end() < len(text) else text
+
+
 def _in_zone(moment: datetime | None, zone: tzinfo) -> datetime | None:
     if moment is None:
         return None
@@ -223,12 +282,17 @@ def _in_zone(moment: datetime | None, zone: tzinfo) -> datetime | None:
 
 
 def clean_outlets(outlets: Iterable[DigestOutlet]) -> tuple[DigestOutlet, ...]:
-    """Outlets once per source, heaviest first, names one-lined, unsafe URLs dropped."""
+    """Outlets once per source, heaviest first, names one-lined, unsafe URLs dropped; a source's
+    publication name is the first any of its articles gives."""
     seen: dict[str, DigestOutlet] = {}
     for outlet in sorted(outlets, key=lambda item: -item.weight):
-        name = one_line(outlet.source)
-        if name and name not in seen:
-            seen[name] = DigestOutlet(name, outlet.weight, web_url(outlet.url) or "")
+        source, name = one_line(outlet.source), one_line(outlet.name)
+        if not source:
+            continue
+        if source not in seen:
+            seen[source] = DigestOutlet(source, outlet.weight, web_url(outlet.url) or "", name)
+        elif name and not seen[source].name:
+            seen[source] = replace(seen[source], name=name)
     return tuple(seen.values())
 
 

@@ -15,7 +15,8 @@ JSON schema ``newsmon.digest/1`` (fields are only ever added within a version)::
      "period": {"start": ISO-8601, "end": ISO-8601}, "empty": bool,
      "stories": [{"rank": int, "story_id": int, "headline": str, "url": str|null,
                   "summary": str, "published": ISO-8601|null, "score": float, "section": str,
-                  "outlets": [{"source": str, "weight": float, "url": str|null}],
+                  "outlets": [{"source": str, "name": str, "weight": float,
+                               "url": str|null}],
                   "tags": [{"kind": "company"|"model", "name": str, "ticker": str|null}],
                   "moves": [MOVE]}],
      "sections": [{"kind": "company"|"model"|"other", "key": str, "title": str,
@@ -33,16 +34,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+import textwrap
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jinja2
 
 from alerts.digest.build import period_label
 from alerts.digest.types import CountChange, Digest, MarketMove, RankedStory
-from alerts.messages import format_when, one_line, shorten, web_url
+from alerts.messages import Tag, format_when, one_line, shorten, web_url
 
 SCHEMA = "newsmon.digest/1"
+TEXT_WIDTH = 78
+"""Columns of the plain-text digest (a terminal, a mail client's 78-character lines)."""
 COMPACT_STORIES = 3
 COMPACT_HEADLINE_CHARS = 120
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -66,7 +70,8 @@ def digest_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Enviro
     )
     environment.filters.update(
         web_url=web_url, one_line=one_line, when=format_when, md=escape_markdown,
-        pct=format_pct, arrow=lambda direction: _ARROWS.get(direction, ""),
+        pct=format_pct, arrow=lambda direction: _ARROWS.get(direction, ""), wrap=wrap_text,
+        tag_names=tag_names,
     )
     return environment
 
@@ -78,6 +83,22 @@ def escape_markdown(value: object) -> str:
     Ordinary punctuation stays as it is: ``2026-11-26``, ``6.5 gigawatts``, ``ai-daily``."""
     text = one_line(str(value)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MARKDOWN_LINE_START.sub(r"\1\\\2", _MARKDOWN_SPECIAL.sub(r"\\\1", text))
+
+
+def wrap_text(value: object, indent: str = "", first: str | None = None,
+              width: int = TEXT_WIDTH) -> str:
+    """``value`` on lines of at most ``width`` columns, the first starting with ``first``
+    (default ``indent``), the others with ``indent``; words (a URL) are never broken, so a word
+    longer than a line stands alone on its line."""
+    return textwrap.fill(
+        one_line(str(value)), width=width, initial_indent=indent if first is None else first,
+        subsequent_indent=indent, break_long_words=False, break_on_hyphens=False,
+    )
+
+
+def tag_names(tags: Iterable[Tag]) -> str:
+    """``Meta (META), Muse Spark``: a story's tags as one line of text."""
+    return ", ".join(f"{tag.name} ({tag.ticker})" if tag.ticker else tag.name for tag in tags)
 
 
 def format_pct(value: float | None) -> str:
@@ -185,7 +206,8 @@ def _story_document(story: RankedStory) -> dict[str, Any]:
         "url": story.url, "summary": story.summary,
         "published": story.published.isoformat() if story.published else None,
         "score": story.score, "section": story.section,
-        "outlets": [{"source": o.source, "weight": o.weight, "url": o.url or None}
+        "outlets": [{"source": o.source, "name": o.shown, "weight": o.weight,
+                     "url": o.url or None}
                     for o in story.outlets],
         "tags": [{"kind": t.kind, "name": t.name, "ticker": t.ticker} for t in story.tags],
         "moves": [_move_document(move) for move in story.moves],

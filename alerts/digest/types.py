@@ -28,6 +28,14 @@ class DigestOutlet:
     """The source's weight (1.0 is an ordinary outlet; 2.0 counts like two)."""
     url: str = ""
     """The outlet's article URL (linked only when it is http(s))."""
+    name: str = ""
+    """The publication's own name (``Circuit Wire``, from its pages), when known; ``source`` is
+    newsmon's name for the source (``circuit-wire``)."""
+
+    @property
+    def shown(self) -> str:
+        """What a reader is shown: the publication's name, else the source's."""
+        return self.name or self.source
 
 
 @dataclass(frozen=True)
@@ -254,5 +262,6 @@ class Digest:
 
     @property
     def other_sections(self) -> tuple[DigestSection, ...]:
-        """The section of stories naming no company or model (at most one)."""
+        """The section of stories naming no company or model the query matched, or naming it only
+        in passing (at most one)."""
         return tuple(section for section in self.sections if section.kind == "other")

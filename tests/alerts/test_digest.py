@@ -158,7 +158,7 @@ def test_stories_are_numbered_in_the_order_they_are_read() -> None:
 
 def test_story_goes_to_the_section_of_what_the_query_matched_in_it() -> None:
     deepseek = DigestEntity("COMPANY", "DeepSeek", "deepseek", 6)
-    nvidia = DigestEntity("COMPANY", "Nvidia", "nvidia", 2, "NVDA")
+    nvidia = DigestEntity("COMPANY", "Nvidia", "nvidia", 3, "NVDA")  # half as often: not in passing
     about_deepseek = replace(story(1), entities=(deepseek, nvidia), matched=frozenset({"nvidia"}))
     by_words = replace(story(2), entities=(deepseek, nvidia))  # "chips" matched: no entity
     digest = digest_of(about_deepseek, by_words)

@@ -88,11 +88,13 @@ def test_no_digest_is_due_for_a_period_that_ended_before_the_subscription(
     assert due.start == datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # from local midnight
 
 
-def _stored_article(storage: Storage, source: str, title: str, published: datetime) -> int:
+def _stored_article(storage: Storage, source: str, title: str, published: datetime,
+                    site_name: str | None = None) -> int:
     text = f"{title}. " + " ".join(f"word{n}" for n in range(40)) + "."
     outcome = storage.articles.store(source, ExtractedArticle(
         url=f"https://{source}.example/{published:%H%M}", title=title, text=text,
-        published=published), origin=ArticleOrigin.PAGE, fetched_at=published)
+        published=published, site_name=site_name), origin=ArticleOrigin.PAGE,
+        fetched_at=published)
     assert outcome.article_id is not None
     return outcome.article_id
 
@@ -119,6 +121,26 @@ def test_a_story_is_headed_by_its_earliest_report_not_the_article_that_matched(
     assert story.text.startswith("Meta unveils Muse Spark.")
     assert story.published == datetime(2026, 11, 26, 17, 33, tzinfo=UTC)
     assert {outlet.source for outlet in story.outlets} == {"wire", "signal"}
+
+
+def test_a_storys_outlets_carry_the_publication_names_their_pages_give(storage: Storage) -> None:
+    """The digest listed "circuit-wire, northgate-signal" (newsmon's source names) where the
+    articles name their publications "Circuit Wire" and "Northgate Signal"."""
+    created = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+    subscription = storage.subscriptions.add(
+        NewSubscription(name="daily", query="company:Meta", frequency="daily"), created)
+    assert subscription is not None
+    launch = _stored_article(storage, "circuit-wire", "Meta unveils Muse Spark",
+                             datetime(2026, 11, 26, 17, 33, tzinfo=UTC), "Circuit Wire")
+    other = _stored_article(storage, "lab-notes", "Muse Spark, read closely",
+                            datetime(2026, 11, 26, 18, 0, tzinfo=UTC))
+    match = SubscriptionMatch(subscription.id, ({"kind": "term", "label": "meta"},), ())
+    at = datetime(2026, 11, 26, 19, 55, tzinfo=UTC)
+    storage.alerts.record_matches(launch, launch, [match], at)
+    storage.alerts.record_matches(other, launch, [match], at)
+    start, end = local_day_period(date(2026, 11, 26), "UTC")
+    [story] = digest_input(storage, subscription, start, end).stories
+    assert sorted(outlet.shown for outlet in story.outlets) == ["Circuit Wire", "lab-notes"]
 
 
 def test_the_lead_report_is_the_earliest_then_the_heaviest_source_and_has_a_title() -> None:

@@ -1,0 +1,173 @@
+"""The digest as a reader meets it: summaries that are the article's own whole sentences (no
+dateline), stories listed under a followed company only when they are about it, outlets by their
+names, and a plain-text part that wraps for a terminal or mail client (pure: no database)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.digest import (
+    Digest,
+    DigestEntity,
+    DigestInput,
+    DigestOutlet,
+    DigestReaction,
+    DigestStory,
+    build_digest,
+    render_html,
+    render_json,
+    render_markdown,
+    render_text,
+)
+from alerts.digest.build import story_summary
+
+START = datetime(2026, 11, 26, tzinfo=UTC)
+END = START + timedelta(days=1)
+OPENAI = DigestEntity("COMPANY", "OpenAI", "openai", 2)
+MISTRAL = DigestEntity("COMPANY", "Mistral AI", "mistral-ai", 8)
+
+
+def story(story_id: int, *, text: str = "It happened. It mattered.",
+          entities: tuple[DigestEntity, ...] = (OPENAI,),
+          matched: frozenset[str] = frozenset({"openai"}),
+          outlets: tuple[DigestOutlet, ...] = (DigestOutlet("wire"),),
+          headline: str = "") -> DigestStory:
+    return DigestStory(
+        story_id=story_id, headline=headline or f"Story {story_id}",
+        url=f"https://news.example/{story_id}", text=text, outlets=outlets,
+        published=START + timedelta(hours=story_id), entities=entities, matched=matched)
+
+
+def digest_of(*stories: DigestStory) -> Digest:
+    return build_digest(DigestInput("ai-daily", "company:OpenAI", "UTC", START, END, stories))
+
+
+@pytest.mark.parametrize("dateline", [
+    "HONG KONG (Circuit Wire) - ",
+    "MENLO PARK, California (Circuit Wire) - ",
+    "SAN FRANCISCO, Nov 26 (Reuters) — ",
+    "PARIS (AP) -- ",
+    "WASHINGTON – ",
+])
+def test_a_summary_leaves_out_the_dateline(dateline: str) -> None:
+    text = f"{dateline}DeepSeek released V4, trained on Huawei chips. Shares fell. More follows."
+    assert story_summary(text) == "DeepSeek released V4, trained on Huawei chips. Shares fell."
+
+
+def test_a_summary_keeps_an_opening_that_only_looks_like_a_dateline() -> None:
+    text = "AI labs - and their investors - had a busy week. Prices fell. More."
+    assert story_summary(text) == "AI labs - and their investors - had a busy week. Prices fell."
+    text = "OpenAI (the ChatGPT maker) said so. It did."
+    assert story_summary(text) == text
+
+
+def test_a_summary_is_whole_sentences_not_a_cut_one() -> None:
+    first = "Oracle shares jumped " + "after a very long clause " * 10 + "in the end."
+    second = "The expansion brings the total " + "to a long list of places " * 10 + "today."
+    summary = story_summary(f"{first} {second} A third.")
+    assert summary == first  # the second sentence did not fit: left out, not cut mid-way
+    assert not summary.endswith("…")
+    huge = "One sentence " + "that goes on " * 60 + "forever."
+    assert story_summary(huge).endswith("…") and len(story_summary(huge)) <= 420
+
+
+def test_a_story_mentioning_a_followed_company_in_passing_is_an_other_story() -> None:
+    """The Mistral funding story names OpenAI twice among eight Mistral mentions: it was listed
+    under "OpenAI"; it is an other story now, while one about OpenAI stays there."""
+    passing = story(1, entities=(MISTRAL, OPENAI))
+    about = story(2, entities=(DigestEntity("COMPANY", "DeepSeek", "deepseek", 7),
+                               DigestEntity("COMPANY", "OpenAI", "openai", 3)))
+    digest = digest_of(passing, about)
+    sections = {s.title: [item.story_id for item in s.stories] for s in digest.sections}
+    assert sections == {"OpenAI": [2], "Other stories": [1]}
+    assert "grouped by company and model" in render_text(digest)
+
+
+def test_outlets_are_shown_by_their_names_once_each() -> None:
+    outlets = (DigestOutlet("circuit-wire", 1.0, "https://wire.example/a", "Circuit Wire"),
+               DigestOutlet("circuit-wire", 1.0, "https://wire.example/b"),
+               DigestOutlet("lab-notes", 0.8, "https://labs.example/c", "Lab <Notes>"),
+               DigestOutlet("harbor-ledger", 1.2, "https://ledger.example/d"))
+    digest = digest_of(story(1, outlets=outlets))
+    [item] = digest.stories
+    assert [outlet.shown for outlet in item.outlets] == [
+        "harbor-ledger", "Circuit Wire", "Lab <Notes>"]
+    assert "harbor-ledger, Circuit Wire, Lab <Notes> ·" in render_text(digest)
+    assert "Circuit Wire</a>" in render_html(digest) and "Lab &lt;Notes&gt;</a>" in render_html(
+        digest)
+    assert "[Circuit Wire](<https://wire.example/a>)" in render_markdown(digest)
+    assert '"name": "Circuit Wire"' in render_json(digest)
+
+
+def test_the_plain_text_wraps_for_a_terminal() -> None:
+    long_text = ("Meta Platforms unveiled Muse Spark, a large language model developed by its "
+                 "Superintelligence Labs unit, in the company's most significant change of "
+                 "course in artificial intelligence. It will not be released with open weights.")
+    many = tuple(DigestEntity("COMPANY", f"Company number {n}", f"c{n}", 1) for n in range(10))
+    headline = "Meta unveils Muse Spark, the first model from its Superintelligence Labs, at last"
+    digest = digest_of(*(story(n, text=long_text, entities=(OPENAI, *many), headline=headline)
+                         for n in range(1, 11)))
+    text = render_text(digest)
+    long_lines = [line for line in text.splitlines()
+                  if len(line) > 78 and not line.strip().startswith("https://")]
+    assert long_lines == []
+    assert " ".join(text.split()).count(" ".join(long_text.split())) == 10
+    lines = text.splitlines()
+    tenth = next(n for n, line in enumerate(lines) if line.startswith("10. Meta unveils"))
+    assert lines[tenth + 1].startswith("    ") and lines[tenth + 1][4] != " "  # under the words
+
+
+def test_a_story_about_a_followed_companys_model_stays_under_the_company() -> None:
+    anthropic = DigestEntity("COMPANY", "Anthropic", "anthropic", 2)
+    opus = DigestEntity("MODEL", "Claude Opus 5", "anthropic/claude-opus-5", 9)
+    digest = build_digest(DigestInput("ai-daily", "company:Anthropic", "UTC", START, END, (
+        story(1, entities=(opus, anthropic), matched=frozenset({"anthropic"})),)))
+    assert [s.title for s in digest.sections] == ["Anthropic"]
+
+
+def test_a_followed_company_named_in_passing_with_its_model_is_still_in_passing() -> None:
+    """Magistral Small 2 is compared with a Qwen model: Alibaba and Qwen, once each among six
+    Mistral mentions, filed the story under "Alibaba"."""
+    mistral = DigestEntity("COMPANY", "Mistral AI", "mistral-ai", 6)
+    alibaba = DigestEntity("COMPANY", "Alibaba", "alibaba", 1)
+    qwen = DigestEntity("MODEL", "Qwen", "alibaba/qwen", 1)
+    digest = build_digest(DigestInput("ai-daily", "company:Alibaba", "UTC", START, END, (
+        story(1, entities=(mistral, alibaba, qwen), matched=frozenset({"alibaba"})),)))
+    assert [s.title for s in digest.sections] == ["Other stories"]
+
+
+def test_a_story_moving_a_followed_companys_stock_is_listed_under_it() -> None:
+    """DeepSeek's release names Nvidia three times among ten DeepSeek mentions, and reports NVDA
+    down 4.1%: for a reader following Nvidia it is an Nvidia story."""
+    deepseek = DigestEntity("COMPANY", "DeepSeek", "deepseek", 10)
+    nvidia = DigestEntity("COMPANY", "Nvidia", "nvidia", 3, "NVDA")
+    openai = DigestEntity("COMPANY", "OpenAI", "openai", 1)
+    moved = replace(story(1, entities=(deepseek, openai, nvidia),
+                          matched=frozenset({"nvidia", "openai"})),
+                    reactions=(DigestReaction("Nvidia", "down", "nvidia", "NVDA", 4.1),))
+    unmoved = replace(moved, story_id=2, reactions=())
+    digest = build_digest(DigestInput("ai-daily", "company:Nvidia OR company:OpenAI", "UTC",
+                                      START, END, (moved, unmoved)))
+    sections = {s.title: [item.story_id for item in s.stories] for s in digest.sections}
+    assert sections == {"Nvidia": [1], "Other stories": [2]}
+
+
+def test_other_stories_are_headed_once() -> None:
+    """"== Other stories ==" was followed by "-- Other stories --" (its only section's title)."""
+    digest = digest_of(story(1), story(2, entities=(), matched=frozenset()))
+    assert render_text(digest).count("Other stories") == 1
+    assert render_markdown(digest).count("Other stories") == 1
+    assert render_html(digest).count("Other stories") == 1
+
+
+def test_a_story_block_is_indented_under_its_headline() -> None:
+    digest = digest_of(*(story(n) for n in range(1, 11)))
+    lines = render_text(digest).splitlines()
+    tenth = lines.index("10. Story 1")  # the oldest, read last
+    assert lines[tenth + 1] == "    wire · 2026-11-26 01:00 UTC"
+    assert lines[tenth + 2] == "    https://news.example/1"
+    first = lines.index("1. Story 10")
+    assert lines[first + 1] == "   wire · 2026-11-26 10:00 UTC"

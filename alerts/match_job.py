@@ -8,7 +8,8 @@ subscriptions a compile costs seconds: ~20 µs to parse a query, ~2 s to build t
 Each waiting article is matched, and its alerts, folded coverage and deliveries are recorded in
 one transaction with the article's ``matched_at``. A subscription whose stored query no longer
 parses (say, an entity was removed from the catalog) is skipped and reported, never allowed to
-stop the run.
+stop the run; nor is an article that cannot be matched (its stored tags unreadable, its
+recording failing twice): it is refused, as the tagging step refuses one, and the run goes on.
 """
 
 from __future__ import annotations
@@ -19,17 +20,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import StatementError
+
 from alerts.matching import MatchIndex, per_subscription
 from alerts.query import Query, QueryError, Reasons, parse_query
 from alerts.views import article_view, reason_to_json
 from config.catalog import Catalog
 from pipeline.storage import Storage
-from pipeline.storage.alerts import SubscriptionMatch
+from pipeline.storage.alerts import MatchRecord, SubscriptionMatch
 from pipeline.storage.subscriptions import SubscriptionRecord
 from pipeline.types import StopCheck, never
 
 logger = logging.getLogger(__name__)
 IMMEDIATE = "immediate"
+MATCH_ATTEMPTS = 2
+"""Tries at one article before it is refused."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class MatchReport:
     folded: int = 0
     deliveries: int = 0
     broken_subscriptions: tuple[str, ...] = ()
+    refused: int = 0
+    """Articles that could not be matched (recorded as rejections at stage ``match``)."""
 
 
 def compile_subscriptions(
@@ -98,29 +105,82 @@ def match_pending(
 ) -> MatchReport:
     """Match every waiting article against every active subscription (``compiled`` keeps the
     index between runs; without it the index is compiled for this run only); once
-    ``should_stop`` says so, no further article is started."""
+    ``should_stop`` says so, no further article is started.
+
+    An article that cannot be matched (reading it or recording its matches fails twice) is
+    refused: logged, recorded as a rejection at stage ``match`` and marked matched with no
+    alert, so that the articles after it are matched and it is not tried run after run. If
+    even that cannot be written (the database is down), the run stops and the article waits."""
     batch = storage.articles.pending_matching(batch_size)
     if not batch or should_stop():
         return MatchReport()
     subscriptions = {s.id: s for s in storage.subscriptions.all(active_only=True)}
     index, broken = (compiled or CompiledSubscriptions()).index_of(subscriptions.values(), catalog)
-    articles = alerts = folded = deliveries = 0
+    articles = alerts = folded = deliveries = refused = 0
     while batch:
         for article_id in batch:
             if should_stop():
-                return MatchReport(articles, alerts, folded, deliveries, broken)
-            view = article_view(storage, article_id)
-            if view is None or view.story_id is None:
-                continue
-            now = clock()
-            matches = [_subscription_match(subscriptions[sid], reasons)
-                       for sid, reasons in per_subscription(index.match(view, now))]
-            recorded = storage.alerts.record_matches(article_id, view.story_id, matches, now)
-            articles += 1
-            alerts, folded = alerts + recorded.new_alerts, folded + recorded.folded
-            deliveries += recorded.deliveries
+                return MatchReport(articles, alerts, folded, deliveries, broken, refused)
+            outcome = _match_with_retry(storage, index, subscriptions, article_id, clock)
+            if isinstance(outcome, Exception):
+                _refuse(storage, article_id, outcome, clock())
+                refused += 1
+            elif outcome is not None:
+                articles += 1
+                alerts, folded = alerts + outcome.new_alerts, folded + outcome.folded
+                deliveries += outcome.deliveries
         batch = storage.articles.pending_matching(batch_size)
-    return MatchReport(articles, alerts, folded, deliveries, broken)
+    return MatchReport(articles, alerts, folded, deliveries, broken, refused)
+
+
+def _match_with_retry(
+    storage: Storage, index: MatchIndex, subscriptions: dict[int, SubscriptionRecord],
+    article_id: int, clock: Callable[[], datetime],
+) -> MatchRecord | Exception | None:
+    """What matching one article recorded (``None``: it is gone), or the error of its last
+    attempt. A second attempt covers a row deleted by another process between the store's
+    check and its insert (PostgreSQL), a deadlock, a lost connection."""
+    failure: Exception | None = None
+    for attempt in range(1, MATCH_ATTEMPTS + 1):
+        try:
+            return _match_article(storage, index, subscriptions, article_id, clock)
+        except Exception as error:  # one article must not stop the run
+            logger.warning("article %d: matching attempt %d of %d failed: %s", article_id,
+                           attempt, MATCH_ATTEMPTS, _why(error))
+            failure = error
+    assert failure is not None
+    return failure
+
+
+def _match_article(
+    storage: Storage, index: MatchIndex, subscriptions: dict[int, SubscriptionRecord],
+    article_id: int, clock: Callable[[], datetime],
+) -> MatchRecord | None:
+    """Match one article and record its alerts, folded coverage and deliveries."""
+    view = article_view(storage, article_id)
+    if view is None or view.story_id is None:
+        return None
+    now = clock()
+    matches = [_subscription_match(subscriptions[sid], reasons)
+               for sid, reasons in per_subscription(index.match(view, now))]
+    return storage.alerts.record_matches(article_id, view.story_id, matches, now)
+
+
+def _refuse(storage: Storage, article_id: int, error: Exception, at: datetime) -> None:
+    """Record why an article could not be matched, and never try it again."""
+    reason = f"matching failed: {_why(error)}"
+    logger.error("article %d refused: %s", article_id, reason, exc_info=error)
+    article = storage.articles.get(article_id)
+    storage.sources.record_rejection(article.source_name if article else None, "match", reason,
+                                     article.url if article else None, at)
+    storage.alerts.pass_over(article_id, at)
+
+
+def _why(error: Exception) -> str:
+    """One line on an error: the driver's message for a database error (not its SQL)."""
+    cause = error.orig if isinstance(error, StatementError) and error.orig else error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def _subscription_match(subscription: SubscriptionRecord, reasons: Reasons) -> SubscriptionMatch:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.storage.chunks import where_in
 from pipeline.storage.models import (
     AlertArticleRow,
     AlertRow,
@@ -108,13 +109,16 @@ class AlertStore:
     ) -> MatchRecord:
         """Record every subscription an article matched, and mark the article matched.
 
-        In bulk, a few statements whatever the number of matches: the alerts the story already
-        has are looked up at once; new alerts are inserted together (the unique key still
-        decides: one inserted meanwhile by another process counts as already there); their
-        first articles and deliveries follow in two inserts; later coverage is folded in."""
+        In bulk, a few statements whatever the number of matches (``IN`` lists are cut to what
+        the database takes: :mod:`pipeline.storage.chunks`): subscriptions deleted since the
+        article was matched are left out; the alerts the story already has are looked up at
+        once; new alerts are inserted together (the unique key still decides: one inserted
+        meanwhile by another process counts as already there); their first articles and
+        deliveries follow in two inserts; later coverage is folded in."""
         with self._sessions.write() as session:
-            existing = _alerts_of_story(session, story_id, [m.subscription_id for m in matches])
-            fresh = [m for m in matches if m.subscription_id not in existing]
+            live = _still_subscribed(session, matches)
+            existing = _alerts_of_story(session, story_id, [m.subscription_id for m in live])
+            fresh = [m for m in live if m.subscription_id not in existing]
             created = _insert_alerts(session, article_id, story_id, fresh, at)
             existing |= _alerts_of_story(
                 session, story_id, [m.subscription_id for m in fresh if
@@ -126,12 +130,16 @@ class AlertStore:
                 _delivery_values(created[m.subscription_id], channel_id, at)
                 for m in fresh if m.subscription_id in created for channel_id in m.channel_ids])
             folded = _fold_all(session, article_id, [
-                existing[m.subscription_id] for m in matches
+                existing[m.subscription_id] for m in live
                 if m.subscription_id in existing and m.subscription_id not in created], at)
-            session.execute(
-                update(ArticleRow).where(ArticleRow.id == article_id).values(matched_at=at)
-            )
+            _mark_matched(session, article_id, at)
         return MatchRecord(len(created), folded, deliveries)
+
+    def pass_over(self, article_id: int, at: datetime) -> None:
+        """Mark an article matched without alerting anyone: one the matching step could not
+        match (it recorded why), so that it is not tried again run after run."""
+        with self._sessions.write() as session:
+            _mark_matched(session, article_id, at)
 
     def claim_due(self, now: datetime, limit: int = 100,
                   lease: timedelta = CLAIM_LEASE) -> list[DeliveryJob]:
@@ -153,8 +161,8 @@ class AlertStore:
             rows = session.execute(query).all()
             jobs = [_job(delivery, channel, alert, self._cipher)
                     for delivery, channel, alert in rows]
-            if jobs:
-                session.execute(update(DeliveryRow).where(DeliveryRow.id.in_([j.id for j in jobs]))
+            for claimed in where_in(session, DeliveryRow.id, [j.id for j in jobs]):
+                session.execute(update(DeliveryRow).where(claimed)
                                 .values(next_attempt_at=now + lease))
             return jobs
 
@@ -247,20 +255,32 @@ class AlertStore:
             session.execute(statement.values(**values))
 
 
+def _still_subscribed(session: Session,
+                      matches: Sequence[SubscriptionMatch]) -> list[SubscriptionMatch]:
+    """The matches whose subscription still exists (one deleted after the article was matched
+    takes its channels with it: neither can be referred to any more)."""
+    found: set[int] = set()
+    for condition in where_in(session, SubscriptionRow.id, [m.subscription_id for m in matches]):
+        found.update(session.scalars(select(SubscriptionRow.id).where(condition)))
+    return [m for m in matches if m.subscription_id in found]
+
+
 def _alerts_of_story(session: Session, story_id: int,
                      subscription_ids: Sequence[int]) -> dict[int, int]:
     """Subscription id -> alert id, for the given subscriptions' alerts of the story."""
-    if not subscription_ids:
-        return {}
-    query = select(AlertRow.subscription_id, AlertRow.id).where(
-        AlertRow.story_id == story_id, AlertRow.subscription_id.in_(set(subscription_ids)))
-    return {subscription_id: alert_id for subscription_id, alert_id in session.execute(query)}
+    found: dict[int, int] = {}
+    for condition in where_in(session, AlertRow.subscription_id, subscription_ids):
+        query = select(AlertRow.subscription_id, AlertRow.id).where(
+            AlertRow.story_id == story_id, condition)
+        found.update({subscription_id: alert_id
+                      for subscription_id, alert_id in session.execute(query)})
+    return found
 
 
 def _insert_alerts(session: Session, article_id: int, story_id: int,
                    matches: Sequence[SubscriptionMatch], at: datetime) -> dict[int, int]:
-    """Insert the alerts in one statement; subscription id -> id of each alert inserted (the
-    unique key refuses one another process inserted meanwhile)."""
+    """Insert the alerts in one statement (paged by SQLAlchemy); subscription id -> id of each
+    alert inserted (the unique key refuses one another process inserted meanwhile)."""
     if not matches:
         return {}
     rows = [{"subscription_id": m.subscription_id, "story_id": story_id,
@@ -273,9 +293,11 @@ def _insert_alerts(session: Session, article_id: int, story_id: int,
 
 
 def _insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> int:
-    """Insert plain rows in one executemany; how many."""
+    """Insert plain rows in one executemany (Core, not the ORM's per-row bookkeeping); how
+    many."""
     if rows:
-        session.execute(insert(model), rows)
+        table: Any = model.__table__
+        session.execute(insert(table), rows)
     return len(rows)
 
 
@@ -295,10 +317,14 @@ def _fold_all(session: Session, article_id: int, alert_ids: Sequence[int],
     statement = insert_ignoring_conflicts_statement(session, AlertArticleRow).returning(
         AlertArticleRow.alert_id)
     listed = [alert_id for (alert_id,) in session.execute(statement, rows)]
-    if listed:
-        session.execute(update(AlertRow).where(AlertRow.id.in_(listed))
+    for condition in where_in(session, AlertRow.id, listed):
+        session.execute(update(AlertRow).where(condition)
                         .values(coverage=AlertRow.coverage + 1, updated_at=at))
     return len(listed)
+
+
+def _mark_matched(session: Session, article_id: int, at: datetime) -> None:
+    session.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(matched_at=at))
 
 
 def _job(delivery: DeliveryRow, channel: ChannelRow, alert: AlertRow,

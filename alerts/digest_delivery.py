@@ -43,7 +43,7 @@ from pipeline.storage.digests import StoredDigest
 from pipeline.storage.subscriptions import ChannelRecord, SubscriptionRecord
 
 CHAT_LIMIT = 1900
-"""Characters of a chat digest (Discord takes 2000 at most)."""
+"""Characters of a chat digest, counted by :func:`chat_length` (Discord takes 2000 at most)."""
 CHAT_STORIES = 10
 """Stories a chat digest lists at most."""
 MORE_ROOM = 40
@@ -126,16 +126,19 @@ def chat_digest_payload(stored: StoredDigest, kind: str,
     stories = document.get("stories") or []
     lines = [escape(compact_heading(document))]
     footer = [link(unsubscribe_url, "Unsubscribe")] if web_url(unsubscribe_url) else []
-    room = CHAT_LIMIT - len(lines[0]) - sum(len(line) + 1 for line in footer) - MORE_ROOM
+    room = CHAT_LIMIT - chat_length(lines[0]) - sum(chat_length(line) + 1 for line in footer)
+    room -= MORE_ROOM
     shown = 0
     for item in stories[:CHAT_STORIES]:
         headline, rest = compact_story(item)
-        line = f"{item.get('rank', shown + 1)}. {link(item.get('url'), escape(headline))}"
-        line += escape(rest)
-        if len(line) + 1 > room:
+        number = f"{item.get('rank', shown + 1)}. "
+        line = f"{number}{link(item.get('url'), escape(headline))}{escape(rest)}"
+        if chat_length(line) + 1 > room:  # a very long link: the headline alone
+            line = f"{number}{escape(headline)}{escape(rest)}"
+        if chat_length(line) + 1 > room:
             break
         lines.append(line)
-        room -= len(line) + 1
+        room -= chat_length(line) + 1
         shown += 1
     if len(stories) > shown:
         lines.append(escape(f"+{len(stories) - shown} more"))
@@ -143,6 +146,12 @@ def chat_digest_payload(stored: StoredDigest, kind: str,
     if slack:
         return {"text": text, "unfurl_links": False, "unfurl_media": False}
     return {"content": text, "allowed_mentions": {"parse": []}}
+
+
+def chat_length(text: str) -> int:
+    """The length of ``text`` as chat services count it: in UTF-16 code units, as JavaScript
+    does (an emoji is two), never less than Python's count of code points."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 async def _send_email(stored: StoredDigest, subscription: SubscriptionRecord,

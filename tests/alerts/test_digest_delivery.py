@@ -198,3 +198,36 @@ def test_chat_digests_list_whole_linked_lines_and_how_many_more(receiver: Receiv
     assert "(<https://news.example/1_%28x%29>) (1 outlet)" in discord
     short = chat_digest_payload(chat_digest(2), "slack")["text"]
     assert isinstance(short, str) and len(short.splitlines()) == 3  # all shown, no link to leave
+
+
+def _stored_of(*items: DigestStory) -> StoredDigest:
+    digest = build_digest(DigestInput("ai watch", "company:Meta", "UTC", NOW, NOW.replace(
+        day=22), items))
+    return replace(DIGEST, json=render_json(digest), text=render_text(digest))
+
+
+def test_a_story_whose_link_does_not_fit_the_chat_is_listed_unlinked() -> None:
+    """The top story's 1,800-character URL did not fit the chat message: it and every story after
+    it were left out ("+5 more" alone); its headline is listed without the link now."""
+    long_url = "https://news.example/" + "a" * 1780
+    items = [DigestStory(n, f"Story {n}", long_url if n == 1 else f"https://news.example/{n}",
+                         "Text.", outlets=(DigestOutlet("wire", 2.0 if n == 1 else 1.0),))
+             for n in range(1, 6)]
+    for kind, key in (("slack", "text"), ("discord", "content")):
+        text = chat_digest_payload(_stored_of(*items), kind)[key]
+        assert isinstance(text, str) and len(text) <= CHAT_LIMIT
+        lines = text.splitlines()
+        assert lines[1] == "1. Story 1 (1 outlet)"
+        assert len(lines) == 6 and "more" not in text
+
+
+def test_a_chat_digest_fits_discord_counted_in_utf16_units() -> None:
+    """Discord counts a message's 2,000 characters as JavaScript does (an emoji is two):
+    headlines of emoji measured one per character could overrun it."""
+    items = [DigestStory(n, "🚀" * 118, f"https://news.example/{n}", "Text.",
+                         outlets=(DigestOutlet("wire"),)) for n in range(1, 16)]
+    for kind, key in (("slack", "text"), ("discord", "content")):
+        text = chat_digest_payload(_stored_of(*items), kind)[key]
+        assert isinstance(text, str)
+        assert len(text.encode("utf-16-le")) // 2 <= CHAT_LIMIT
+        assert text.splitlines()[-1].startswith("+")

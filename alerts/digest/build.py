@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
@@ -98,8 +98,9 @@ def build_digest(data: DigestInput) -> Digest:
     """The digest of ``data``'s period: stories ranked, sectioned, the market table and counts."""
     zone = ZoneInfo(data.timezone)
     ordered = sorted(data.stories, key=_rank_key)
+    names = outlet_names(data.stories)
     stories = tuple(
-        rank_story(story, rank, zone) for rank, story in enumerate(ordered, start=1)
+        rank_story(story, rank, zone, names) for rank, story in enumerate(ordered, start=1)
     )
     rising, falling = count_changes(
         data.current_counts if data.current_counts is not None else counts_of(data.stories),
@@ -236,9 +237,11 @@ def _lead_key(report: StoryReport) -> tuple[bool, float, float, int]:
 # ---- Stories -----------------------------------------------------------------------------------
 
 
-def rank_story(story: DigestStory, rank: int, zone: tzinfo = UTC) -> RankedStory:
+def rank_story(story: DigestStory, rank: int, zone: tzinfo = UTC,
+               names: Mapping[str, str] | None = None) -> RankedStory:
     """``story`` as listed at ``rank``: one-lined fields, summary, tags and moves; times in
-    ``zone`` (a naive ``published`` is taken as UTC)."""
+    ``zone`` (a naive ``published`` is taken as UTC); an outlet without a publication name gets
+    its source's from ``names`` (:func:`outlet_names`)."""
     headline = one_line(story.headline) or "(untitled)"
     entity = section_entity(story)
     return RankedStory(
@@ -247,7 +250,7 @@ def rank_story(story: DigestStory, rank: int, zone: tzinfo = UTC) -> RankedStory
         headline=headline,
         url=web_url(story.url),
         summary=one_line(story.summary) if story.summary else story_summary(story.text),
-        outlets=clean_outlets(story.outlets),
+        outlets=clean_outlets(story.outlets, names or {}),
         published=_in_zone(story.published, zone),
         tags=story_tags(story.entities),
         moves=story_moves(story.story_id, headline, story.reactions),
@@ -281,12 +284,26 @@ def _in_zone(moment: datetime | None, zone: tzinfo) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
 
 
-def clean_outlets(outlets: Iterable[DigestOutlet]) -> tuple[DigestOutlet, ...]:
+def outlet_names(stories: Iterable[DigestStory]) -> dict[str, str]:
+    """Per source, the first publication name any outlet of the period gives (a page without
+    one is still named like its source's other pages)."""
+    names: dict[str, str] = {}
+    for outlet in (outlet for story in stories for outlet in story.outlets):
+        source, name = one_line(outlet.source), one_line(outlet.name)
+        if name:
+            names.setdefault(source, name)
+    return names
+
+
+def clean_outlets(
+    outlets: Iterable[DigestOutlet], names: Mapping[str, str] | None = None
+) -> tuple[DigestOutlet, ...]:
     """Outlets once per source, heaviest first, names one-lined, unsafe URLs dropped; a source's
-    publication name is the first any of its articles gives."""
+    publication name is the first any of its articles gives, else its name in ``names``."""
     seen: dict[str, DigestOutlet] = {}
     for outlet in sorted(outlets, key=lambda item: -item.weight):
-        source, name = one_line(outlet.source), one_line(outlet.name)
+        source = one_line(outlet.source)
+        name = one_line(outlet.name) or (names or {}).get(source, "")
         if not source:
             continue
         if source not in seen:

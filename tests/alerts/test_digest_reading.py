@@ -171,3 +171,13 @@ def test_a_story_block_is_indented_under_its_headline() -> None:
     assert lines[tenth + 2] == "    https://news.example/1"
     first = lines.index("1. Story 10")
     assert lines[first + 1] == "   wire · 2026-11-26 10:00 UTC"
+
+
+def test_an_outlet_is_named_alike_in_every_story_of_the_period() -> None:
+    """One Circuit Wire page gave no site name: its story was listed as by "circuit-wire" while
+    the others were by "Circuit Wire"."""
+    named = story(1, outlets=(DigestOutlet("circuit-wire", name="Circuit Wire"),))
+    unnamed = story(2, outlets=(DigestOutlet("circuit-wire"), DigestOutlet("lab-notes")))
+    digest = digest_of(named, unnamed)
+    assert {item.story_id: [o.shown for o in item.outlets] for item in digest.stories} == {
+        1: ["Circuit Wire"], 2: ["Circuit Wire", "lab-notes"]}

@@ -92,6 +92,10 @@ _DATELINE = re.compile(
     r" (?:--|[-–—]) (?=\S)"
 )
 """A wire-story dateline at the start of an article's text."""
+PREAMBLE_MAX_WORDS = 16
+_SENTENCE_CLOSE = re.compile(r"[.!?…][\"”’')\]]*$")
+_CAPTION = re.compile(
+    r"(?i)(?:photo|image|picture|caption|credit|video)s?\s*:|listen to this article|advertisement")
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -263,12 +267,30 @@ def story_summary(text: str, max_chars: int = SUMMARY_MAX_CHARS) -> str:
     """The article's first two sentences, without the dateline a wire story opens with
     (``HONG KONG (Circuit Wire) - ``); only the first when both do not fit in ``max_chars``
     (a reader gets whole sentences), cut with an ellipsis only when the first alone is longer."""
-    body = strip_dateline(one_line(text))
+    body = strip_dateline(one_line(without_preamble(text)))
     for count in (2, 1):
         summary = first_sentences(body, count, max_chars=len(body))
         if len(summary) <= max_chars:
             return summary
     return shorten(summary, max_chars)
+
+
+def without_preamble(text: str) -> str:
+    """``text`` from its first line that reads as prose: leading bylines (``By Maren Costa``),
+    section labels, "Updated ..." stamps, photo captions and "Listen to this article" are left
+    out. A line is prose when it ends a sentence (``.``, ``!``, ``?``) or runs to
+    :data:`PREAMBLE_MAX_WORDS` words; a text of nothing else is kept whole."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if not _is_preamble(line.strip()):
+            return "\n".join(lines[index:])
+    return text
+
+
+def _is_preamble(line: str) -> bool:
+    if not line or _CAPTION.match(line):
+        return True
+    return not _SENTENCE_CLOSE.search(line) and len(line.split()) < PREAMBLE_MAX_WORDS
 
 
 def strip_dateline(text: str) -> str:

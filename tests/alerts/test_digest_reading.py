@@ -181,3 +181,23 @@ def test_an_outlet_is_named_alike_in_every_story_of_the_period() -> None:
     digest = digest_of(named, unnamed)
     assert {item.story_id: [o.shown for o in item.outlets] for item in digest.stories} == {
         1: ["Circuit Wire"], 2: ["Circuit Wire", "lab-notes"]}
+
+
+@pytest.mark.parametrize("opening", [
+    "By Maren Costa\n",
+    "By Maren Costa, Technology Correspondent | November 26, 2026\n",
+    "Technology\nUpdated 26 November 2026, 17:40 GMT\n",
+    "Photo: Meta's Menlo Park campus. (Getty Images)\n",
+    "Listen to this article · 4 min\n",
+])
+def test_a_summary_leaves_out_bylines_captions_and_labels(opening: str) -> None:
+    text = (f"{opening}Meta Platforms unveiled Muse Spark, its first closed model.\n"
+            "It will not be released with open weights. Shares rose.")
+    assert story_summary(text) == ("Meta Platforms unveiled Muse Spark, its first closed model. "
+                                   "It will not be released with open weights.")
+
+
+def test_a_summary_keeps_a_first_line_that_is_a_sentence() -> None:
+    text = "Meta unveiled Muse Spark.\nShares rose. More."
+    assert story_summary(text) == "Meta unveiled Muse Spark. Shares rose."
+    assert story_summary("Just a label") == "Just a label"

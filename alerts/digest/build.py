@@ -361,19 +361,25 @@ def story_moves(
                 company=one_line(reaction.company),
                 direction=one_line(reaction.direction),
                 ticker=one_line(reaction.ticker or "") or None,
-                magnitude_pct=reaction.magnitude_pct,
+                magnitude_pct=_size(reaction.magnitude_pct),
                 event=clean_event(reaction.event),
                 story_id=story_id,
                 headline=headline,
+                company_id=reaction.company_id,
             )
         else:
             moves[key] = replace(
                 known,
                 ticker=known.ticker or one_line(reaction.ticker or "") or None,
-                magnitude_pct=_first_size(known.magnitude_pct, reaction.magnitude_pct),
+                magnitude_pct=_first_size(known.magnitude_pct, _size(reaction.magnitude_pct)),
                 event=known.event or clean_event(reaction.event),
             )
     return tuple(moves.values())
+
+
+def _size(magnitude_pct: float | None) -> float | None:
+    """A move's size without a sign: the direction says which way ("down 4.1%", not "-4.1%")."""
+    return abs(magnitude_pct) if magnitude_pct is not None else None
 
 
 def _first_size(known: float | None, other: float | None) -> float | None:
@@ -433,7 +439,7 @@ def market_highlights(
     keeping the first (largest) move of each, at most ``limit`` rows."""
     rows: dict[tuple[str, str], MarketMove] = {}
     for move in market:
-        rows.setdefault((move.ticker or move.company, move.direction), move)
+        rows.setdefault((move.company_id or move.ticker or move.company, move.direction), move)
     return tuple(rows.values())[:limit]
 
 

@@ -157,6 +157,8 @@ class MarketMove:
     event: str | None
     story_id: int
     headline: str
+    company_id: str | None = None
+    """The company's catalog id, when known: with the direction, what makes a market-table row."""
 
     @property
     def sentence(self) -> str:

@@ -207,7 +207,7 @@ def test_market_table_lists_the_period_moves_largest_first() -> None:
     )
     market = digest_of(seed, other).market
     assert [(m.ticker, m.direction, m.magnitude_pct) for m in market] == [
-        ("NVDA", "down", -7.5), ("META", "up", 3.0), ("AMD", "up", None)]
+        ("NVDA", "down", 7.5), ("META", "up", 3.0), ("AMD", "up", None)]
     assert market[1].sentence == "META up 3% after the Muse Spark launch"
     assert market[1].headline == "Meta unveils Muse Spark"
     assert market[1].event == "the Muse Spark launch"

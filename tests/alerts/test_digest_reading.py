@@ -201,3 +201,23 @@ def test_a_summary_keeps_a_first_line_that_is_a_sentence() -> None:
     text = "Meta unveiled Muse Spark.\nShares rose. More."
     assert story_summary(text) == "Meta unveiled Muse Spark. Shares rose."
     assert story_summary("Just a label") == "Just a label"
+
+
+def test_a_company_is_one_row_of_the_market_table_with_or_without_its_ticker() -> None:
+    """A move the article gave with a ticker and one it gave without made two Nvidia rows."""
+    nvidia = DigestEntity("COMPANY", "Nvidia", "nvidia", 3, "NVDA")
+    one = replace(story(1, entities=(nvidia,), matched=frozenset({"nvidia"})),
+                  reactions=(DigestReaction("Nvidia", "down", "nvidia", "NVDA", 4.1),))
+    two = replace(story(2, entities=(nvidia,), matched=frozenset({"nvidia"})),
+                  reactions=(DigestReaction("Nvidia", "down", "nvidia", None, 3.2),))
+    digest = digest_of(one, two)
+    assert [move.sentence for move in digest.market_highlights] == ["NVDA down 4.1%"]
+    assert digest.market_not_shown == 1
+
+
+def test_a_move_is_stated_by_its_direction_and_size() -> None:
+    """A size given with its sign read "NVDA down -4.1%"."""
+    moved = replace(story(1), reactions=(DigestReaction("Nvidia", "down", "nvidia", "NVDA",
+                                                         -4.1),))
+    [move] = digest_of(moved).stories[0].moves
+    assert move.sentence == "NVDA down 4.1%" and move.magnitude_pct == 4.1

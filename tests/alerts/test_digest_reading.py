@@ -16,6 +16,7 @@ from alerts.digest import (
     DigestOutlet,
     DigestReaction,
     DigestStory,
+    EntityCount,
     build_digest,
     render_html,
     render_json,
@@ -221,3 +222,15 @@ def test_a_move_is_stated_by_its_direction_and_size() -> None:
                                                          -4.1),))
     [move] = digest_of(moved).stories[0].moves
     assert move.sentence == "NVDA down 4.1%" and move.magnitude_pct == 4.1
+
+
+def test_the_plain_text_counts_start_at_the_margin() -> None:
+    previous = (EntityCount("COMPANY", "OpenAI", 3, "openai"),
+                EntityCount("COMPANY", "Company with a name long enough to need a second line "
+                            "in a terminal of 78 columns", 2, "long"))
+    digest = build_digest(DigestInput("ai-daily", "company:OpenAI", "UTC", START, END,
+                                      (story(1),), previous))
+    lines = render_text(digest).splitlines()
+    assert "- OpenAI: 1 (was 3, -2)" in lines
+    at = next(n for n, line in enumerate(lines) if line.startswith("- Company with"))
+    assert lines[at + 1].startswith("  ") and lines[at + 1].endswith("(was 2, -2)")

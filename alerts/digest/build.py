@@ -11,8 +11,11 @@ Ranking (:func:`score_story`), higher first, ties broken by newer ``published`` 
   ones, rank higher; the logarithm keeps a story carried by 40 outlets from drowning the rest);
 - ``centrality``: in [0, 1], the share of the article's model/company mentions that go to its most
   mentioned entity (an article *about* Meta beats one that names Meta once among ten companies);
-- ``move``: the largest reported stock move in percent (``UNSIZED_MOVE_PCT`` when a move is
-  reported without a size, 0 when none is).
+- ``move``: the largest reported stock move in percent of a company the story is about, that is
+  one mentioned at least ``SUBJECT_SHARE`` as often as the most mentioned (``UNSIZED_MOVE_PCT``
+  when a move is reported without a size, 0 when none is or the stock was flat): a market wrap
+  about Nvidia is not raised by the "SMIC up 6.5%" it also lists (every move is still shown
+  with the story).
 
 Lead article (:func:`lead_report`): a story is shown by one of its articles (headline, link,
 summary, time): the earliest report, that is the article published first (its stored time when it
@@ -168,12 +171,22 @@ def centrality(story: DigestStory) -> float:
 
 
 def largest_move(story: DigestStory) -> float:
-    """The largest absolute stock move the story reports, in percent."""
+    """The largest absolute stock move the story reports of a company it is about (mentioned
+    at least :data:`SUBJECT_SHARE` as often as its most mentioned one; every company when the
+    story names none), in percent: "SMIC up 6.5%" in a market wrap about Nvidia does not count."""
     sizes = [
         abs(reaction.magnitude_pct) if reaction.magnitude_pct is not None else UNSIZED_MOVE_PCT
         for reaction in story.reactions
+        if reaction.direction != "flat" and _moves_a_subject(reaction, story)
     ]
     return max(sizes, default=0.0)
+
+
+def _moves_a_subject(reaction: DigestReaction, story: DigestStory) -> bool:
+    if central_entity(story) is None:
+        return True
+    return any(_is_mainly_mentioned(entity, story) for entity in story.entities
+               if entity.type in _SECTION_KINDS and _is_moved(entity, reaction))
 
 
 def _rank_key(story: DigestStory) -> tuple[float, float, int]:
@@ -200,11 +213,21 @@ def is_subject(entity: DigestEntity, story: DigestStory) -> bool:
     """Whether ``story`` is about ``entity`` rather than naming it in passing: it (with its
     models) is mentioned at least :data:`SUBJECT_SHARE` as often as the most mentioned model or
     company, or the story reports a move of its stock."""
+    return _is_mainly_mentioned(entity, story) or any(
+        _is_moved(entity, reaction) for reaction in story.reactions)
+
+
+def _is_mainly_mentioned(entity: DigestEntity, story: DigestStory) -> bool:
+    """``entity`` (with its models) is mentioned at least :data:`SUBJECT_SHARE` as often as the
+    story's most mentioned model or company."""
     central = central_entity(story)
-    if central is None or _mentions_with_models(entity, story) >= central.count * SUBJECT_SHARE:
-        return True
-    return any(reaction.company_id == entity.key or reaction.company == entity.canonical
-               for reaction in story.reactions)
+    return central is None or (
+        _mentions_with_models(entity, story) >= central.count * SUBJECT_SHARE)
+
+
+def _is_moved(entity: DigestEntity, reaction: DigestReaction) -> bool:
+    """``reaction`` is a move of ``entity``'s stock."""
+    return reaction.company_id == entity.key or reaction.company == entity.canonical
 
 
 def _mentions_with_models(company: DigestEntity, story: DigestStory) -> int:

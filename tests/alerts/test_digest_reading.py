@@ -23,7 +23,7 @@ from alerts.digest import (
     render_markdown,
     render_text,
 )
-from alerts.digest.build import story_summary
+from alerts.digest.build import score_story, story_summary
 
 START = datetime(2026, 11, 26, tzinfo=UTC)
 END = START + timedelta(days=1)
@@ -234,3 +234,31 @@ def test_the_plain_text_counts_start_at_the_margin() -> None:
     assert "- OpenAI: 1 (was 3, -2)" in lines
     at = next(n for n, line in enumerate(lines) if line.startswith("- Company with"))
     assert lines[at + 1].startswith("  ") and lines[at + 1].endswith("(was 2, -2)")
+
+
+def test_a_move_ranks_a_story_only_for_a_company_it_is_about() -> None:
+    """A market wrap about Nvidia that also lists "SMIC up 6.5%" (SMIC named once) outranked a
+    story carried by two outlets; DeepSeek's release ranked first on "Cambricon up 20%"."""
+    nvidia = DigestEntity("COMPANY", "Nvidia", "nvidia", 4, "NVDA")
+    smic = DigestEntity("COMPANY", "SMIC", "smic", 1)
+    wrap = replace(story(1, entities=(nvidia, smic), matched=frozenset({"nvidia"})),
+                   reactions=(DigestReaction("Nvidia", "down", "nvidia", "NVDA", 1.0),
+                              DigestReaction("SMIC", "up", "smic", None, 6.5)))
+    covered = replace(story(2, entities=(nvidia,), matched=frozenset({"nvidia"})),
+                      outlets=(DigestOutlet("wire"), DigestOutlet("signal", 0.8)))
+    digest = digest_of(wrap, covered)
+    assert [item.story_id for item in digest.stories] == [2, 1]
+    assert [move.sentence for move in digest.stories[1].moves] == [  # still listed
+        "NVDA down 1%", "SMIC up 6.5%"]
+    assert score_story(wrap) == score_story(replace(wrap, reactions=wrap.reactions[:1]))
+    unnamed = replace(wrap, entities=())  # nothing known about what it is about: every move
+    assert score_story(unnamed) > score_story(replace(unnamed, reactions=wrap.reactions[:1]))
+
+
+def test_a_flat_stock_does_not_rank_a_story() -> None:
+    """"AMZN flat" counted as a 1% move, like a move reported without its size."""
+    amazon = DigestEntity("COMPANY", "Amazon", "amazon", 4, "AMZN")
+    quiet = story(1, entities=(amazon,), matched=frozenset({"amazon"}))
+    flat = replace(quiet, reactions=(DigestReaction("Amazon", "flat", "amazon", "AMZN"),))
+    unsized = replace(quiet, reactions=(DigestReaction("Amazon", "up", "amazon", "AMZN"),))
+    assert score_story(flat) == score_story(quiet) < score_story(unsized)

@@ -75,6 +75,10 @@ UNSIZED_MOVE_PCT = 1.0
 """The size a stock move counts for in the ranking when the article gives none."""
 MAX_COUNT_CHANGES = 10
 """How many rising (and falling) entities a digest lists."""
+MAX_LISTED_STORIES = 40
+"""How many of a period's best stories HTML, text and Markdown list (the rest are counted, the
+JSON keeps every one): 150 stories made a 120 KB email, and Gmail clips one past 102 KB, hiding
+the market table and the unsubscribe link."""
 MAX_MARKET_ROWS = 10
 """How many moves the market table of a digest shows (the JSON keeps every one)."""
 MAX_TAGS = 12
@@ -114,6 +118,7 @@ def build_digest(data: DigestInput) -> Digest:
         data.previous_counts,
     )
     market = market_table(stories)
+    listed = stories[:MAX_LISTED_STORIES]
     digest = Digest(
         subscription=one_line(data.subscription),
         query=one_line(data.query),
@@ -125,7 +130,8 @@ def build_digest(data: DigestInput) -> Digest:
         market=market,
         rising=rising,
         falling=falling,
-        market_highlights=market_highlights(market),
+        market_highlights=market_highlights(market_table(listed)),
+        listed=MAX_LISTED_STORIES if len(stories) > MAX_LISTED_STORIES else 0,
     )
     return numbered(digest)
 
@@ -134,6 +140,7 @@ def numbered(digest: Digest) -> Digest:
     """``digest`` with its stories numbered 1, 2, 3... in the order they are read, section by
     section (their ranks jump about once the stories are grouped)."""
     order = [story.rank for section in digest.reading_order for story in section.stories]
+    order += [story.rank for story in digest.stories[len(order):]]  # not listed: by rank
     numbers = {rank: number for number, rank in enumerate(order, start=1)}
 
     def renumber(stories: tuple[RankedStory, ...]) -> tuple[RankedStory, ...]:

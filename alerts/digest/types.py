@@ -8,7 +8,7 @@ Nothing here is an ORM row; article fields are kept as given (renderers escape t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from alerts.messages import Tag, stock_name
@@ -235,12 +235,27 @@ class Digest:
     falling: tuple[CountChange, ...]
     market_highlights: tuple[MarketMove, ...] = ()
     """The rows of the market table that HTML, text and Markdown show: the largest move of each
-    company and direction, largest first, at most a dozen or so (see ``market_highlights``)."""
+    company and direction of the listed stories, largest first, at most a dozen or so (see
+    ``market_highlights``)."""
+    listed: int = 0
+    """How many of the best stories HTML, text and Markdown list (0: all); the rest are counted
+    (:attr:`not_listed`), the JSON keeps every one."""
+
+    @property
+    def listed_stories(self) -> tuple[RankedStory, ...]:
+        """The stories HTML, text and Markdown list, best first."""
+        return self.stories[: self.listed] if self.listed else self.stories
+
+    @property
+    def not_listed(self) -> int:
+        """How many stories of the period are counted but not listed."""
+        return len(self.stories) - len(self.listed_stories)
 
     @property
     def market_not_shown(self) -> int:
-        """How many of the period's moves the market table leaves to the stories above."""
-        return len(self.market) - len(self.market_highlights)
+        """How many moves of the listed stories the market table leaves to the stories above."""
+        moves = sum(len(story.moves) for story in self.listed_stories)
+        return moves - len(self.market_highlights)
 
     @property
     def is_empty(self) -> bool:
@@ -254,16 +269,23 @@ class Digest:
 
     @property
     def company_sections(self) -> tuple[DigestSection, ...]:
-        """Sections of companies, in order of their best story."""
-        return tuple(section for section in self.sections if section.kind == "company")
+        """Sections of companies, in order of their best story, with their listed stories."""
+        return self._listed_sections("company")
 
     @property
     def model_sections(self) -> tuple[DigestSection, ...]:
-        """Sections of models, in order of their best story."""
-        return tuple(section for section in self.sections if section.kind == "model")
+        """Sections of models, in order of their best story, with their listed stories."""
+        return self._listed_sections("model")
+
+    def _listed_sections(self, kind: str) -> tuple[DigestSection, ...]:
+        """The sections of ``kind`` cut to the listed stories (a section left empty goes)."""
+        last = self.listed or len(self.stories)
+        cut = (replace(section, stories=tuple(s for s in section.stories if s.rank <= last))
+               for section in self.sections if section.kind == kind)
+        return tuple(section for section in cut if section.stories)
 
     @property
     def other_sections(self) -> tuple[DigestSection, ...]:
         """The section of stories naming no company or model the query matched, or naming it only
-        in passing (at most one)."""
-        return tuple(section for section in self.sections if section.kind == "other")
+        in passing (at most one), with its listed stories."""
+        return self._listed_sections("other")

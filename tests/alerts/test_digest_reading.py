@@ -4,6 +4,7 @@ names, and a plain-text part that wraps for a terminal or mail client (pure: no 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +24,7 @@ from alerts.digest import (
     render_markdown,
     render_text,
 )
-from alerts.digest.build import score_story, story_summary
+from alerts.digest.build import MAX_LISTED_STORIES, score_story, story_summary
 
 START = datetime(2026, 11, 26, tzinfo=UTC)
 END = START + timedelta(days=1)
@@ -262,3 +263,34 @@ def test_a_flat_stock_does_not_rank_a_story() -> None:
     flat = replace(quiet, reactions=(DigestReaction("Amazon", "flat", "amazon", "AMZN"),))
     unsized = replace(quiet, reactions=(DigestReaction("Amazon", "up", "amazon", "AMZN"),))
     assert score_story(flat) == score_story(quiet) < score_story(unsized)
+
+
+def test_a_busy_day_lists_its_best_stories_and_counts_the_rest() -> None:
+    """150 stories made a 120 KB HTML digest: Gmail clips a message past 102 KB, hiding the
+    market table and the unsubscribe link at its end. The best MAX_LISTED_STORIES are listed;
+    the rest are counted (and kept in the JSON)."""
+    nvidia = DigestEntity("COMPANY", "Nvidia", "nvidia", 4, "NVDA")
+    text = ("Meta Platforms unveiled Muse Spark, a large language model developed by its "
+            "Superintelligence Labs unit, in the company's most significant change of course "
+            "in artificial intelligence. It will not be released with open weights.")
+    many = tuple(DigestEntity("COMPANY", f"Company {n}", f"c{n}", 1) for n in range(10))
+    stories = [replace(story(n, text=text, entities=(OPENAI, nvidia, *many),
+                             matched=frozenset({"openai", "nvidia"})),
+                       reactions=(DigestReaction("Nvidia", "up", "nvidia", "NVDA", n / 10),))
+               for n in range(1, 151)]
+    digest = digest_of(*stories)
+    shown = MAX_LISTED_STORIES
+    assert len(digest.stories) == 150 and digest.not_listed == 150 - shown
+    listed = [item for section in digest.reading_order for item in section.stories]
+    assert [item.number for item in listed] == list(range(1, shown + 1))
+    assert {item.rank for item in listed} == set(range(1, shown + 1))
+    html, text_part, markdown = render_html(digest), render_text(digest), render_markdown(digest)
+    assert len(html.encode()) < 100_000
+    for document in (html, text_part, markdown):
+        assert f"{shown}. " in document and f"{shown + 1}. " not in document
+        assert f"and {150 - shown} more stories" in document
+        assert "150 stories matched" in document
+    assert "and 0 more moves" not in text_part
+    assert len(json.loads(render_json(digest))["stories"]) == 150
+    listed_ids = {item.story_id for item in listed}  # the table speaks of listed stories only
+    assert {move.story_id for move in digest.market_highlights} <= listed_ids

@@ -284,7 +284,7 @@ def rank_story(story: DigestStory, rank: int, zone: tzinfo = UTC,
         headline=headline,
         url=web_url(story.url),
         summary=one_line(story.summary) if story.summary else story_summary(story.text),
-        outlets=clean_outlets(story.outlets, names or {}),
+        outlets=clean_outlets(story.outlets, names or {}, lead_url=story.url),
         published=_in_zone(story.published, zone),
         tags=story_tags(story.entities),
         moves=story_moves(story.story_id, headline, story.reactions),
@@ -348,12 +348,15 @@ def outlet_names(stories: Iterable[DigestStory]) -> dict[str, str]:
 
 
 def clean_outlets(
-    outlets: Iterable[DigestOutlet], names: Mapping[str, str] | None = None
+    outlets: Iterable[DigestOutlet], names: Mapping[str, str] | None = None,
+    lead_url: str = "",
 ) -> tuple[DigestOutlet, ...]:
-    """Outlets once per source, heaviest first, names one-lined, unsafe URLs dropped; a source's
+    """Outlets once per source: the one whose article is ``lead_url`` (the headline, link and
+    summary shown) first, then heaviest first; names one-lined, unsafe URLs dropped; a source's
     publication name is the first any of its articles gives, else its name in ``names``."""
     seen: dict[str, DigestOutlet] = {}
-    for outlet in sorted(outlets, key=lambda item: -item.weight):
+    for outlet in sorted(outlets, key=lambda item: (not lead_url or item.url != lead_url,
+                                                    -item.weight)):
         source = one_line(outlet.source)
         name = one_line(outlet.name) or (names or {}).get(source, "")
         if not source:

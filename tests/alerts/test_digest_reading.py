@@ -294,3 +294,13 @@ def test_a_busy_day_lists_its_best_stories_and_counts_the_rest() -> None:
     assert len(json.loads(render_json(digest))["stories"]) == 150
     listed_ids = {item.story_id for item in listed}  # the table speaks of listed stories only
     assert {move.story_id for move in digest.market_highlights} <= listed_ids
+
+
+def test_the_outlet_whose_words_are_shown_is_listed_first() -> None:
+    """The Muse Spark story is headed, linked and summarised by Circuit Wire's report, but its
+    outlets read "Harbor Ledger, Northgate Signal, Circuit Wire" (heaviest first)."""
+    outlets = (DigestOutlet("harbor-ledger", 1.2, "https://ledger.example/m", "Harbor Ledger"),
+               DigestOutlet("northgate-signal", 1.0, "https://signal.example/m"),
+               DigestOutlet("circuit-wire", 1.0, "https://news.example/1", "Circuit Wire"))
+    [item] = digest_of(story(1, outlets=outlets)).stories
+    assert [o.shown for o in item.outlets] == ["Circuit Wire", "Harbor Ledger", "northgate-signal"]

@@ -8,13 +8,14 @@ story) makes a second alert for the same story impossible, whatever the timing.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.storage.chunks import where_in
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from pipeline.storage.sources import SessionSource
 
 PENDING, RETRYING, SENT, DEAD = "pending", "retrying", "sent", "dead"
+SHARED_REASONS_GROUP = 20
+"""Matches sharing their reasons (one query's subscribers) inserted by one ``INSERT ... SELECT``
+when at least this many; fewer go row by row."""
 CLAIM_LEASE = timedelta(minutes=5)
 """How long a claimed delivery is hidden from other senders while it is being sent."""
 
@@ -113,8 +117,10 @@ class AlertStore:
         the database takes: :mod:`pipeline.storage.chunks`): subscriptions deleted since the
         article was matched are left out; the alerts the story already has are looked up at
         once; new alerts are inserted together (the unique key still decides: one inserted
-        meanwhile by another process counts as already there); their first articles and
-        deliveries follow in two inserts; later coverage is folded in."""
+        meanwhile by another process counts as already there), the many subscribers of one
+        query by ``INSERT ... SELECT`` with the reasons they share bound once; their first
+        articles are listed by one ``INSERT ... SELECT`` and their deliveries inserted in one
+        executemany; later coverage is folded in."""
         with self._sessions.write() as session:
             live = _still_subscribed(session, matches)
             existing = _alerts_of_story(session, story_id, [m.subscription_id for m in live])
@@ -123,9 +129,7 @@ class AlertStore:
             existing |= _alerts_of_story(
                 session, story_id, [m.subscription_id for m in fresh if
                                     m.subscription_id not in created])
-            _insert_rows(session, AlertArticleRow, [
-                {"alert_id": alert_id, "article_id": article_id, "matched_at": at}
-                for alert_id in created.values()])
+            _list_on_alerts(session, article_id, list(created.values()), at)
             deliveries = _insert_rows(session, DeliveryRow, [
                 _delivery_values(created[m.subscription_id], channel_id, at)
                 for m in fresh if m.subscription_id in created for channel_id in m.channel_ids])
@@ -279,8 +283,50 @@ def _alerts_of_story(session: Session, story_id: int,
 
 def _insert_alerts(session: Session, article_id: int, story_id: int,
                    matches: Sequence[SubscriptionMatch], at: datetime) -> dict[int, int]:
-    """Insert the alerts in one statement (paged by SQLAlchemy); subscription id -> id of each
-    alert inserted (the unique key refuses one another process inserted meanwhile)."""
+    """Insert the alerts; subscription id -> id of each alert inserted (the unique key refuses
+    one another process inserted meanwhile). Subscribers of one query share its reasons: a
+    group of at least :data:`SHARED_REASONS_GROUP` is inserted from the subscriptions table
+    with the reasons and times bound once, the rest row by row in one (paged) executemany."""
+    by_reasons: dict[str, list[SubscriptionMatch]] = {}
+    for match in matches:
+        by_reasons.setdefault(json.dumps(match.reasons), []).append(match)
+    created: dict[int, int] = {}
+    one_by_one: list[SubscriptionMatch] = []
+    for group in by_reasons.values():
+        if len(group) >= SHARED_REASONS_GROUP:
+            created.update(_insert_alerts_sharing_reasons(session, article_id, story_id, group,
+                                                          at))
+        else:
+            one_by_one.extend(group)
+    created.update(_insert_alert_rows(session, article_id, story_id, one_by_one, at))
+    return created
+
+
+def _insert_alerts_sharing_reasons(session: Session, article_id: int, story_id: int,
+                                   group: Sequence[SubscriptionMatch],
+                                   at: datetime) -> dict[int, int]:
+    """``INSERT INTO alerts ... SELECT`` the group's subscriptions, all with its first match's
+    reasons (the same in every match of the group)."""
+    values = (literal(story_id, AlertRow.story_id.type),
+              literal(article_id, AlertRow.article_id.type),
+              literal(list(group[0].reasons), AlertRow.reasons.type),
+              literal(1, AlertRow.coverage.type), literal(at, AlertRow.created_at.type),
+              literal(at, AlertRow.updated_at.type))
+    columns = ("subscription_id", "story_id", "article_id", "reasons", "coverage", "created_at",
+               "updated_at")
+    created: dict[int, int] = {}
+    for condition in where_in(session, SubscriptionRow.id, [m.subscription_id for m in group]):
+        chosen = select(SubscriptionRow.id, *values).where(condition)
+        statement = insert_ignoring_conflicts_statement(session, AlertRow).from_select(
+            columns, chosen).returning(AlertRow.subscription_id, AlertRow.id)
+        created.update({subscription_id: alert_id
+                        for subscription_id, alert_id in session.execute(statement)})
+    return created
+
+
+def _insert_alert_rows(session: Session, article_id: int, story_id: int,
+                       matches: Sequence[SubscriptionMatch], at: datetime) -> dict[int, int]:
+    """Insert alerts row by row in one executemany (paged by SQLAlchemy)."""
     if not matches:
         return {}
     rows = [{"subscription_id": m.subscription_id, "story_id": story_id,
@@ -306,17 +352,26 @@ def _delivery_values(alert_id: int, channel_id: int, at: datetime) -> dict[str, 
             "status": PENDING, "attempts": 0, "next_attempt_at": at, "created_at": at}
 
 
+def _list_on_alerts(session: Session, article_id: int, alert_ids: Sequence[int],
+                    at: datetime) -> list[int]:
+    """List the article on each alert, by ``INSERT ... SELECT`` from the alerts; the alerts it
+    was not already listed on."""
+    columns = ("alert_id", "article_id", "matched_at")
+    listed: list[int] = []
+    for condition in where_in(session, AlertRow.id, alert_ids):
+        chosen = select(AlertRow.id, literal(article_id, AlertArticleRow.article_id.type),
+                        literal(at, AlertArticleRow.matched_at.type)).where(condition)
+        statement = insert_ignoring_conflicts_statement(session, AlertArticleRow).from_select(
+            columns, chosen).returning(AlertArticleRow.alert_id)
+        listed.extend(session.scalars(statement))
+    return listed
+
+
 def _fold_all(session: Session, article_id: int, alert_ids: Sequence[int],
               at: datetime) -> int:
     """Later coverage of alerted stories: listed and counted on each alert, nothing sent (an
     article already listed on an alert is not counted twice)."""
-    if not alert_ids:
-        return 0
-    rows = [{"alert_id": alert_id, "article_id": article_id, "matched_at": at}
-            for alert_id in dict.fromkeys(alert_ids)]
-    statement = insert_ignoring_conflicts_statement(session, AlertArticleRow).returning(
-        AlertArticleRow.alert_id)
-    listed = [alert_id for (alert_id,) in session.execute(statement, rows)]
+    listed = _list_on_alerts(session, article_id, alert_ids, at)
     for condition in where_in(session, AlertRow.id, listed):
         session.execute(update(AlertRow).where(condition)
                         .values(coverage=AlertRow.coverage + 1, updated_at=at))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,9 +56,11 @@ def article(storage: Storage, index: int, story: int | None = None) -> int:
     return outcome.article_id
 
 
-def subscribers(storage: Storage, count: int) -> list[SubscriptionMatch]:
+def subscribers(storage: Storage, count: int,
+                shared_reasons: bool = True) -> list[SubscriptionMatch]:
     """``count`` immediate subscriptions with one email channel each, inserted in bulk, as the
-    matches of one article (in id order)."""
+    matches of one article (in id order): all with the same reasons (subscribers of one
+    query), or each with its own."""
     with storage.sessions.write() as session:
         session.execute(insert(SubscriptionRow), [
             {"name": f"s{n}", "query": "company:OpenAI", "frequency": "immediate",
@@ -68,8 +71,11 @@ def subscribers(storage: Storage, count: int) -> list[SubscriptionMatch]:
             {"subscription_id": sid, "kind": "email", "target": f"s{sid}@example.org"}
             for sid in ids])
         channels = dict(session.execute(select(ChannelRow.subscription_id, ChannelRow.id)).all())
-    reason = ({"kind": "entity", "label": "company:OpenAI", "spans": [["title", 0, 6]]},)
-    return [SubscriptionMatch(sid, reason, (channels[sid],)) for sid in ids]
+    def reasons(sid: int) -> tuple[dict[str, Any], ...]:
+        label = "company:OpenAI" if shared_reasons else f"company:OpenAI AND term:w{sid}"
+        return ({"kind": "entity", "label": label, "spans": [["title", 0, 6]]},)
+
+    return [SubscriptionMatch(sid, reasons(sid), (channels[sid],)) for sid in ids]
 
 
 def coverage_counts(storage: Storage) -> dict[int, int]:
@@ -80,8 +86,10 @@ def coverage_counts(storage: Storage) -> dict[int, int]:
 
 
 @pytest.mark.slow
-def test_an_article_matched_by_more_subscribers_than_a_statement_takes(portable: Storage) -> None:
-    matches = subscribers(portable, POPULAR)
+@pytest.mark.parametrize("shared_reasons", [True, False], ids=["one-query", "many-queries"])
+def test_an_article_matched_by_more_subscribers_than_a_statement_takes(
+        portable: Storage, shared_reasons: bool) -> None:
+    matches = subscribers(portable, POPULAR, shared_reasons)
     first = article(portable, 1)
     second, third = article(portable, 2, first), article(portable, 3, first)
     half = POPULAR // 2
@@ -99,6 +107,7 @@ def test_an_article_matched_by_more_subscribers_than_a_statement_takes(portable:
     [last] = portable.alerts.alerts(limit=1)
     assert last.subscription_id == matches[-1].subscription_id and last.article_id == second
     assert portable.alerts.story_articles(last.id) == [second, third]
+    assert last.reasons == matches[-1].reasons
     assert portable.articles.pending_matching(10) == []
 
 
@@ -122,3 +131,19 @@ def test_reasons_that_cannot_be_stored_leave_nothing_half_written(storage: Stora
         storage.alerts.record_matches(first, first, [unstorable], NOW)
     assert storage.alerts.alerts() == [] and storage.alerts.outbox_counts() == {}
     assert storage.articles.pending_matching(10) == [first]
+
+
+def test_concurrent_matchers_of_one_querys_subscribers_create_one_alert_each(
+        storage: Storage) -> None:
+    matches = subscribers(storage, 25)  # enough to be inserted as one query's group
+    ids = [article(storage, index) for index in range(8)]
+    for article_id in ids[1:]:
+        storage.articles.set_story(article_id, ids[0], b"")
+
+    def record(article_id: int) -> int:
+        return storage.alerts.record_matches(article_id, ids[0], matches, NOW).new_alerts
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sum(pool.map(record, ids)) == 25
+    assert coverage_counts(storage) == {8: 25}
+    assert storage.alerts.outbox_counts() == {"pending": 25}

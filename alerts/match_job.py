@@ -167,13 +167,22 @@ def _match_article(
 
 
 def _refuse(storage: Storage, article_id: int, error: Exception, at: datetime) -> None:
-    """Record why an article could not be matched, and never try it again."""
+    """Record why an article could not be matched (with its source and URL when its row can
+    be read), and never try it again."""
     reason = f"matching failed: {_why(error)}"
     logger.error("article %d refused: %s", article_id, reason, exc_info=error)
-    article = storage.articles.get(article_id)
-    storage.sources.record_rejection(article.source_name if article else None, "match", reason,
-                                     article.url if article else None, at)
+    source, url = _source_and_url(storage, article_id)
+    storage.sources.record_rejection(source, "match", reason, url, at)
     storage.alerts.pass_over(article_id, at)
+
+
+def _source_and_url(storage: Storage, article_id: int) -> tuple[str | None, str | None]:
+    """The article's source and URL, or ``None``s when its row is gone or cannot be read."""
+    try:
+        article = storage.articles.get(article_id)
+    except Exception:  # the row may be why the article is refused
+        return None, None
+    return (article.source_name, article.url) if article else (None, None)
 
 
 def _why(error: Exception) -> str:

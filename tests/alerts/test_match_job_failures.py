@@ -16,13 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, insert, text, update
 
 from alerts.match_job import match_pending
 from config.catalog import Catalog
 from pipeline.nlp.tagger import Tagger
 from pipeline.storage import Storage
-from pipeline.storage.models import MentionRow, SubscriptionRow
+from pipeline.storage.models import ArticleRow, MentionRow, SubscriptionRow
 from pipeline.storage.subscriptions import NewSubscription
 from tests.alerts.stored_articles import store_tagged
 from tests.support.db import postgres_schema_url
@@ -98,6 +98,20 @@ def test_a_subscriber_who_leaves_during_a_run_does_not_cost_the_others_their_ale
     assert alerted_articles(storage) == [("meta", first), ("meta", second)]
     assert storage.sources.rejections() == []
 
+
+
+def test_an_article_whose_row_cannot_be_read_is_refused_too(
+        storage: Storage, tagger: Tagger, catalog: Catalog) -> None:
+    subscribe(storage, "meta")
+    bad, last = publish(storage, tagger, 0), publish(storage, tagger, 1)
+    with storage.sessions.write() as session:  # as a faulty writer could have left it
+        session.execute(update(ArticleRow).where(ArticleRow.id == bad).values(authors=5))
+    report = match_pending(storage, catalog, clock=lambda: NOW)
+    assert (report.articles, report.refused) == (1, 1)
+    assert alerted_articles(storage) == [("meta", last)]
+    [refusal] = storage.sources.rejections()
+    assert refusal.stage == "match" and "TypeError" in refusal.reason
+    assert storage.articles.pending_matching(10) == []
 
 @pytest.fixture
 def postgres_storage() -> Iterator[Storage]:

@@ -29,10 +29,11 @@ Sections: a story is listed once, in the section of the model or company the sub
 query matched in it (of several, the most mentioned; on a tie, the one listed first), so a digest
 of ``company:Nvidia OR company:Meta`` has Nvidia and Meta sections, not one for every company a
 story is mostly about. A matched entity mentioned (with its models) less than 0.4 times as often
-as the article's most mentioned one (:data:`SUBJECT_SHARE`), and whose stock the story does not
-see move, is named in passing: "Mistral AI raises EUR 3.4 billion" names OpenAI twice among eight
-Mistral mentions and goes to "Other stories", not to "OpenAI"; DeepSeek's release, naming Nvidia
-three times among ten DeepSeek mentions but reporting NVDA down 4.1%, is an Nvidia story. A
+as the article's most mentioned one (:data:`SUBJECT_SHARE`; half that when the story reports a
+move of its stock) is named in passing: "Mistral AI raises EUR 3.4 billion" names OpenAI twice
+among eight Mistral mentions and goes to "Other stories", not to "OpenAI"; DeepSeek's release,
+naming Nvidia three times among ten DeepSeek mentions but reporting NVDA down 4.1%, is an Nvidia
+story, while the Muse Spark launch's "NVDA up 0.8%", Nvidia named once, is not. A
 story matched by words alone goes to its most central model or company; stories naming neither go
 to "Other stories". Sections are ordered by their best story.
 
@@ -90,8 +91,8 @@ _ENTITY_REASONS = frozenset({"entity", "stock"})
 SUMMARY_MAX_CHARS = 420
 SUBJECT_SHARE = 0.4
 """A story is listed under a company or model the query matched when the article mentions it at
-least this share as often as its most mentioned one (or reports a move of its stock); less is a
-mention in passing."""
+least this share as often as its most mentioned one (or half that and reports a move of its
+stock); less is a mention in passing."""
 _DATELINE = re.compile(
     r"[A-Z][A-Z.'’]+(?: [A-Z][A-Z.'’]+)*"  # the place, in capitals: HONG KONG, ST. LOUIS
     r"(?:, [A-Z][A-Za-z.]*(?: [A-Za-z0-9.]+){0,3})?"  # its region or the date: , California
@@ -219,17 +220,19 @@ def section_entity(story: DigestStory) -> DigestEntity | None:
 def is_subject(entity: DigestEntity, story: DigestStory) -> bool:
     """Whether ``story`` is about ``entity`` rather than naming it in passing: it (with its
     models) is mentioned at least :data:`SUBJECT_SHARE` as often as the most mentioned model or
-    company, or the story reports a move of its stock."""
-    return _is_mainly_mentioned(entity, story) or any(
-        _is_moved(entity, reaction) for reaction in story.reactions)
+    company, or half that and the story reports a move of its stock (a stock named once beside
+    the news, "NVDA up 0.8%" in the Muse Spark launch, does not make it an Nvidia story)."""
+    return _is_mainly_mentioned(entity, story) or (
+        _is_mainly_mentioned(entity, story, SUBJECT_SHARE / 2)
+        and any(_is_moved(entity, reaction) for reaction in story.reactions))
 
 
-def _is_mainly_mentioned(entity: DigestEntity, story: DigestStory) -> bool:
-    """``entity`` (with its models) is mentioned at least :data:`SUBJECT_SHARE` as often as the
-    story's most mentioned model or company."""
+def _is_mainly_mentioned(entity: DigestEntity, story: DigestStory,
+                         share: float = SUBJECT_SHARE) -> bool:
+    """``entity`` (with its models) is mentioned at least ``share`` as often as the story's most
+    mentioned model or company."""
     central = central_entity(story)
-    return central is None or (
-        _mentions_with_models(entity, story) >= central.count * SUBJECT_SHARE)
+    return central is None or _mentions_with_models(entity, story) >= central.count * share
 
 
 def _is_moved(entity: DigestEntity, reaction: DigestReaction) -> bool:

@@ -304,3 +304,15 @@ def test_the_outlet_whose_words_are_shown_is_listed_first() -> None:
                DigestOutlet("circuit-wire", 1.0, "https://news.example/1", "Circuit Wire"))
     [item] = digest_of(story(1, outlets=outlets)).stories
     assert [o.shown for o in item.outlets] == ["Circuit Wire", "Harbor Ledger", "northgate-signal"]
+
+
+def test_a_move_of_a_stock_named_once_does_not_make_a_story_about_it() -> None:
+    """The Muse Spark launch names Nvidia once among eleven Meta mentions and reports "NVDA up
+    0.8%": it was the first story under "Nvidia" in a digest of company:Nvidia."""
+    meta = DigestEntity("COMPANY", "Meta", "meta", 11, "META")
+    nvidia = DigestEntity("COMPANY", "Nvidia", "nvidia", 1, "NVDA")
+    launch = replace(story(1, entities=(meta, nvidia), matched=frozenset({"nvidia"})),
+                     reactions=(DigestReaction("Nvidia", "up", "nvidia", "NVDA", 0.8),))
+    digest = build_digest(DigestInput("nvidia-moves", "company:Nvidia", "UTC", START, END,
+                                      (launch,)))
+    assert [s.title for s in digest.sections] == ["Other stories"]

@@ -97,7 +97,7 @@ _DATELINE = re.compile(
     r"[A-Z][A-Z.'’]+(?: [A-Z][A-Z.'’]+)*"  # the place, in capitals: HONG KONG, ST. LOUIS
     r"(?:, [A-Z][A-Za-z.]*(?: [A-Za-z0-9.]+){0,3})?"  # its region or the date: , California
     r"(?: \([^()]{1,60}\))?"  # the outlet: (Circuit Wire)
-    r" (?:--|[-–—]) (?=\S)"
+    r"(?: (?:--|[-–—]) |—)(?=\S)"  # a dash, spaced (an em dash may be unspaced: LONDON—)
 )
 """A wire-story dateline at the start of an article's text."""
 PREAMBLE_MAX_WORDS = 16

@@ -53,6 +53,7 @@ def digest_of(*stories: DigestStory) -> Digest:
     "SAN FRANCISCO, Nov 26 (Reuters) — ",
     "PARIS (AP) -- ",
     "WASHINGTON – ",
+    "LONDON—",
 ])
 def test_a_summary_leaves_out_the_dateline(dateline: str) -> None:
     text = f"{dateline}DeepSeek released V4, trained on Huawei chips. Shares fell. More follows."
@@ -63,6 +64,8 @@ def test_a_summary_keeps_an_opening_that_only_looks_like_a_dateline() -> None:
     text = "AI labs - and their investors - had a busy week. Prices fell. More."
     assert story_summary(text) == "AI labs - and their investors - had a busy week. Prices fell."
     text = "OpenAI (the ChatGPT maker) said so. It did."
+    assert story_summary(text) == text
+    text = "AI-generated images flooded the feeds. Nobody checked."
     assert story_summary(text) == text
 
 

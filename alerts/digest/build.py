@@ -69,7 +69,7 @@ from alerts.digest.types import (
     RankedStory,
     StoryReport,
 )
-from alerts.messages import Tag, first_sentences, one_line, shorten, web_url
+from alerts.messages import Tag, one_line, shorten, web_url
 from alerts.types import EntityRef, MatchReason, ReactionRef
 
 UNSIZED_MOVE_PCT = 1.0
@@ -100,6 +100,13 @@ _DATELINE = re.compile(
     r"(?: (?:--|[-–—]) |—)(?=\S)"  # a dash, spaced (an em dash may be unspaced: LONDON—)
 )
 """A wire-story dateline at the start of an article's text."""
+_SENTENCE_GAP = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+_INITIALS = re.compile(r"[A-Za-z](?:\.[A-Za-z])*")
+"""``Q`` (Jane Q. Smith), ``U.S``, ``U.K``, ``E.U``: a word of single letters and dots."""
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "st", "jr",
+    "sr", "inc", "corp", "co", "ltd", "plc", "bros", "no", "vs", "approx", "dept", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "fig"})
 PREAMBLE_MAX_WORDS = 16
 _SENTENCE_CLOSE = re.compile(r"[.!?…][\"”’')\]]*$")
 _CAPTION = re.compile(
@@ -301,11 +308,36 @@ def story_summary(text: str, max_chars: int = SUMMARY_MAX_CHARS) -> str:
     (``HONG KONG (Circuit Wire) - ``); only the first when both do not fit in ``max_chars``
     (a reader gets whole sentences), cut with an ellipsis only when the first alone is longer."""
     body = strip_dateline(one_line(without_preamble(text)))
+    found = sentences(body, limit=2)
     for count in (2, 1):
-        summary = first_sentences(body, count, max_chars=len(body))
+        summary = " ".join(found[:count])
         if len(summary) <= max_chars:
             return summary
     return shorten(summary, max_chars)
+
+
+def sentences(text: str, limit: int) -> list[str]:
+    """The first ``limit`` sentences of one-line ``text``, not ended at an abbreviation or an
+    initial: "Mr. Altman", "the U.S. Commerce Department", "Nvidia Corp. Chief Executive",
+    "Jane Q. Smith"."""
+    found: list[str] = []
+    start = 0
+    for gap in _SENTENCE_GAP.finditer(text):
+        if len(found) == limit:
+            return found
+        if not _ends_abbreviation(text[start:gap.start()]):
+            found.append(text[start:gap.start()])
+            start = gap.end()
+    rest = text[start:]
+    return ([*found, rest] if rest else found)[:limit]
+
+
+def _ends_abbreviation(sentence: str) -> bool:
+    word = sentence.rsplit(" ", 1)[-1].lstrip("\"“‘(")
+    if not word.endswith("."):
+        return False
+    bare = word[:-1]
+    return bare.lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(bare))
 
 
 def without_preamble(text: str) -> str:

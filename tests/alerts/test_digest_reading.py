@@ -319,3 +319,17 @@ def test_a_move_of_a_stock_named_once_does_not_make_a_story_about_it() -> None:
     digest = build_digest(DigestInput("nvidia-moves", "company:Nvidia", "UTC", START, END,
                                       (launch,)))
     assert [s.title for s in digest.sections] == ["Other stories"]
+
+
+@pytest.mark.parametrize("first", [
+    "Mr. Altman said OpenAI would grow.",
+    "The U.S. Commerce Department restricted exports.",
+    "Nvidia Corp. Chief Executive Jensen Huang said demand was strong.",
+    "Dr. Jane Q. Smith joined Anthropic Inc. on Nov. 3 from Google.",
+])
+def test_a_summary_does_not_end_a_sentence_at_an_abbreviation(first: str) -> None:
+    """"Mr. Altman said OpenAI would grow. It will." was summarised as its first sentence
+    only (two "sentences": "Mr." and the rest), and a first sentence alone as "Mr."."""
+    assert story_summary(f"{first} Shares rose. Third.") == f"{first} Shares rose."
+    long_second = "Shares rose " + "and rose " * 60 + "again."
+    assert story_summary(f"{first} {long_second}") == first

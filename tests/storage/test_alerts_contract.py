@@ -5,6 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
+
 from pipeline.storage import Storage
 from pipeline.storage.alerts import SubscriptionMatch
 from pipeline.storage.subscriptions import NewSubscription
@@ -148,3 +150,34 @@ def test_job_runs_keep_the_last_outcome_and_count_each_kind(storage: Storage) ->
     assert (wire.job_id, wire.runs, wire.errors, wire.missed) == ("crawl:wire", 1, 1, 1)
     assert wire.last_outcome == "missed" and wire.last_run_at == later
     assert deliver.next_run_at == later and deliver.last_error is None
+
+
+def test_listing_subscriptions_reads_every_channel_in_one_query(storage: Storage) -> None:
+    """Matching lists the active subscriptions every run: one query per subscription for its
+    channels took 11 s a run at 100,000 subscriptions on SQLite (23 s on PostgreSQL)."""
+    for number in range(30):
+        subscribe(storage, f"watch-{number:02d}")
+    storage.subscriptions.add(NewSubscription(name="no-channel", query="company:Meta"), NOW)
+    assert storage.subscriptions.set_paused("watch-07", True)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(storage.engine, "before_cursor_execute", count)
+    try:
+        listed = storage.subscriptions.all()
+        active = storage.subscriptions.all(active_only=True)
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", count)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 4, selects  # subscriptions and channels, twice
+    assert [s.name for s in listed][:2] == ["no-channel", "watch-00"]
+    assert len(listed) == 31 and len(active) == 30
+    assert "watch-07" not in {s.name for s in active}
+    by_name = {s.name: s for s in listed}
+    assert by_name["no-channel"].channels == ()
+    for record in listed[1:]:  # each subscription its own two channels, in the order added
+        assert [(c.kind, c.target) for c in record.channels] == [
+            ("email", "a@example.org"), ("webhook", "http://127.0.0.1:9/hook")]
+        assert record.channels == storage.subscriptions.get(record.name).channels  # type: ignore[union-attr]

@@ -15,12 +15,14 @@ An old article is kept while something still needs it:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CompoundSelect, Select, delete, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from pipeline.storage.chunks import IN_CHUNK, chunked
 from pipeline.storage.models import (
     AlertArticleRow,
     AlertRow,
@@ -104,6 +106,14 @@ def held_alerts() -> CompoundSelect[int]:
 
 
 def _delete_articles(session: Session, ids: list[int]) -> None:
+    """Delete the articles with everything that hangs on them, in the caller's transaction,
+    a bounded ``IN`` list at a time (``retention_batch_size`` may exceed what one statement
+    binds)."""
+    for chunk in chunked(ids, IN_CHUNK):
+        _delete_chunk(session, chunk)
+
+
+def _delete_chunk(session: Session, ids: Sequence[int]) -> None:
     alerts = select(AlertRow.id).where(AlertRow.article_id.in_(ids))
     session.execute(delete(DeliveryRow).where(DeliveryRow.alert_id.in_(alerts)))
     session.execute(delete(AlertArticleRow).where(or_(AlertArticleRow.article_id.in_(ids),

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from config.settings import DaemonSettings, NlpSettings, Settings, StorageSettings
 from newsmon.app import App
 from newsmon.daemon.jobs import JobContext, run_maintenance
 from pipeline.nlp.types import Direction, EntityMention, EntityType, StockReaction
-from pipeline.storage import Storage
+from pipeline.storage import Storage, retention
 from pipeline.storage.alerts import SubscriptionMatch
 from pipeline.storage.digests import StoredDigest
 from pipeline.storage.models import (
@@ -180,3 +180,33 @@ def test_a_checkpoint_held_up_by_a_reader_is_a_warning(
     [line] = [r for r in caplog.records if "checkpoint" in r.getMessage()]
     assert line.levelno == logging.WARNING
     assert "could not finish" in line.getMessage()
+
+
+def test_a_batch_larger_than_one_statement_binds_is_deleted_a_chunk_at_a_time(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``retention_batch_size`` may be up to 100,000, more ids than SQLite (32,766) or psycopg
+    (65,535) bind in one statement: the ids go in chunks (two here, to see it work)."""
+    monkeypatch.setattr(retention, "IN_CHUNK", 2)
+    immediate, channels = subscription(storage, "now", "immediate")
+    old = [article(storage, f"old-{n}") for n in range(5)]
+    for article_id in old:
+        alert(storage, article_id, immediate, channels)
+    for job in storage.alerts.deliveries():
+        storage.alerts.mark_sent(job.id, OLD, 200)
+    kept = article(storage, "recent", NOW - timedelta(days=1))
+
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    event.listen(storage.engine, "before_cursor_execute", count)
+    try:
+        assert storage.retention.delete_older_than(CUTOFF, batch_size=100) == len(old)
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", count)
+    assert sum(s.startswith("DELETE FROM articles ") for s in statements) == 3  # 2 + 2 + 1
+    for table in (ArticleRow, MentionRow, AlertArticleRow, AlertRow):
+        assert rows(storage, table, old) == 0, table.__name__
+    assert rows(storage, ArticleRow, [kept]) == 1

@@ -23,19 +23,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
+from alerts.summary import LINE_BREAKS, one_line, shorten, story_summary
 from alerts.types import ArticleView, EntityRef, MatchReason, ReactionRef
 
 SUBJECT_MAX_CHARS = 150
-SUMMARY_MAX_CHARS = 420
 SNIPPET_CONTEXT_CHARS = 90
 SNIPPET_MAX_CHARS = 320
 MAX_SNIPPETS = 3
+OPENING_SLACK_CHARS = 400
+"""How far into a text its summary may start (after a byline, a dateline, captions)."""
 MAX_TAGS = 12
-_LINE_BREAKS = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
 _HEADER_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,127}")
 _SPACE = re.compile(r"\s")
 _LAST_SPACE = re.compile(r"\s(?=\S*$)")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 _TAG_KINDS = {"MODEL": "model", "COMPANY": "company"}
 _ARROWS = {"up": "▲", "down": "▼", "flat": "▬"}
 
@@ -177,7 +177,7 @@ def build_alert_message(
 ) -> AlertMessage:
     """The message for one delivery of ``article`` to a subscription (pure)."""
     title_spans = spans_in(reasons, "title", len(article.title))
-    summary = summary if summary is not None else first_sentences(article.text)
+    summary = summary if summary is not None else story_summary(article.text)
     return AlertMessage(
         delivery_id=delivery_id,
         subscription=subscription,
@@ -199,28 +199,6 @@ def build_alert_message(
         unsubscribe_token=unsubscribe_token,
         timezone=timezone,
     )
-
-
-def first_sentences(text: str, count: int = 2, max_chars: int = SUMMARY_MAX_CHARS) -> str:
-    """The first ``count`` sentences of ``text`` on one line, cut at ``max_chars``."""
-    flat = one_line(text)
-    sentences = _SENTENCE_END.split(flat, maxsplit=count)
-    summary = " ".join(sentences[:count])
-    return summary if len(summary) <= max_chars else shorten(summary, max_chars)
-
-
-def one_line(text: str) -> str:
-    """``text`` with every line break, control character and whitespace run made one space."""
-    return _LINE_BREAKS.sub(" ", text).strip()
-
-
-def shorten(text: str, max_chars: int) -> str:
-    """``text`` cut at a word boundary to at most ``max_chars``, with an ellipsis if cut."""
-    if len(text) <= max_chars:
-        return text
-    cut = text[: max_chars - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:") + "…"
 
 
 def spans_in(reasons: Iterable[MatchReason], field: str, length: int) -> list[tuple[int, int]]:
@@ -256,12 +234,14 @@ def excerpts_beside(
 
 
 def opening_end(text: str, summary: str) -> int:
-    """Where ``summary`` ends in ``text`` when ``text`` opens with it (whitespace aside, a
-    shortened summary's ellipsis dropped), else 0."""
+    """Where ``summary`` ends in ``text`` when it is the text's opening (whitespace aside, a
+    shortened summary's ellipsis dropped; the byline or dateline the summary leaves out may
+    come before it), else 0."""
     words = one_line(summary).removesuffix("…").split()
     if not words:
         return 0
-    found = re.match(r"\s*" + r"\s+".join(re.escape(word) for word in words), text)
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
+    found = pattern.search(text, 0, len(summary) + OPENING_SLACK_CHARS)
     return found.end() if found else 0
 
 
@@ -306,7 +286,7 @@ def _snippet(
         position = end
     pieces.append(Segment(text[position:high]))
     segments = tuple(
-        Segment(_LINE_BREAKS.sub(" ", piece.text), piece.marked) for piece in pieces if piece.text
+        Segment(LINE_BREAKS.sub(" ", piece.text), piece.marked) for piece in pieces if piece.text
     )
     return Snippet(field, _strip_ends(segments), cut_before=low > 0, cut_after=high < len(text))
 

@@ -11,8 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from alerts.feed import FeedEntry, alerts_feed
-from alerts.messages import Snippet, first_sentences, mark_text, spans_in, text_snippets
+from alerts.messages import Snippet, mark_text, spans_in, text_snippets
 from alerts.query import QueryError, parse_query
+from alerts.summary import story_summary
 from alerts.views import view_of
 from newsmon.app import App
 from newsmon.cli_articles import parse_since
@@ -197,7 +198,7 @@ def write_feed(
 
 
 def _entry(alert: AlertRecord, article: StoredArticle | None) -> FeedEntry:
-    summary = first_sentences(article.text) if article else ""
+    summary = story_summary(article.text) if article else ""
     return FeedEntry(alert.id, alert.title or alert.url, alert.url, summary, alert.created_at,
                      alert.coverage)
 

@@ -23,8 +23,9 @@ import httpx
 from alerts.channels.posting import GoneRule, post_json
 from alerts.channels.types import DeliveryResult
 from alerts.channels.webhook import iso_time
-from alerts.messages import AlertMessage, Segment, format_when, one_line, shorten, web_url
+from alerts.messages import AlertMessage, Segment, format_when, web_url
 from alerts.netguard import AllowList, check_url
+from alerts.summary import one_line, shorten
 
 SLACK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
 DISCORD_HOSTS = frozenset(

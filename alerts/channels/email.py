@@ -38,12 +38,11 @@ from alerts.messages import (
     AlertMessage,
     RenderedEmail,
     header_token,
-    one_line,
     render_email,
-    shorten,
     template_environment,
     web_url,
 )
+from alerts.summary import one_line, shorten
 
 SMTP_PASSWORD_ENV = "NEWSMON_SMTP_PASSWORD"  # noqa: S105 (the variable's name, not a secret)
 SECURITY_MODES = ("starttls", "tls", "none")

@@ -20,8 +20,8 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from alerts.channels.types import DeliveryResult
-from alerts.messages import one_line, shorten
 from alerts.netguard import DestinationRefusedError
+from alerts.summary import one_line, shorten
 
 MAX_EXCERPT_BYTES = 2048
 MAX_RETRY_AFTER_SECONDS = 86400.0

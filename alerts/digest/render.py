@@ -42,7 +42,8 @@ import jinja2
 
 from alerts.digest.build import period_label
 from alerts.digest.types import CountChange, Digest, MarketMove, RankedStory
-from alerts.messages import Tag, format_when, one_line, shorten, web_url
+from alerts.messages import Tag, format_when, web_url
+from alerts.summary import one_line, shorten
 
 SCHEMA = "newsmon.digest/1"
 TEXT_WIDTH = 78

@@ -24,7 +24,8 @@ from alerts.digest import (
     render_markdown,
     render_text,
 )
-from alerts.digest.build import MAX_LISTED_STORIES, score_story, story_summary
+from alerts.digest.build import MAX_LISTED_STORIES, score_story
+from alerts.summary import story_summary
 
 START = datetime(2026, 11, 26, tzinfo=UTC)
 END = START + timedelta(days=1)

@@ -10,6 +10,7 @@ from alerts.channels.webhook import alert_payload
 from alerts.messages import (
     SNIPPET_MAX_CHARS,
     build_alert_message,
+    excerpts_beside,
     render_email,
     spans_in,
     stock_moves_of,
@@ -81,3 +82,25 @@ def test_no_excerpt_repeats_the_summary() -> None:
         reasons=seed_reasons(article), created=message.created,
         summary=f"In short: {article.text}")
     assert quoting.highlights == ()
+
+
+def test_an_alert_summarises_like_the_digest_whole_sentences_without_the_dateline() -> None:
+    """Alerts used a plain splitter: a wire story's summary opened with 'HONG KONG (Circuit
+    Wire) - ' and 'Mr. Altman' ended a sentence at 'Mr.'; both messages now share one summary."""
+    text = ("By Maren Costa\nHONG KONG (Circuit Wire) - Mr. Altman said OpenAI would build "
+            "in the U.S. Commerce Department's view. Shares of partners rose. A third sentence.")
+    message = sample_message(text=text)
+    assert message.summary == ("Mr. Altman said OpenAI would build in the U.S. Commerce "
+                               "Department's view. Shares of partners rose.")
+
+
+def test_excerpts_start_after_a_summary_that_follows_a_byline_and_a_dateline() -> None:
+    lead = "Meta unveiled Muse Spark on Tuesday. The model is closed."
+    text = f"By Maren Costa\nMENLO PARK (Circuit Wire) - {lead} " + " ".join(
+        f"Filler sentence {n} says nothing." for n in range(30)) + " Meta shares rose."
+    spans = [(m.start(), m.end()) for m in re.finditer("Meta", text)]
+    message = sample_message(text=text)
+    assert message.summary == lead
+    excerpts = excerpts_beside(message.summary, text, spans)
+    assert [e.text.count("unveiled") for e in excerpts] == [0]  # only the later "Meta shares"
+    assert "Meta shares rose." in excerpts[0].text

@@ -464,3 +464,13 @@ def test_markdown_escapes_line_start_markers_but_not_ordinary_punctuation(
     value: str, escaped: str,
 ) -> None:
     assert escape_markdown(value) == escaped
+
+
+def test_the_period_comparison_says_it_counts_stories() -> None:
+    """It counts stories naming each company or model, not mentions (it read "Mentions")."""
+    previous = (EntityCount("COMPANY", "Meta", 1, "meta"),)
+    digest = digest_of(story(1), story(2), previous_counts=previous)
+    for render in (render_text, render_markdown, render_html):
+        rendered = render(digest)
+        assert "Stories per company and model, versus the previous period" in rendered, render
+        assert "Mentions versus" not in rendered, render

@@ -97,17 +97,24 @@ def postgres_storage(url: str) -> Iterator[Storage]:
 def subscribers(storage: Storage, count: int) -> list[SubscriptionMatch]:
     """``count`` immediate subscriptions with one email channel each, inserted in bulk, as the
     matches of one article."""
+    channels = insert_subscriptions(storage, count)
+    ids = sorted(channels)
+    return [SubscriptionMatch(sid, REASON, (channels[sid],)) for sid in ids]
+
+
+def insert_subscriptions(storage: Storage, count: int, at: datetime = NOW) -> dict[int, int]:
+    """Insert ``count`` immediate ``company:OpenAI`` subscriptions with one email channel each,
+    in bulk (the benchmark's and the scale tests' subscribers); subscription id -> channel id."""
     with storage.sessions.write() as session:
         session.execute(insert(SubscriptionRow), [
             {"name": f"s{n}", "query": "company:OpenAI", "frequency": "immediate",
              "digest_time": "08:00", "timezone": "UTC", "paused": False,
-             "token_secret": "0" * 64, "created_at": NOW} for n in range(count)])
+             "token_secret": "0" * 64, "created_at": at} for n in range(count)])
         ids = list(session.scalars(select(SubscriptionRow.id).order_by(SubscriptionRow.id)))
         session.execute(insert(ChannelRow), [
             {"subscription_id": sid, "kind": "email", "target": f"s{sid}@example.org"}
             for sid in ids])
-        channels = dict(session.execute(select(ChannelRow.subscription_id, ChannelRow.id)).all())
-    return [SubscriptionMatch(sid, REASON, (channels[sid],)) for sid in ids]
+        return dict(session.execute(select(ChannelRow.subscription_id, ChannelRow.id)).all())
 
 
 class Articles:

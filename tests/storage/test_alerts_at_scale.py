@@ -18,12 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import StatementError
 
+from bench.match_writer import insert_subscriptions
 from pipeline.storage import Storage
 from pipeline.storage.alerts import SubscriptionMatch
-from pipeline.storage.models import AlertRow, ChannelRow, SubscriptionRow
+from pipeline.storage.models import AlertRow
 from pipeline.types import ArticleOrigin, ExtractedArticle
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -61,16 +62,9 @@ def subscribers(storage: Storage, count: int,
     """``count`` immediate subscriptions with one email channel each, inserted in bulk, as the
     matches of one article (in id order): all with the same reasons (subscribers of one
     query), or each with its own."""
-    with storage.sessions.write() as session:
-        session.execute(insert(SubscriptionRow), [
-            {"name": f"s{n}", "query": "company:OpenAI", "frequency": "immediate",
-             "digest_time": "08:00", "timezone": "UTC", "paused": False,
-             "token_secret": "0" * 64, "created_at": NOW} for n in range(count)])
-        ids = list(session.scalars(select(SubscriptionRow.id).order_by(SubscriptionRow.id)))
-        session.execute(insert(ChannelRow), [
-            {"subscription_id": sid, "kind": "email", "target": f"s{sid}@example.org"}
-            for sid in ids])
-        channels = dict(session.execute(select(ChannelRow.subscription_id, ChannelRow.id)).all())
+    channels = insert_subscriptions(storage, count, NOW)
+    ids = sorted(channels)
+
     def reasons(sid: int) -> tuple[dict[str, Any], ...]:
         label = "company:OpenAI" if shared_reasons else f"company:OpenAI AND term:w{sid}"
         return ({"kind": "entity", "label": label, "spans": [["title", 0, 6]]},)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from pipeline.storage.chunks import where_in
@@ -122,6 +122,7 @@ class AlertStore:
         articles are listed by one ``INSERT ... SELECT`` and their deliveries inserted in one
         executemany; later coverage is folded in."""
         with self._sessions.write() as session:
+            _lock_story(session, story_id)
             live = _still_subscribed(session, matches)
             existing = _alerts_of_story(session, story_id, [m.subscription_id for m in live])
             fresh = [m for m in live if m.subscription_id not in existing]
@@ -376,6 +377,18 @@ def _fold_all(session: Session, article_id: int, alert_ids: Sequence[int],
         session.execute(update(AlertRow).where(condition)
                         .values(coverage=AlertRow.coverage + 1, updated_at=at))
     return len(listed)
+
+
+_STORY_LOCK = text("SELECT pg_advisory_xact_lock("
+                   "hashtext('newsmon.story:' || current_schema()), :story)")
+
+
+def _lock_story(session: Session, story_id: int) -> None:
+    """On PostgreSQL, take the story's transaction lock: two processes recording coverage of
+    one story at once (the daemon and ``newsmon process``) would otherwise insert and fold the
+    same alerts in different orders and deadlock. SQLite runs one writer at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_STORY_LOCK, {"story": story_id})
 
 
 def _mark_matched(session: Session, article_id: int, at: datetime) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -141,3 +142,24 @@ def test_concurrent_matchers_of_one_querys_subscribers_create_one_alert_each(
         assert sum(pool.map(record, ids)) == 25
     assert coverage_counts(storage) == {8: 25}
     assert storage.alerts.outbox_counts() == {"pending": 25}
+
+
+def test_many_matchers_recording_one_storys_coverage_at_once_do_not_deadlock(
+        storage: Storage) -> None:
+    """Eight writers, forty articles of one story, sixty subscribers split between a shared
+    query's group and single rows: on PostgreSQL, inserts and folds of the same alerts in
+    different orders deadlocked (one writer failed) until a story's writers took turns."""
+    matches = subscribers(storage, 60)
+    shared, own = matches[:30], [replace(m, reasons=({"kind": "term", "label": f"w{n}"},))
+                                 for n, m in enumerate(matches[30:])]
+    ids = [article(storage, index) for index in range(40)]
+    for article_id in ids[1:]:
+        storage.articles.set_story(article_id, ids[0], b"")
+
+    def record(article_id: int) -> int:
+        chosen = shared + own if article_id % 2 else list(reversed(own)) + shared
+        return storage.alerts.record_matches(article_id, ids[0], chosen, NOW).new_alerts
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sum(pool.map(record, ids)) == 60
+    assert coverage_counts(storage) == {40: 60}

@@ -474,3 +474,11 @@ def test_the_period_comparison_says_it_counts_stories() -> None:
         rendered = render(digest)
         assert "Stories per company and model, versus the previous period" in rendered, render
         assert "Mentions versus" not in rendered, render
+
+
+def test_the_plain_text_never_leaves_two_blank_lines_in_a_row() -> None:
+    previous = (EntityCount("COMPANY", "Meta", 1, "meta"),)
+    for digest in (digest_of(story(1, move=3.0), story(2), previous_counts=previous),
+                   digest_of(story(1), story(2, entities=()), previous_counts=previous),
+                   replace(digest_of(story(1), story(2), story(3)), listed=2)):
+        assert "\n\n\n" not in render_text(digest), render_text(digest)

@@ -9,25 +9,7 @@ already replaced any other URL by ``None``), and a ``javascript:`` in article te
 ``javascript&#58;`` (:func:`defang_schemes`); Markdown escapes its special characters and ``<``,
 ``>``, ``&``; JSON is :func:`json.dumps` output.
 
-JSON schema ``newsmon.digest/1`` (fields are only ever added within a version)::
-
-    {"schema": "newsmon.digest/1", "subscription": str, "query": str, "timezone": str,
-     "period": {"start": ISO-8601, "end": ISO-8601}, "empty": bool,
-     "stories": [{"rank": int, "story_id": int, "headline": str, "url": str|null,
-                  "summary": str, "published": ISO-8601|null, "score": float, "section": str,
-                  "outlets": [{"source": str, "name": str, "weight": float,
-                               "url": str|null}],
-                  "tags": [{"kind": "company"|"model", "name": str, "ticker": str|null}],
-                  "moves": [MOVE]}],
-     "sections": [{"kind": "company"|"model"|"other", "key": str, "title": str,
-                   "story_ids": [int]}],
-     "market": [MOVE],
-     "counts": {"rising": [CHANGE], "falling": [CHANGE]}}
-    MOVE = {"company": str, "ticker": str|null, "direction": "up"|"down"|"flat",
-            "magnitude_pct": float|null, "event": str|null, "story_id": int, "headline": str,
-            "sentence": str}
-    CHANGE = {"type": "COMPANY"|"MODEL", "name": str, "current": int, "previous": int,
-              "delta": int}
+JSON schema ``newsmon.digest/1``: ``docs/digest.md`` (fields are only ever added within a version).
 """
 
 from __future__ import annotations

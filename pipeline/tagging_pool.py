@@ -119,10 +119,7 @@ class TaggerPool:
         current executor's workers reported that are still alive. A worker is listed once its
         initializer has begun (within a moment of being spawned), until it ends."""
         with self._lock:
-            reports = self._pid_reports
-            if reports is not None:
-                while not reports.empty():
-                    self._reported_pids.add(reports.get())
+            self._reported_pids |= _drained(self._pid_reports)
             alive = {child.pid for child in multiprocessing.active_children()}
             self._reported_pids &= alive
             return sorted(self._reported_pids)
@@ -183,16 +180,37 @@ class TaggerPool:
             ) from error
 
     def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
-        """Drop the broken executor (the next call starts a fresh one); a call that saw the
-        same breakage later, from another thread, does not drop its replacement."""
+        """Drop the broken executor (the next call starts a fresh one) and kill its surviving
+        workers; a call that saw the same breakage later, from another thread, does not drop
+        its replacement.
+
+        A broken executor stops its other workers with SIGTERM, which workers ignore (so that
+        a stop signal to the daemon's whole process group cannot break a batch): left alone,
+        each survivor lived on outside any pool, holding its pipeline's memory, and the
+        executor's thread waited for it forever, which hung the process at exit. Survivors are
+        known by the process ids they reported (a worker reports before it takes any task)."""
         with self._lock:
             if self._executor is not broken:
                 return
+            reports = self._pid_reports
+            survivors = self._reported_pids | _drained(reports)
             self._executor = None
             self._forget_workers()
             self.restarts += 1
         broken.shutdown(wait=False, cancel_futures=True)
+        survivors |= _drained(reports)  # one still starting when the pool broke
+        for child in multiprocessing.active_children():  # never a pid reused by another process
+            if child.pid in survivors:
+                child.kill()
         logger.error("a tagging worker process died; starting the tagging pool again")
+
+
+def _drained(reports: SimpleQueue[int] | None) -> set[int]:
+    """The process ids waiting in a pool's report queue, taken out."""
+    found: set[int] = set()
+    while reports is not None and not reports.empty():
+        found.add(reports.get())
+    return found
 
 
 def split_evenly(texts: Sequence[str], parts: int) -> list[Sequence[str]]:

@@ -45,7 +45,7 @@ def parse_duration(value: object) -> int:
 
 def format_duration(seconds: int) -> str:
     """``15m``, ``2h``, ``1d``, ``90s``: the largest unit that divides ``seconds`` exactly."""
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
@@ -55,8 +55,12 @@ def _seconds_text(seconds: int) -> str:
     return f"{seconds} second{'' if seconds == 1 else 's'}"
 
 
-def _has_unit(value: object) -> bool:
-    return isinstance(value, str) and not value.strip().replace(".", "", 1).isdigit()
+def is_bare_number(value: object) -> bool:
+    """Whether a duration was given without a unit (``5``, ``"5"``, ``"1.5"``)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or (
+        isinstance(value, str) and value.strip().replace(".", "", 1).isdigit())
 
 
 def duration_at_least(minimum: int, what: str = "") -> BeforeValidator:
@@ -73,7 +77,7 @@ def duration_at_least(minimum: int, what: str = "") -> BeforeValidator:
         seconds = parse_duration(value)
         if seconds >= minimum:
             return seconds
-        if _has_unit(value):
+        if not is_bare_number(value):
             read = f"read as {_seconds_text(seconds)} ({str(value).strip()})"
             advice = ""
         else:

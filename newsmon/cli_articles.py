@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from config.settings import parse_duration
+from config.settings import is_bare_number, parse_duration
 from newsmon.app import App
 from newsmon.cli_sources import print_table
 from newsmon.output import (
@@ -35,7 +35,7 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
     bare number is refused (``7`` is 7 what? ``2026`` a year or seconds?)."""
     if value is None:
         return None
-    if value.strip().replace(".", "", 1).isdigit():
+    if is_bare_number(value):
         raise typer.BadParameter(f"{value!r} has no unit: write a duration such as "
                                  f"{value.strip()}d or {value.strip()}h, or a date such as "
                                  "2026-11-01")

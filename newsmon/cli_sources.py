@@ -12,6 +12,7 @@ from rich.table import Table
 
 from alerts.netguard import check_url
 from config import SourceSpec
+from config.settings import format_duration
 from crawler.sections import validate_selector
 from newsmon.app import App
 from newsmon.daemon.reload import explicitly_enabled_in_file, user_sources_file
@@ -20,7 +21,6 @@ from newsmon.output import (
     console,
     counted,
     errors,
-    format_seconds,
     literal,
     plain,
     print_json,
@@ -228,7 +228,7 @@ def schedule_text(source: SourceRecord) -> str:
     "cron 5 16 * * mon-fri America/New_York"."""
     if source.cron:
         return f"cron {source.cron} {source.timezone}"
-    every = f"every {format_seconds(source.interval_seconds)}"
+    every = f"every {format_duration(source.interval_seconds)}"
     return f"{every}, {source.window} {source.timezone}" if source.window else every
 
 

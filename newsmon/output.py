@@ -78,11 +78,3 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
         consonant_y = singular.endswith("y") and singular[-2:-1] not in "aeiou"
         plural = singular[:-1] + "ies" if consonant_y else singular + "s"
     return f"{count} {plural}"
-
-
-def format_seconds(seconds: int) -> str:
-    """``15m``, ``2h``, ``1d`` — the shortest exact unit."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0 and seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

@@ -102,7 +102,7 @@ def print_deliveries(context: typer.Context, status: str, json_output: bool) -> 
     with App.open(context.obj, upgrade=True) as application:
         jobs = application.storage.alerts.deliveries(status=status)
     if json_output:
-        print_json([dead_json(job) for job in jobs])
+        print_json([delivery_json(job) for job in jobs])
         return
     table = Table(title=counted(len(jobs), f"{status} delivery", f"{status} deliveries"))
     for column in ("id", "alert", "channel", "target", "attempts", "last error"):
@@ -203,8 +203,8 @@ def _entry(alert: AlertRecord, article: StoredArticle | None) -> FeedEntry:
                      alert.coverage)
 
 
-def dead_json(job: DeliveryJob) -> dict[str, object]:
-    """A dead (or retrying) delivery as JSON: its target as people may see it (Slack and
+def delivery_json(job: DeliveryJob) -> dict[str, object]:
+    """A failed (dead or retrying) delivery as JSON: its target as people may see it (Slack and
     Discord redacted)."""
     return {"id": job.id, "key": job.key, "alert_id": job.alert_id,
             "subscription_id": job.subscription_id, "article_id": job.article_id,

@@ -22,6 +22,7 @@ from pipeline.nlp.types import (
     EntityType,
     StockReaction,
 )
+from pipeline.storage.chunks import chunked
 from pipeline.storage.models import ArticleRow, MentionRow, StockReactionRow
 
 if TYPE_CHECKING:
@@ -131,8 +132,7 @@ class TagStore:
         reactions: dict[int, list[Row[Any]]] = defaultdict(list)
         ids = list(article_ids)
         with self._sessions.read() as session:
-            for start in range(0, len(ids), IN_CHUNK):
-                chunk = ids[start:start + IN_CHUNK]
+            for chunk in chunked(ids, IN_CHUNK):
                 for mention in session.execute(select(_MENTIONS).where(
                         MentionRow.article_id.in_(chunk)).order_by(MentionRow.id)):
                     mentions[mention.article_id].append(mention)
